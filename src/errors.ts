@@ -1,0 +1,28 @@
+// Errors: one class per kind of failure, each carrying a stable code that callers can match on.
+// Argument and state errors are raised before anything changes, so the cache is left as it was.
+
+export type ZswapErrorCode =
+  | "ZSWAP_E_PAGE_SIZE" // a page is not exactly PAGE_SIZE bytes
+  | "ZSWAP_E_OPTION" // an option is missing, of the wrong type or out of range
+  | "ZSWAP_E_COMPRESSOR" // no compressor of that name is available
+  | "ZSWAP_E_AREA" // the swap area is not swapped on, or is already on
+  | "ZSWAP_E_OFFSET" // a slot offset outside the area
+  | "ZSWAP_E_CORRUPT"; // stored data failed to decompress or to check: the page is not returned
+
+export class ZswapError extends Error {
+  readonly code: ZswapErrorCode;
+  constructor(code: ZswapErrorCode, message: string) {
+    super(`${code}: ${message}`);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The caller passed something invalid; nothing was changed. */
+export class ZswapArgumentError extends ZswapError {}
+
+/** The call does not fit the cache's state (an area not swapped on, ...); nothing was changed. */
+export class ZswapStateError extends ZswapError {}
+
+/** Stored data could not be turned back into the page it was. */
+export class ZswapDataError extends ZswapError {}
