@@ -22,6 +22,13 @@ export const POOL_CLASS_DELTA_BYTES = 16;
 export const POOL_ZSPAGE_PAGES_MAX = 8;
 
 /**
+ * Pages one pool may hold (16 GiB at 4 KiB a page): a handle packs a zspage id of 22 bits
+ * (1..2^22-1) with an object index of 10 bits, and every zspage holds at least one page. The
+ * pool's zspage table costs 14 bytes a zspage.
+ */
+export const POOL_PAGES_MAX = 2 ** 22 - 1;
+
+/**
  * Compressed bytes in the store path's destination buffer: room for the worst case of every
  * codec we ship on a PAGE_SIZE input (lzo1x needs n + n/16 + 64 + 3), reused for every store.
  */
@@ -29,3 +36,41 @@ export const COMPRESS_BUFFER_BYTES = 2 * PAGE_SIZE;
 
 /** Entries the table starts with; it doubles when full (20 bytes an entry). */
 export const ENTRY_TABLE_INITIAL = 1024;
+
+/** Writebacks in flight by default (the seed's soft bound, made hard here): 64 pages of buffers. */
+export const WRITEBACK_IN_FLIGHT_DEFAULT = 64;
+
+/** Largest writebacksInFlightMax accepted: 4 MiB of writeback buffers. */
+export const WRITEBACK_IN_FLIGHT_MAX = 1024;
+
+/** LRU entries one writeback pass looks at before giving up (second chances, busy slots). */
+export const WRITEBACK_SCAN_MAX = 4096;
+
+/** Consecutive failed writebacks after which writeback pauses before retrying. */
+export const WRITEBACK_FAILURES_MAX = 8;
+
+/** First pause after WRITEBACK_FAILURES_MAX failures, in ms; it doubles up to the max. */
+export const WRITEBACK_BACKOFF_MS_MIN = 10;
+export const WRITEBACK_BACKOFF_MS_MAX = 1000;
+
+/** Stores that may wait for room at once under the `wait` policy; more are rejected at once. */
+export const ROOM_WAITERS_MAX = 4096;
+
+/** How long one store may wait for room by default, in ms, before it falls back to rejecting. */
+export const ROOM_WAIT_MS_DEFAULT = 1000;
+
+/**
+ * I/Os a file device keeps in flight by default; callers beyond the depth wait in FIFO order.
+ * With O_DIRECT each unit of depth holds one PAGE_SIZE bounce page (4 KiB), plus one page of
+ * slack for alignment.
+ */
+export const DEVICE_IO_DEPTH_DEFAULT = 64;
+
+/** Largest I/O depth a file device accepts (its O_DIRECT bounce buffer is then 16 MiB + 4 KiB). */
+export const DEVICE_IO_DEPTH_MAX = 4096;
+
+/**
+ * Longest latency in microseconds a fault-injecting device waits for one I/O (1 s): draws from a
+ * lognormal model are clamped here so that no simulated I/O hangs a run.
+ */
+export const DEVICE_LATENCY_US_MAX = 1_000_000;

@@ -7,7 +7,11 @@ export type ZswapErrorCode =
   | "ZSWAP_E_COMPRESSOR" // no compressor of that name is available
   | "ZSWAP_E_AREA" // the swap area is not swapped on, or is already on
   | "ZSWAP_E_OFFSET" // a slot offset outside the area
-  | "ZSWAP_E_CORRUPT"; // stored data failed to decompress or to check: the page is not returned
+  | "ZSWAP_E_CORRUPT" // stored data failed to decompress or to check: the page is not returned
+  | "ZSWAP_E_IO" // the swap device failed a read or a write
+  | "ZSWAP_E_SLOT" // a swap slot that is not allocated (never given out, or freed)
+  | "ZSWAP_E_FULL" // every slot of the swap space is in use
+  | "ZSWAP_E_CLOSED"; // the swap space or device is closed
 
 export class ZswapError extends Error {
   readonly code: ZswapErrorCode;
@@ -26,3 +30,13 @@ export class ZswapStateError extends ZswapError {}
 
 /** Stored data could not be turned back into the page it was. */
 export class ZswapDataError extends ZswapError {}
+
+/** The swap device failed; `errno` is the system's code (EIO, ENOSPC, ...) when there is one. */
+export class ZswapIOError extends ZswapError {
+  readonly errno: string | undefined;
+  constructor(message: string, errno?: string, options?: { cause?: unknown }) {
+    super("ZSWAP_E_IO", errno === undefined ? message : `${message} (${errno})`);
+    this.errno = errno;
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}

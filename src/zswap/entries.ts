@@ -1,0 +1,144 @@
+// The entry table: one row per stored page, struct-of-arrays, no object per page.
+//
+// Row 0 is the LRU's sentinel: its prev is the newest entry, its next the oldest. A free row's
+// `next` links the free list. Writeback (an await) may hold a row while the row's entry is
+// invalidated; such a row is ORPHANED instead of freed, and the writeback frees it on completion,
+// so that a row index never names two entries during one writeback.
+
+import { ENTRY_TABLE_INITIAL, PAGE_SIZE } from "../constants.ts";
+import type { ByteCount, EntryIndex, Handle, SwapOffset, SwapType } from "../types.ts";
+
+/** Flag bits of a row. */
+export const REFERENCED = 1; // used since it entered the LRU: skipped once by writeback
+export const WRITEBACK = 2; // a writeback is in flight on it and holds the row
+export const ORPHANED = 4; // invalidated during writeback: the writeback frees the row
+
+const LRU = 0 as EntryIndex;
+
+export class EntryTable {
+  /** Pool object holding the compressed page. */
+  handle = new Uint32Array(ENTRY_TABLE_INITIAL);
+  /** Compressed length in bytes; PAGE_SIZE means stored raw. */
+  length = new Uint16Array(ENTRY_TABLE_INITIAL);
+  /** Where the page lives in swap. */
+  offset = new Uint32Array(ENTRY_TABLE_INITIAL);
+  type = new Uint8Array(ENTRY_TABLE_INITIAL);
+  /** Codec id (position in COMPRESSOR_NAMES) that compressed it. */
+  codec = new Uint8Array(ENTRY_TABLE_INITIAL);
+  flags = new Uint8Array(ENTRY_TABLE_INITIAL);
+  prev = new Uint32Array(ENTRY_TABLE_INITIAL);
+  next = new Uint32Array(ENTRY_TABLE_INITIAL);
+
+  private freeHead = 0;
+  private used = 1; // rows handed out so far, the sentinel included
+  /** Live entries (not free, not orphaned). */
+  count = 0;
+  /** Live entries stored raw. */
+  countRaw = 0;
+
+  constructor() {
+    this.prev[LRU] = LRU;
+    this.next[LRU] = LRU;
+  }
+
+  get capacity(): number {
+    return this.handle.length;
+  }
+
+  /** Bytes of typed arrays the table holds: its share of the metadata. */
+  get bytes(): ByteCount {
+    return (this.capacity * 21) as ByteCount;
+  }
+
+  /** The row the next entryAlloc fills; stable until a row is allocated or freed. */
+  rowPeek(): EntryIndex {
+    if (this.freeHead !== 0) return this.freeHead as EntryIndex;
+    if (this.used === this.capacity) this.grow();
+    return this.used as EntryIndex;
+  }
+
+  /** Fills row e, which rowPeek just returned. */
+  entryAlloc(
+    e: EntryIndex,
+    type: SwapType,
+    offset: SwapOffset,
+    handle: Handle,
+    length: number,
+    codec: number,
+  ): void {
+    if (e === this.freeHead) this.freeHead = this.next[e];
+    else if (e === this.used) this.used++;
+    else throw new Error(`entry row ${e} was not the next free row`);
+    this.handle[e] = handle;
+    this.length[e] = length;
+    this.offset[e] = offset;
+    this.type[e] = type;
+    this.codec[e] = codec;
+    this.flags[e] = REFERENCED; // a new entry gets one trip around the LRU (zswap_lru_add)
+    this.count++;
+    if (length === PAGE_SIZE) this.countRaw++;
+  }
+
+  /** Retires a live entry's row: freed now, or orphaned while a writeback holds it. */
+  entryFree(e: EntryIndex): void {
+    this.count--;
+    if (this.length[e] === PAGE_SIZE) this.countRaw--;
+    if (this.flags[e] & WRITEBACK) {
+      this.flags[e] = WRITEBACK | ORPHANED;
+      return;
+    }
+    this.rowRelease(e);
+  }
+
+  /** Returns a row to the free list; for a writeback ending on an orphaned row. */
+  rowRelease(e: EntryIndex): void {
+    this.flags[e] = 0;
+    this.handle[e] = 0;
+    this.next[e] = this.freeHead;
+    this.freeHead = e;
+  }
+
+  /** Adds e as the newest entry. */
+  lruAdd(e: EntryIndex): void {
+    const newest = this.prev[LRU];
+    this.prev[e] = newest;
+    this.next[e] = LRU;
+    this.next[newest] = e;
+    this.prev[LRU] = e;
+  }
+
+  lruDel(e: EntryIndex): void {
+    const p = this.prev[e];
+    const n = this.next[e];
+    this.next[p] = n;
+    this.prev[n] = p;
+  }
+
+  /** The oldest entry on the LRU, or 0 when it is empty. */
+  lruOldest(): EntryIndex {
+    return this.next[LRU] as EntryIndex;
+  }
+
+  /** Moves e to the newest end (its second chance). */
+  lruRotate(e: EntryIndex): void {
+    this.lruDel(e);
+    this.lruAdd(e);
+  }
+
+  private grow(): void {
+    const n = this.capacity * 2;
+    const widen = <T extends Uint8Array | Uint16Array | Uint32Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      b.set(a);
+      return b;
+    };
+    this.handle = widen(this.handle);
+    this.length = widen(this.length);
+    this.offset = widen(this.offset);
+    this.type = widen(this.type);
+    this.codec = widen(this.codec);
+    this.flags = widen(this.flags);
+    this.prev = widen(this.prev);
+    this.next = widen(this.next);
+  }
+}

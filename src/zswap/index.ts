@@ -1,0 +1,2 @@
+export type { ZswapConfig, ZswapOptions } from "./options.ts";
+export { type RejectReason, Zswap, type ZswapGauges, type ZswapStats } from "./zswap.ts";

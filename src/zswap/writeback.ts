@@ -1,0 +1,211 @@
+// Writeback: moving the oldest compressed pages out to their swap slots on the device, so that
+// new pages keep their place in the pool ("zswap: add swap page writeback support").
+//
+// One writeback, on entry e of slot (type, offset):
+//   1. take e off the LRU (second chance first: a REFERENCED entry is rotated once instead),
+//      mark it WRITEBACK, decompress it into a writeback buffer;
+//   2. await device.write(offset, buffer)  <- an await is a dropped lock: anything may happen
+//   3. if e was invalidated meanwhile (ORPHANED), only release its row: the pool object was
+//      freed by the invalidation, and the slot's device copy is the owner's concern now;
+//      on success, erase e (index, pool, row): the device holds the page;
+//      on failure, put e back on the LRU: the pool still holds the page, nothing is lost.
+//
+// This is safe because:
+//   1. the entry keeps its pool object until the write succeeded, so a load during the write
+//      is served from the pool, and a failed write loses nothing;
+//   2. a row under WRITEBACK is never reused (entryFree orphans it), so step 3 cannot touch
+//      another entry that took the same row;
+//   3. two writes to one slot are never in flight at once (slotsBusy), so an older write cannot
+//      land after a newer one; the swap layer above keeps its own writes off busy slots too.
+
+import {
+  PAGE_SIZE,
+  ROOM_WAITERS_MAX,
+  WRITEBACK_BACKOFF_MS_MAX,
+  WRITEBACK_BACKOFF_MS_MIN,
+  WRITEBACK_FAILURES_MAX,
+  WRITEBACK_SCAN_MAX,
+} from "../constants.ts";
+import type { EntryIndex, SwapOffset } from "../types.ts";
+import { ORPHANED, REFERENCED, WRITEBACK } from "./entries.ts";
+import type { Zswap } from "./zswap.ts";
+
+/** Why a writeback pass is running: the seed's pool-full reclaim, or the proactive shrinker. */
+type Want = "none" | "reclaim" | "shrink";
+
+export class Writeback {
+  /** Writebacks whose device write is in flight now (the seed's outstanding_writebacks). */
+  inFlight = 0;
+  /** Compressed bytes of the entries being written back: room that is on its way. */
+  inFlightBytes = 0;
+  private readonly buffers: Uint8Array[] = [];
+  private readonly slotsBusy = new Set<number>();
+  private readonly waiters: (() => void)[] = [];
+  private failures = 0;
+  private backoffMs = 0;
+  private backoffTimer: NodeJS.Timeout | undefined;
+  private readonly idle: (() => void)[] = [];
+
+  constructor(
+    private readonly z: Zswap,
+    readonly inFlightMax: number,
+  ) {
+    const arena = new ArrayBuffer(inFlightMax * PAGE_SIZE);
+    for (let i = 0; i < inFlightMax; i++) {
+      this.buffers.push(new Uint8Array(arena, i * PAGE_SIZE, PAGE_SIZE));
+    }
+  }
+
+  /** Stores waiting for room now (the reviewer's waitqueue). */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  /** Starts writebacks while they are wanted and the in-flight bound allows. */
+  kick(): void {
+    if (this.backoffTimer !== undefined) return;
+    while (this.inFlight < this.inFlightMax && this.want() !== "none") {
+      if (!this.startOne()) break;
+    }
+    if (this.inFlight === 0) this.wake(this.idle.splice(0));
+  }
+
+  /**
+   * Waits until the pool accepts stores again, for at most `ms`. Resolves true when there is
+   * room, false when the wait timed out, there is no writeback to make room, or too many wait.
+   */
+  waitForRoom(ms: number): Promise<boolean> {
+    if (this.z.poolAccepts()) return Promise.resolve(true);
+    if (this.waiters.length >= ROOM_WAITERS_MAX || !this.z.writebackPossible()) {
+      return Promise.resolve(false);
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(wake);
+        if (i >= 0) this.waiters.splice(i, 1);
+        resolve(false);
+      }, ms);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.waiters.push(wake);
+      this.kick();
+    });
+  }
+
+  /** Resolves when no writeback is in flight. */
+  drain(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /** Stops retrying after failures (for close). */
+  stop(): void {
+    clearTimeout(this.backoffTimer);
+    this.backoffTimer = undefined;
+    this.wake(this.waiters.splice(0));
+  }
+
+  private want(): Want {
+    const z = this.z;
+    if (z.poolAboveAccept(this.inFlightBytes) || this.waiters.length > 0) return "reclaim";
+    if (z.shrinkerWants(this.inFlightBytes)) return "shrink";
+    return "none";
+  }
+
+  private wake(list: (() => void)[]): void {
+    for (const fn of list) fn();
+  }
+
+  /** Finds the oldest entry that may go and starts its writeback; false if none was found. */
+  private startOne(): boolean {
+    const t = this.z.entries;
+    for (let scanned = 0; scanned < WRITEBACK_SCAN_MAX; scanned++) {
+      const e = t.lruOldest();
+      if (e === 0) return false;
+      if (t.flags[e] & REFERENCED) {
+        t.flags[e] &= ~REFERENCED; // second chance
+        t.lruRotate(e);
+        continue;
+      }
+      const key = t.type[e] * 2 ** 32 + t.offset[e];
+      const device = this.z.areaDevice(t.type[e]);
+      if (device === undefined || this.slotsBusy.has(key)) {
+        t.lruRotate(e);
+        continue;
+      }
+      this.start(e, key);
+      return true;
+    }
+    return false;
+  }
+
+  private start(e: EntryIndex, key: number): void {
+    const z = this.z;
+    const t = z.entries;
+    const buffer = this.buffers.pop()!;
+    t.lruDel(e);
+    t.flags[e] |= WRITEBACK;
+    try {
+      z.entryRead(e, buffer);
+    } catch {
+      // Corrupt data cannot be written back; it stays for load to report (decompress_fail).
+      t.flags[e] &= ~WRITEBACK;
+      t.lruAdd(e);
+      this.buffers.push(buffer);
+      return;
+    }
+    const type = t.type[e];
+    const offset = t.offset[e] as SwapOffset;
+    const device = z.areaDevice(type)!;
+    const length = t.length[e];
+    this.inFlight++;
+    this.inFlightBytes += length;
+    this.slotsBusy.add(key);
+    device.write(offset, buffer).then(
+      () => this.done(e, key, length, buffer, true),
+      () => this.done(e, key, length, buffer, false),
+    );
+  }
+
+  private done(e: EntryIndex, key: number, length: number, buffer: Uint8Array, ok: boolean): void {
+    const z = this.z;
+    const t = z.entries;
+    this.inFlight--;
+    this.inFlightBytes -= length;
+    this.slotsBusy.delete(key);
+    this.buffers.push(buffer);
+    if (t.flags[e] & ORPHANED) {
+      t.rowRelease(e);
+    } else {
+      t.flags[e] &= ~WRITEBACK;
+      if (ok) {
+        z.entryWrittenBack(e);
+      } else {
+        t.lruAdd(e);
+        z.counters.writeback_fail++;
+      }
+    }
+    this.failures = ok ? 0 : this.failures + 1;
+    if (ok) this.backoffMs = 0;
+    else if (this.failures >= WRITEBACK_FAILURES_MAX) this.backoff();
+    if (ok && this.want() === "reclaim") z.compactIfFragmented();
+    if (z.poolAccepts()) this.wake(this.waiters.splice(0));
+    this.kick();
+  }
+
+  /** After repeated failures, pause writeback, doubling the pause while failures go on. */
+  private backoff(): void {
+    this.failures = 0;
+    this.backoffMs = Math.min(
+      WRITEBACK_BACKOFF_MS_MAX,
+      Math.max(WRITEBACK_BACKOFF_MS_MIN, this.backoffMs * 2),
+    );
+    this.backoffTimer = setTimeout(() => {
+      this.backoffTimer = undefined;
+      this.kick();
+    }, this.backoffMs);
+    this.backoffTimer.unref();
+  }
+}

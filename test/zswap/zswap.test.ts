@@ -1,0 +1,188 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { describe, it } from "node:test";
+import { PAGE_SIZE } from "../../src/constants.ts";
+import { ZswapArgumentError, ZswapError, ZswapStateError } from "../../src/errors.ts";
+import { Zswap } from "../../src/zswap/index.ts";
+import { realisticPages } from "../pages.ts";
+
+const pages = realisticPages(300, 200, 3).filter((p) => !p.every((b) => b === 0));
+
+function cache(options = {}): Zswap {
+  const z = new Zswap({ maxPoolBytes: 64 * PAGE_SIZE, compressor: "lz4", ...options });
+  z.swapon(0, 1024);
+  return z;
+}
+
+const code = (c: string) => (err: unknown) => err instanceof ZswapError && err.code === c;
+
+describe("zswap hooks", () => {
+  it("stores and loads real pages byte for byte, exclusively by default", () => {
+    const z = cache({ maxPoolBytes: 4096 * PAGE_SIZE });
+    const kept: number[] = [];
+    pages.forEach((p, i) => {
+      if (z.store(0, i, p)) kept.push(i);
+    });
+    assert.ok(kept.length > pages.length * 0.8);
+    const into = new Uint8Array(PAGE_SIZE);
+    for (const i of kept) {
+      assert.ok(z.load(0, i, into));
+      assert.deepEqual(into, pages[i]);
+      assert.equal(z.load(0, i, into), false, "an exclusive load frees the entry");
+    }
+    const s = z.stats();
+    assert.equal(s.stored_pages, 0);
+    assert.equal(s.pool_total_size, 0);
+    assert.equal(s.zswpin, kept.length);
+  });
+
+  it("non-exclusive loads keep the entry", () => {
+    const z = cache({ exclusiveLoads: false });
+    assert.ok(z.store(0, 5, pages[0]));
+    const into = new Uint8Array(PAGE_SIZE);
+    assert.ok(z.load(0, 5, into));
+    assert.ok(z.load(0, 5, into));
+    assert.deepEqual(into, pages[0]);
+    assert.equal(z.stats().stored_pages, 1);
+  });
+
+  it("a second store replaces the first and counts duplicate_entry", () => {
+    const z = cache();
+    assert.ok(z.store(0, 7, pages[0]));
+    assert.ok(z.store(0, 7, pages[1]));
+    const into = new Uint8Array(PAGE_SIZE);
+    assert.ok(z.load(0, 7, into));
+    assert.deepEqual(into, pages[1]);
+    assert.equal(z.stats().duplicate_entry, 1);
+  });
+
+  it("a declined second store still drops the stale first one", () => {
+    const z = cache({ maxCompressionRatio: 50 });
+    assert.ok(z.store(0, 1, pages[0]));
+    assert.equal(z.store(0, 1, randomBytes(PAGE_SIZE)), false);
+    const s = z.stats();
+    assert.equal(s.reject_compress_poor, 1);
+    assert.equal(s.stored_pages, 0);
+    assert.equal(z.load(0, 1, new Uint8Array(PAGE_SIZE)), false, "the old page must not come back");
+  });
+
+  it("incompressible pages are declined, or kept raw with store-raw", () => {
+    const random = randomBytes(PAGE_SIZE);
+    const z = cache();
+    assert.equal(z.store(0, 0, random), false);
+    assert.equal(z.stats().reject_compress_poor, 1);
+    const raw = cache({ incompressible: "store-raw" });
+    assert.ok(raw.store(0, 0, random));
+    assert.equal(raw.stats().stored_incompressible_pages, 1);
+    const into = new Uint8Array(PAGE_SIZE);
+    assert.ok(raw.load(0, 0, into));
+    assert.deepEqual(into, new Uint8Array(random));
+  });
+
+  it("a full pool refuses stores until it is below the accept threshold", () => {
+    const z = cache({ maxPoolBytes: 8 * PAGE_SIZE, acceptThresholdPercent: 50 });
+    let i = 0;
+    while (z.store(0, i, pages[i % pages.length])) i++;
+    const full = z.stats();
+    assert.ok(full.pool_limit_hit + full.reject_alloc_fail === 1);
+    assert.ok(full.pool_total_size <= 8 * PAGE_SIZE);
+    // Free entries until the pool is at 7 of 8 pages: still refused (above 50%).
+    let next = 0;
+    while (z.pool.pagesUsed > 7) z.invalidate(0, next++);
+    if (full.pool_limit_hit === 1)
+      assert.equal(z.store(0, 900, pages[0]), false, "hysteresis holds");
+    while (z.pool.pagesUsed > 4) z.invalidate(0, next++);
+    assert.ok(z.store(0, 901, pages[0]), "accepted again below the threshold");
+  });
+
+  it("switching the compressor keeps old entries readable", () => {
+    const z = cache({ maxPoolBytes: 1024 * PAGE_SIZE });
+    const names = ["lzo", "lz4", "lz4hc", "zstd", "deflate"];
+    const stored: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      z.configure({ compressor: names[i % names.length] });
+      if (z.store(0, i, pages[i])) stored.push(i);
+    }
+    assert.ok(stored.length > 80);
+    const into = new Uint8Array(PAGE_SIZE);
+    for (const i of stored) {
+      assert.ok(z.load(0, i, into));
+      assert.deepEqual(into, pages[i]);
+    }
+  });
+
+  it("swapoff drops the area's entries and frees their pool space", () => {
+    const z = cache();
+    z.swapon(1, 10);
+    assert.ok(z.store(0, 1, pages[0]));
+    assert.ok(z.store(1, 1, pages[1]));
+    z.swapoff(1);
+    assert.equal(z.stats().stored_pages, 1);
+    assert.throws(() => z.load(1, 1, new Uint8Array(PAGE_SIZE)), code("ZSWAP_E_AREA"));
+    z.swapoff(0);
+    assert.equal(z.stats().pool_total_size, 0);
+  });
+
+  it("corrupt stored data is a typed error, counted, never a wrong page", () => {
+    const z = cache();
+    assert.ok(z.store(0, 3, pages[0]));
+    const h = z.entries.handle[z.entries.lruOldest()];
+    const bytes = z.pool.bytesOf(h as never);
+    const at = z.pool.offsetOf(h as never);
+    for (let i = 0; i < 16; i++) bytes[at + i] ^= 0xff;
+    assert.throws(() => z.load(0, 3, new Uint8Array(PAGE_SIZE)), code("ZSWAP_E_CORRUPT"));
+    assert.equal(z.stats().decompress_fail, 1);
+  });
+});
+
+describe("bad input: typed error, stable code, nothing changed", () => {
+  const cases: [string, string, (z: Zswap) => unknown][] = [
+    ["short page", "ZSWAP_E_PAGE_SIZE", (z) => z.store(0, 0, new Uint8Array(4095))],
+    ["long page", "ZSWAP_E_PAGE_SIZE", (z) => z.store(0, 0, new Uint8Array(4097))],
+    ["not a page", "ZSWAP_E_PAGE_SIZE", (z) => z.store(0, 0, "x" as never)],
+    ["load into a short page", "ZSWAP_E_PAGE_SIZE", (z) => z.load(0, 0, new Uint8Array(10))],
+    ["area not on", "ZSWAP_E_AREA", (z) => z.store(5, 0, pages[0])],
+    ["area out of range", "ZSWAP_E_AREA", (z) => z.store(32, 0, pages[0])],
+    ["negative area", "ZSWAP_E_AREA", (z) => z.invalidate(-1, 0)],
+    ["offset past the end", "ZSWAP_E_OFFSET", (z) => z.store(0, 1024, pages[0])],
+    ["negative offset", "ZSWAP_E_OFFSET", (z) => z.load(0, -1, new Uint8Array(PAGE_SIZE))],
+    ["fractional offset", "ZSWAP_E_OFFSET", (z) => z.invalidate(0, 1.5)],
+    ["swapon twice", "ZSWAP_E_AREA", (z) => z.swapon(0, 10)],
+    ["swapon zero slots", "ZSWAP_E_OPTION", (z) => z.swapon(1, 0)],
+    ["swapoff an area not on", "ZSWAP_E_AREA", (z) => z.swapoff(2)],
+    ["unknown compressor", "ZSWAP_E_COMPRESSOR", (z) => z.configure({ compressor: "snappy" })],
+    ["percent over 100", "ZSWAP_E_OPTION", (z) => z.configure({ acceptThresholdPercent: 101 })],
+    ["negative pool", "ZSWAP_E_OPTION", (z) => z.configure({ maxPoolBytes: -1 })],
+    ["NaN ratio", "ZSWAP_E_OPTION", (z) => z.configure({ maxCompressionRatio: Number.NaN })],
+    [
+      "both pool bounds",
+      "ZSWAP_E_OPTION",
+      (z) => z.configure({ maxPoolBytes: 1, maxPoolPercent: 1 }),
+    ],
+    ["unknown option", "ZSWAP_E_OPTION", (z) => z.configure({ maxPool: 1 } as never)],
+    [
+      "bad incompressible",
+      "ZSWAP_E_OPTION",
+      (z) => z.configure({ incompressible: "keep" as never }),
+    ],
+  ];
+  for (const [name, c, call] of cases) {
+    it(name, () => {
+      const z = cache();
+      assert.ok(z.store(0, 0, pages[0]));
+      const before = { stats: z.stats(), options: { ...z.options } };
+      assert.throws(() => call(z), code(c));
+      assert.deepEqual({ stats: z.stats(), options: { ...z.options } }, before);
+      const into = new Uint8Array(PAGE_SIZE);
+      assert.ok(z.load(0, 0, into));
+      assert.deepEqual(into, pages[0]);
+    });
+  }
+
+  it("bad constructor options are typed errors", () => {
+    assert.throws(() => new Zswap({ maxPoolPercent: -5 }), code("ZSWAP_E_OPTION"));
+    assert.throws(() => new Zswap({ compressor: "nope" }), code("ZSWAP_E_COMPRESSOR"));
+    assert.throws(() => new Zswap(null as never), ZswapArgumentError);
+    assert.ok(new ZswapStateError("ZSWAP_E_AREA", "x") instanceof ZswapError);
+  });
+});
