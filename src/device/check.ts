@@ -1,0 +1,51 @@
+// Checks every device makes before it does any I/O, and the mapping of system errors.
+// A call that fails a check returns a rejected promise and touches nothing.
+
+import { AREA_SLOTS_MAX, PAGE_SIZE } from "../constants.ts";
+import { ZswapArgumentError, ZswapError, ZswapIOError, ZswapStateError } from "../errors.ts";
+
+/** The error for a call on a slot or page that the device cannot take, or undefined if valid. */
+export function ioArgumentsCheck(
+  slots: number,
+  slot: number,
+  page: Uint8Array,
+): ZswapError | undefined {
+  if (!Number.isInteger(slot) || slot < 0 || slot >= slots) {
+    return new ZswapArgumentError("ZSWAP_E_OFFSET", `slot ${slot} is outside 0..${slots - 1}`);
+  }
+  if (!(page instanceof Uint8Array) || page.byteLength !== PAGE_SIZE) {
+    const length = page instanceof Uint8Array ? `${page.byteLength} bytes` : typeof page;
+    return new ZswapArgumentError(
+      "ZSWAP_E_PAGE_SIZE",
+      `a page must be a Uint8Array of ${PAGE_SIZE} bytes, got ${length}`,
+    );
+  }
+  return undefined;
+}
+
+/** The error for I/O on a device that is closed or closing. */
+export function closedError(describe: string): ZswapStateError {
+  return new ZswapStateError("ZSWAP_E_CLOSED", `device is closed: ${describe}`);
+}
+
+/** Throws unless `slots` is a slot count a device can hold. */
+export function slotsCheck(slots: unknown): asserts slots is number {
+  if (typeof slots !== "number" || !Number.isInteger(slots) || slots < 1) {
+    throw new ZswapArgumentError("ZSWAP_E_OPTION", `slots must be an integer >= 1, got ${slots}`);
+  }
+  if (slots > AREA_SLOTS_MAX) {
+    throw new ZswapArgumentError(
+      "ZSWAP_E_OPTION",
+      `slots must be at most AREA_SLOTS_MAX (${AREA_SLOTS_MAX}), got ${slots}`,
+    );
+  }
+}
+
+/** A system error (with `code` such as EIO) as a ZswapIOError; our own errors pass through. */
+export function ioErrorFrom(error: unknown, what: string): ZswapError {
+  if (error instanceof ZswapError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const errno = typeof code === "string" ? code : undefined;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ZswapIOError(`${what}: ${reason}`, errno, { cause: error });
+}

@@ -1,0 +1,13 @@
+// Backing swap devices: a file (optionally O_DIRECT), memory, and a fault-injecting wrapper.
+
+export type { SwapDevice } from "./device.ts";
+export { type FaultCounters, FaultyDevice, type FaultyDeviceOptions } from "./faulty.ts";
+export { FileDevice, type FileDeviceOptions } from "./file.ts";
+export {
+  LATENCY_PRESETS,
+  type LatencyModel,
+  latencyDescribe,
+  latencyDrawUs,
+  latencyWait,
+} from "./latency.ts";
+export { MemoryDevice, type MemoryDeviceOptions } from "./memory.ts";

@@ -1,0 +1,80 @@
+// A swap device over one ArrayBuffer, for tests and simulation.
+//
+// When the bytes move (the device's two well-defined points):
+// 1. write() copies the page into the device during the call, before it returns its promise,
+//    which resolves on a later microtask, never synchronously. The caller may reuse its buffer
+//    as soon as write() returns (a FileDevice caller must wait for the promise to settle).
+// 2. read() awaits one microtask, then copies the slot into `into` and resolves. A caller that
+//    looks at `into` before awaiting sees its old bytes, as it would with a real device.
+// So a write issued after a read of the same slot, before that read's microtask, is seen by the
+// read: like real hardware, the device does not order concurrent I/O on one slot (the swap
+// layer's swap cache does).
+
+import { PAGE_SIZE } from "../constants.ts";
+import { ZswapArgumentError } from "../errors.ts";
+import type { SwapOffset } from "../types.ts";
+import { closedError, ioArgumentsCheck, slotsCheck } from "./check.ts";
+import type { SwapDevice } from "./device.ts";
+import { InFlight } from "./in-flight.ts";
+
+export interface MemoryDeviceOptions {
+  /** Slots of PAGE_SIZE bytes; the device holds slots * PAGE_SIZE bytes of memory. */
+  slots: number;
+}
+
+export class MemoryDevice implements SwapDevice {
+  readonly slots: number;
+  readonly describe: string;
+  private bytes: Uint8Array;
+  private closing: Promise<void> | undefined;
+  private readonly inFlight = new InFlight();
+
+  constructor(options: MemoryDeviceOptions) {
+    if (typeof options !== "object" || options === null) {
+      throw new ZswapArgumentError("ZSWAP_E_OPTION", "MemoryDevice needs an options object");
+    }
+    slotsCheck(options.slots);
+    this.slots = options.slots;
+    try {
+      this.bytes = new Uint8Array(this.slots * PAGE_SIZE);
+    } catch (error) {
+      throw new ZswapArgumentError(
+        "ZSWAP_E_OPTION",
+        `cannot allocate ${this.slots} slots of memory: ${(error as Error).message}`,
+      );
+    }
+    this.describe = `memory (${this.slots} slots, ${this.slots * PAGE_SIZE} bytes)`;
+  }
+
+  read(slot: SwapOffset, into: Uint8Array): Promise<void> {
+    const refusal = this.callCheck(slot, into);
+    if (refusal !== undefined) return Promise.reject(refusal);
+    return this.inFlight.track(async () => {
+      await Promise.resolve();
+      into.set(this.bytes.subarray(slot * PAGE_SIZE, (slot + 1) * PAGE_SIZE));
+    });
+  }
+
+  write(slot: SwapOffset, page: Uint8Array): Promise<void> {
+    const refusal = this.callCheck(slot, page);
+    if (refusal !== undefined) return Promise.reject(refusal);
+    this.bytes.set(page, slot * PAGE_SIZE);
+    return this.inFlight.track(() => Promise.resolve());
+  }
+
+  /** Refuses new I/O, waits for I/O in flight, then frees the memory. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private callCheck(slot: number, page: Uint8Array): Error | undefined {
+    if (this.closing !== undefined) return closedError(this.describe);
+    return ioArgumentsCheck(this.slots, slot, page);
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.inFlight.drained();
+    this.bytes = new Uint8Array(0);
+  }
+}
