@@ -107,11 +107,14 @@ export class EntryTable {
     this.prev[LRU] = e;
   }
 
+  /** Unlinks e and links it to itself (list_del_init), so unlinking it again is harmless. */
   lruDel(e: EntryIndex): void {
     const p = this.prev[e];
     const n = this.next[e];
     this.next[p] = n;
     this.prev[n] = p;
+    this.prev[e] = e;
+    this.next[e] = e;
   }
 
   /** The oldest entry on the LRU, or 0 when it is empty. */

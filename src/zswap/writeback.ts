@@ -75,7 +75,12 @@ export class Writeback {
    * room, false when the wait timed out, there is no writeback to make room, or too many wait.
    */
   waitForRoom(ms: number): Promise<boolean> {
-    if (this.z.poolAccepts()) return Promise.resolve(true);
+    if (this.z.poolAccepts()) {
+      // Room came from a load or an invalidate, not from a writeback that would wake the
+      // stores already waiting: wake them now, so they go first and do not wait for nothing.
+      this.wake(this.waiters.splice(0));
+      return Promise.resolve(true);
+    }
     if (this.waiters.length >= ROOM_WAITERS_MAX || !this.z.writebackPossible()) {
       return Promise.resolve(false);
     }
@@ -135,13 +140,13 @@ export class Writeback {
         t.lruRotate(e);
         continue;
       }
-      this.start(e, key);
-      return true;
+      if (this.start(e, key)) return true;
     }
     return false;
   }
 
-  private start(e: EntryIndex, key: number): void {
+  /** Starts e's writeback; false when e cannot be read (it stays, for load to report). */
+  private start(e: EntryIndex, key: number): boolean {
     const z = this.z;
     const t = z.entries;
     const buffer = this.buffers.pop()!;
@@ -154,7 +159,7 @@ export class Writeback {
       t.flags[e] &= ~WRITEBACK;
       t.lruAdd(e);
       this.buffers.push(buffer);
-      return;
+      return false;
     }
     const type = t.type[e];
     const offset = t.offset[e] as SwapOffset;
@@ -167,6 +172,7 @@ export class Writeback {
       () => this.done(e, key, length, buffer, true),
       () => this.done(e, key, length, buffer, false),
     );
+    return true;
   }
 
   private done(e: EntryIndex, key: number, length: number, buffer: Uint8Array, ok: boolean): void {
@@ -178,14 +184,16 @@ export class Writeback {
     this.buffers.push(buffer);
     if (t.flags[e] & ORPHANED) {
       t.rowRelease(e);
+    } else if (ok) {
+      // Erased while still marked WRITEBACK, because start() took e off the LRU: without the
+      // mark, entryDrop would unlink e a second time through its stale links, splicing freed
+      // rows into the LRU. With it, entryFree orphans the row, so the row is released here.
+      z.entryWrittenBack(e);
+      t.rowRelease(e);
     } else {
       t.flags[e] &= ~WRITEBACK;
-      if (ok) {
-        z.entryWrittenBack(e);
-      } else {
-        t.lruAdd(e);
-        z.counters.writeback_fail++;
-      }
+      t.lruAdd(e);
+      z.counters.writeback_fail++;
     }
     this.failures = ok ? 0 : this.failures + 1;
     if (ok) this.backoffMs = 0;

@@ -19,7 +19,7 @@ import { Counters } from "../stats/index.ts";
 import type { ByteCount, EntryIndex, Handle, PageCount, SwapOffset, SwapType } from "../types.ts";
 import { NO_HANDLE } from "../types.ts";
 import { AreaIndex } from "./area-index.ts";
-import { EntryTable, REFERENCED, WRITEBACK } from "./entries.ts";
+import { EntryTable, REFERENCED } from "./entries.ts";
 import { configResolve, type ZswapConfig, type ZswapOptions } from "./options.ts";
 import { Writeback } from "./writeback.ts";
 
@@ -146,7 +146,7 @@ export class Zswap {
   /** Frees an entry that is already out of the index: LRU, pool, row. */
   private entryDrop(e: EntryIndex): void {
     const t = this.entries;
-    if (!(t.flags[e] & WRITEBACK)) t.lruDel(e); // writeback took it off the LRU already
+    t.lruDel(e); // a no-op when writeback took it off already
     this.compressedBytes -= t.length[e];
     this.pool.free(t.handle[e] as Handle);
     t.entryFree(e);
@@ -251,6 +251,8 @@ export class Zswap {
     const e = t.rowPeek();
     const handle = this.pool.malloc(length as ByteCount, e);
     if (handle === NO_HANDLE) {
+      // The pool is at its page bound with no room in this class: as full as it gets.
+      this.poolReachedFull = true;
       this.writeback.kick();
       return this.reject("reject_alloc_fail");
     }

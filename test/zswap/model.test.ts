@@ -9,10 +9,15 @@ import { COMPRESS_BUFFER_BYTES, PAGE_SIZE } from "../../src/constants.ts";
 import { ZswapError } from "../../src/errors.ts";
 import { Zswap } from "../../src/zswap/index.ts";
 import { realisticPages } from "../pages.ts";
+import { zswapCheck } from "./consistency.ts";
 
 const AREAS = 3;
 const SLOTS = 48;
-const corpus = [...realisticPages(120, 60, 7), new Uint8Array(PAGE_SIZE), new Uint8Array(randomBytes(PAGE_SIZE))];
+const corpus = [
+  ...realisticPages(120, 60, 7),
+  new Uint8Array(PAGE_SIZE),
+  new Uint8Array(randomBytes(PAGE_SIZE)),
+];
 
 type Op =
   | { op: "swapon"; type: number }
@@ -137,6 +142,7 @@ function run(setup: Setup, ops: Op[]): void {
               ? "reject_compress_poor"
               : "reject_alloc_fail";
           assert.equal(moved[0], expected);
+          if (moved[0] === "reject_alloc_fail") reachedFull = true; // a failed allocation is a full pool
         }
         break;
       }
@@ -164,6 +170,7 @@ function run(setup: Setup, ops: Op[]): void {
         z.compact();
         break;
     }
+    zswapCheck(z);
     const s = z.stats();
     assert.equal(s.stored_pages, model.size);
     assert.equal(s.zswpout, want.zswpout);
@@ -194,9 +201,13 @@ function run(setup: Setup, ops: Op[]): void {
 
 it("zswap agrees with a Map model on random hook sequences", () => {
   fc.assert(
-    fc.property(setupArb, fc.array(opArb, { minLength: 20, maxLength: 400, size: "max" }), (setup, ops) => {
-      run(setup, [{ op: "swapon", type: 0 }, ...ops]);
-    }),
+    fc.property(
+      setupArb,
+      fc.array(opArb, { minLength: 20, maxLength: 400, size: "max" }),
+      (setup, ops) => {
+        run(setup, [{ op: "swapon", type: 0 }, ...ops]);
+      },
+    ),
     { numRuns: Number(process.env.ZSWAP_MODEL_RUNS ?? 150) },
   );
 });

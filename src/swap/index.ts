@@ -1,0 +1,7 @@
+export {
+  type SwapGauges,
+  type SwapSlot,
+  SwapSpace,
+  type SwapSpaceOptions,
+  type SwapSpaceStats,
+} from "./swap-space.ts";

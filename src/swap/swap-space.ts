@@ -1,0 +1,319 @@
+// SwapSpace: what applications use. Swap a page out, get a slot; swap the slot in, get the page
+// back; free the slot. Zero-filled pages stay a bit in the swap map; other pages go to zswap
+// first and to the device when zswap declines; writeback moves zswap's oldest pages to the device.
+//
+// Slot lifetime (the swap cache's job in the kernel):
+//   1. a slot is taken by swapOut and given back by free (or swapIn with `free`);
+//   2. a slot with device I/O in flight (a write, a read, a writeback) is never handed out again
+//      until that I/O settles, so an old write can never land on a new owner's page;
+//   3. close() waits for every I/O in flight before it closes the device.
+
+import { PAGE_SIZE, ROOM_WAIT_MS_DEFAULT, SWAP_AREAS_MAX } from "../constants.ts";
+import { FileDevice, type SwapDevice } from "../device/index.ts";
+import { ZswapArgumentError, ZswapStateError } from "../errors.ts";
+import { Counters } from "../stats/index.ts";
+import type { Brand, SwapOffset } from "../types.ts";
+import { Zswap, type ZswapOptions, type ZswapStats } from "../zswap/index.ts";
+import { SlotMap } from "./slot-map.ts";
+
+/** A swapped-out page's place; valid from swapOut until free. */
+export type SwapSlot = Brand<number, "SwapSlot">;
+
+export interface SwapSpaceOptions {
+  /** Pages the space holds: the number of slots. */
+  slots: number;
+  /** The backing device; by default a swap file is created (see path, direct). */
+  device?: SwapDevice;
+  /** Swap file to create or reuse; by default a temporary file, removed on close. */
+  path?: string;
+  /** Open the swap file with O_DIRECT, bypassing the OS page cache (Linux). */
+  direct?: boolean;
+  /** zswap's options, a Zswap to share with other spaces, or false for no zswap (disk only). */
+  zswap?: ZswapOptions | Zswap | false;
+  /** This space's area number in the Zswap (0..31); needed to share one Zswap. Default 0. */
+  type?: number;
+  /** Let zswap write its oldest pages back to the device (default true). */
+  writeback?: boolean;
+  /**
+   * When zswap is full: `reject` sends the page to the device at once (today's kernel);
+   * `wait` waits up to waitMs for writeback to make room (the seed review's waitqueue).
+   */
+  whenFull?: "reject" | "wait";
+  /** Bound on one swap-out's wait for room, in ms (default ROOM_WAIT_MS_DEFAULT). */
+  waitMs?: number;
+}
+
+/** Gauges of the swap space itself. */
+export interface SwapGauges {
+  /** Slots in the space. */
+  swap_slots: number;
+  /** Slots in use. */
+  swap_slots_used: number;
+  /** Slots in use holding a zero-filled page (no storage at all). */
+  swap_zero_pages: number;
+  /** Device reads and writes in flight, writeback included. */
+  swap_io_in_flight: number;
+}
+
+export type SwapSpaceStats = Readonly<Counters & Partial<ZswapStats> & SwapGauges>;
+
+const ZERO_PAGE = Buffer.alloc(PAGE_SIZE);
+
+function isZeroPage(page: Uint8Array): boolean {
+  return ZERO_PAGE.equals(page);
+}
+
+export class SwapSpace {
+  readonly zswap: Zswap | undefined;
+  readonly counters: Counters;
+  private readonly slotMap: SlotMap;
+  /** Device I/O in flight per slot. */
+  private readonly busy = new Map<number, number>();
+  private ioCount = 0;
+  private readonly idle: (() => void)[] = [];
+  private closed = false;
+
+  private constructor(
+    readonly device: SwapDevice,
+    private readonly ownsDevice: boolean,
+    zswap: Zswap | undefined,
+    private readonly ownsZswap: boolean,
+    readonly type: number,
+    private readonly whenFull: "reject" | "wait",
+    private readonly waitMs: number,
+    slots: number,
+  ) {
+    this.zswap = zswap;
+    this.counters = zswap?.counters ?? new Counters();
+    this.slotMap = new SlotMap(slots);
+  }
+
+  /** Opens a swap space; bad options are ZswapArgumentError, nothing is created. */
+  static async open(opts: SwapSpaceOptions): Promise<SwapSpace> {
+    const o = SwapSpace.optionsCheck(opts);
+    const zswap =
+      o.zswap instanceof Zswap ? o.zswap : o.zswap === false ? undefined : new Zswap(o.zswap ?? {});
+    const device =
+      o.device ??
+      (await FileDevice.open({ slots: o.slots, path: o.path, direct: o.direct ?? false }));
+    const space = new SwapSpace(
+      device,
+      o.device === undefined,
+      zswap,
+      !(o.zswap instanceof Zswap),
+      o.type ?? 0,
+      o.whenFull ?? "reject",
+      o.waitMs ?? ROOM_WAIT_MS_DEFAULT,
+      o.slots,
+    );
+    try {
+      zswap?.swapon(space.type, o.slots, (o.writeback ?? true) ? space.trackedDevice() : undefined);
+    } catch (err) {
+      if (space.ownsDevice) await device.close();
+      throw err;
+    }
+    return space;
+  }
+
+  private static optionsCheck(opts: SwapSpaceOptions): SwapSpaceOptions {
+    const bad = (m: string): never => {
+      throw new ZswapArgumentError("ZSWAP_E_OPTION", m);
+    };
+    if (typeof opts !== "object" || opts === null) bad("options must be an object");
+    if (!Number.isInteger(opts.slots) || opts.slots < 1)
+      bad(`slots must be an integer >= 1, got ${opts.slots}`);
+    if (opts.device !== undefined && opts.device.slots < opts.slots) {
+      bad(`the device holds ${opts.device.slots} slots, fewer than ${opts.slots}`);
+    }
+    if (opts.device !== undefined && (opts.path !== undefined || opts.direct !== undefined)) {
+      bad("path and direct are for the swap file; give them or a device, not both");
+    }
+    const type = opts.type ?? 0;
+    if (!Number.isInteger(type) || type < 0 || type >= SWAP_AREAS_MAX)
+      bad(`type must be in 0..${SWAP_AREAS_MAX - 1}`);
+    if (opts.whenFull !== undefined && opts.whenFull !== "reject" && opts.whenFull !== "wait") {
+      bad(`whenFull must be "reject" or "wait", got ${String(opts.whenFull)}`);
+    }
+    if (opts.whenFull === "wait" && (opts.writeback === false || opts.zswap === false)) {
+      bad('whenFull "wait" needs zswap with writeback: nothing else makes room');
+    }
+    const waitMs = opts.waitMs ?? ROOM_WAIT_MS_DEFAULT;
+    if (typeof waitMs !== "number" || !(waitMs >= 0 && waitMs <= 60_000))
+      bad(`waitMs must be in 0..60000, got ${waitMs}`);
+    return opts;
+  }
+
+  // --- I/O tracking: the part of the swap cache that keeps slots from reuse ---
+
+  private io<T>(slot: number, op: () => Promise<T>): Promise<T> {
+    this.busy.set(slot, (this.busy.get(slot) ?? 0) + 1);
+    this.ioCount++;
+    const settle = () => {
+      const n = this.busy.get(slot)! - 1;
+      if (n === 0) this.busy.delete(slot);
+      else this.busy.set(slot, n);
+      if (--this.ioCount === 0) for (const fn of this.idle.splice(0)) fn();
+    };
+    let p: Promise<T>;
+    try {
+      p = op();
+    } catch (err) {
+      settle();
+      return Promise.reject(err);
+    }
+    return p.finally(settle);
+  }
+
+  /** The device as writeback sees it: the same, with its I/O tracked per slot. */
+  private trackedDevice(): SwapDevice {
+    const d = this.device;
+    return {
+      slots: d.slots,
+      describe: d.describe,
+      read: (slot, into) => this.io(slot, () => d.read(slot, into)),
+      write: (slot, page) => this.io(slot, () => d.write(slot, page)),
+      close: () => Promise.resolve(),
+    };
+  }
+
+  // --- checks ---
+
+  private openCheck(): void {
+    if (this.closed) throw new ZswapStateError("ZSWAP_E_CLOSED", "the swap space is closed");
+  }
+
+  private static pageCheck(page: Uint8Array): void {
+    if (!(page instanceof Uint8Array) || page.length !== PAGE_SIZE) {
+      const got = page instanceof Uint8Array ? `${page.length} bytes` : typeof page;
+      throw new ZswapArgumentError("ZSWAP_E_PAGE_SIZE", `a page is ${PAGE_SIZE} bytes, got ${got}`);
+    }
+  }
+
+  private slotCheck(slot: number): SwapOffset {
+    if (
+      !Number.isInteger(slot) ||
+      slot < 0 ||
+      slot >= this.slotMap.slots ||
+      !this.slotMap.isUsed(slot)
+    ) {
+      throw new ZswapArgumentError("ZSWAP_E_SLOT", `slot ${slot} is not in use in this swap space`);
+    }
+    return slot as SwapOffset;
+  }
+
+  // --- the API ---
+
+  /**
+   * Swaps a page out and returns its slot. The page must not change until the promise settles.
+   * Rejects with ZSWAP_E_FULL when no slot is free, ZswapIOError when the device write failed
+   * (the slot is then given back; the caller still has its page).
+   */
+  async swapOut(page: Uint8Array): Promise<SwapSlot> {
+    SwapSpace.pageCheck(page);
+    this.openCheck();
+    const slot = this.slotMap.alloc((s) => this.busy.has(s));
+    if (slot < 0)
+      throw new ZswapStateError("ZSWAP_E_FULL", `all ${this.slotMap.slots} slots are in use`);
+    if (isZeroPage(page)) {
+      this.slotMap.zeroSet(slot, true);
+      this.counters.swpout_zero++;
+      return slot as SwapSlot;
+    }
+    try {
+      if (this.zswap !== undefined && (await this.zswapStore(this.zswap, slot, page))) {
+        return slot as SwapSlot;
+      }
+      this.openCheck();
+      await this.io(slot, () => this.device.write(slot as SwapOffset, page));
+      this.counters.pswpout++;
+      return slot as SwapSlot;
+    } catch (err) {
+      this.slotMap.release(slot);
+      throw err;
+    }
+  }
+
+  /**
+   * Offers the page to zswap. Under the `wait` policy, waits for room first, and again when the
+   * store failed to allocate while the pool is above its accept threshold: a new zspage would
+   * pass the pool's bound, the pool being full in a way the limit check does not see.
+   */
+  private async zswapStore(z: Zswap, slot: number, page: Uint8Array): Promise<boolean> {
+    if (this.whenFull !== "wait") return z.store(this.type, slot, page);
+    const deadline = performance.now() + this.waitMs;
+    let waited = false;
+    for (;;) {
+      while (z.writeback.waiting > 0 || !z.poolAccepts()) {
+        const left = deadline - performance.now();
+        if (left <= 0 || !(await z.writeback.waitForRoom(left))) {
+          return z.reject("reject_reclaim_fail");
+        }
+        this.openCheck();
+        waited = true;
+      }
+      const allocFails = this.counters.reject_alloc_fail;
+      if (z.store(this.type, slot, page)) {
+        if (waited) this.counters.saved_by_writeback++;
+        return true;
+      }
+      // Declined for what waiting cannot change, or the pool accepts (it is below its threshold
+      // and still has no zspage to spare): the device takes the page.
+      if (this.counters.reject_alloc_fail === allocFails || z.poolAccepts()) return false;
+    }
+  }
+
+  /**
+   * Reads slot's page into `into`. With `free`, the slot is freed too (one step, and zswap's
+   * copy is dropped as it is read: an exclusive load). A device read failure rejects with
+   * ZswapIOError and leaves the slot and its data as they were.
+   */
+  async swapIn(slot: SwapSlot, into: Uint8Array, opts: { free?: boolean } = {}): Promise<void> {
+    SwapSpace.pageCheck(into);
+    this.openCheck();
+    const off = this.slotCheck(slot);
+    const free = opts.free === true;
+    if (this.slotMap.isZero(off)) {
+      into.fill(0);
+      this.counters.swpin_zero++;
+    } else if (!(this.zswap?.load(this.type, off, into, free) ?? false)) {
+      // Freed inside the tracked I/O: while it is in flight nobody else can be given this slot,
+      // so a slot still in use here is still ours.
+      return this.io(off, async () => {
+        await this.device.read(off, into);
+        this.counters.pswpin++;
+        if (free && this.slotMap.isUsed(off)) this.free(slot);
+      });
+    }
+    if (free) this.free(slot);
+  }
+
+  /** Gives the slot back; whatever it held is dropped. */
+  free(slot: SwapSlot): void {
+    this.openCheck();
+    const off = this.slotCheck(slot);
+    this.zswap?.invalidate(this.type, off);
+    this.slotMap.release(off);
+  }
+
+  /** Waits for all I/O in flight, then releases zswap's area and the device. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.zswap !== undefined) {
+      this.zswap.swapoff(this.type);
+      if (this.ownsZswap) this.zswap.writeback.stop();
+    }
+    if (this.ioCount > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.ownsDevice) await this.device.close();
+  }
+
+  stats(): SwapSpaceStats {
+    const gauges: SwapGauges = {
+      swap_slots: this.slotMap.slots,
+      swap_slots_used: this.slotMap.count,
+      swap_zero_pages: this.slotMap.zeroCount,
+      swap_io_in_flight: this.ioCount,
+    };
+    return { ...(this.zswap?.stats() ?? this.counters), ...gauges };
+  }
+}
