@@ -3,6 +3,7 @@
 
 import { PAGE_SIZE, POOL_PAGES_MAX } from "../constants.ts";
 import { ZswapArgumentError } from "../errors.ts";
+import { grown } from "../typed-arrays.ts";
 import type { ByteCount, Handle, PageCount } from "../types.ts";
 import { NO_HANDLE } from "../types.ts";
 import {
@@ -162,17 +163,6 @@ function poolAssert(ok: boolean, what: string): asserts ok {
   if (!ok) throw new Error(`zswap pool assertion failed: ${what}`);
 }
 
-function tableGrow<T extends Uint8Array | Uint16Array | Uint32Array>(
-  old: T,
-  length: number,
-  fill: number,
-): T {
-  const grown = new (old.constructor as new (n: number) => T)(length);
-  grown.set(old);
-  if (fill !== 0) grown.fill(fill, old.length);
-  return grown;
-}
-
 // ---- The pool ----------------------------------------------------------------------------------
 
 /**
@@ -306,12 +296,12 @@ export class ZsPool {
 
   private tableGrow(length: number): void {
     const from = this.zsClass.length;
-    this.zsClass = tableGrow(this.zsClass, length, ZSPAGE_DEAD);
-    this.zsInuse = tableGrow(this.zsInuse, length, 0);
-    this.zsFreeHead = tableGrow(this.zsFreeHead, length, 0);
-    this.zsGroup = tableGrow(this.zsGroup, length, 0);
-    this.zsPrev = tableGrow(this.zsPrev, length, 0);
-    this.zsNext = tableGrow(this.zsNext, length, 0);
+    this.zsClass = grown(this.zsClass, length, ZSPAGE_DEAD);
+    this.zsInuse = grown(this.zsInuse, length, 0);
+    this.zsFreeHead = grown(this.zsFreeHead, length, 0);
+    this.zsGroup = grown(this.zsGroup, length, 0);
+    this.zsPrev = grown(this.zsPrev, length, 0);
+    this.zsNext = grown(this.zsNext, length, 0);
     for (let id = from; id < length; id++) {
       this.zsBytes.push(BYTES_NONE);
       this.zsMeta.push(META_NONE);

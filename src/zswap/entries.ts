@@ -6,6 +6,7 @@
 // so that a row index never names two entries during one writeback.
 
 import { ENTRY_TABLE_INITIAL, PAGE_SIZE } from "../constants.ts";
+import { grown } from "../typed-arrays.ts";
 import type { ByteCount, EntryIndex, Handle, SwapOffset, SwapType } from "../types.ts";
 
 /** Flag bits of a row. */
@@ -130,18 +131,13 @@ export class EntryTable {
 
   private grow(): void {
     const n = this.capacity * 2;
-    const widen = <T extends Uint8Array | Uint16Array | Uint32Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(n);
-      b.set(a);
-      return b;
-    };
-    this.handle = widen(this.handle);
-    this.length = widen(this.length);
-    this.offset = widen(this.offset);
-    this.type = widen(this.type);
-    this.codec = widen(this.codec);
-    this.flags = widen(this.flags);
-    this.prev = widen(this.prev);
-    this.next = widen(this.next);
+    this.handle = grown(this.handle, n);
+    this.length = grown(this.length, n);
+    this.offset = grown(this.offset, n);
+    this.type = grown(this.type, n);
+    this.codec = grown(this.codec, n);
+    this.flags = grown(this.flags, n);
+    this.prev = grown(this.prev, n);
+    this.next = grown(this.next, n);
   }
 }

@@ -78,6 +78,8 @@ export class Zswap {
   /** Set when the pool filled; cleared once it is below the accept threshold (hysteresis). */
   private poolReachedFull = false;
   private compressedBytes = 0;
+  /** Areas swapped on with a device: writeback has somewhere to write. */
+  private writebackAreas = 0;
   /** Writebacks since the last compaction check. */
   private sinceCompact = 0;
 
@@ -190,7 +192,7 @@ export class Zswap {
 
   /** @internal true when some swap area has a device to write back to. */
   writebackPossible(): boolean {
-    return this.areas.some((a) => a?.device !== undefined);
+    return this.writebackAreas > 0;
   }
 
   /** @internal the device writeback writes area `type`'s entries to. */
@@ -359,6 +361,7 @@ export class Zswap {
       throw new ZswapStateError("ZSWAP_E_AREA", `swap area ${type} is already on`);
     }
     this.areas[type] = { index: new AreaIndex(slots), device };
+    if (device !== undefined) this.writebackAreas++;
   }
 
   /** Closes swap area `type`, dropping every entry it holds; writebacks in flight are orphaned. */
@@ -368,6 +371,7 @@ export class Zswap {
       this.entryDrop(e);
     });
     this.areas[type] = undefined;
+    if (area.device !== undefined) this.writebackAreas--;
   }
 
   /** Changes tunables at run time; entries stored with an older codec stay readable. */
