@@ -72,6 +72,7 @@ export class SwapSpace {
   private ioCount = 0;
   private readonly idle: (() => void)[] = [];
   private closed = false;
+  private closing: Promise<void> | undefined;
 
   private constructor(
     readonly device: SwapDevice,
@@ -295,9 +296,16 @@ export class SwapSpace {
     this.slotMap.release(off);
   }
 
-  /** Waits for all I/O in flight, then releases zswap's area and the device. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Waits for all I/O in flight, then releases zswap's area and the device. Idempotent: every
+   * call resolves when all of that is done, not only the first.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closed = true;
     if (this.zswap !== undefined) {
       this.zswap.swapoff(this.type);

@@ -13,6 +13,7 @@ import type { ByteCount, EntryIndex, Handle, SwapOffset, SwapType } from "../typ
 export const REFERENCED = 1; // used since it entered the LRU: skipped once by writeback
 export const WRITEBACK = 2; // a writeback is in flight on it and holds the row
 export const ORPHANED = 4; // invalidated during writeback: the writeback frees the row
+export const CORRUPT = 8; // failed to decompress for writeback: writeback passes it by
 
 const LRU = 0 as EntryIndex;
 

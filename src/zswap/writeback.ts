@@ -27,7 +27,7 @@ import {
   WRITEBACK_SCAN_MAX,
 } from "../constants.ts";
 import type { EntryIndex, SwapOffset } from "../types.ts";
-import { ORPHANED, REFERENCED, WRITEBACK } from "./entries.ts";
+import { CORRUPT, ORPHANED, REFERENCED, WRITEBACK } from "./entries.ts";
 import type { Zswap } from "./zswap.ts";
 
 /** Why a writeback pass is running: the seed's pool-full reclaim, or the proactive shrinker. */
@@ -63,7 +63,7 @@ export class Writeback {
 
   /** Starts writebacks while they are wanted and the in-flight bound allows. */
   kick(): void {
-    if (this.backoffTimer !== undefined) return;
+    if (this.backoffTimer !== undefined || !this.z.writebackPossible()) return;
     while (this.inFlight < this.inFlightMax && this.want() !== "none") {
       if (!this.startOne()) break;
     }
@@ -136,7 +136,7 @@ export class Writeback {
       }
       const key = t.type[e] * 2 ** 32 + t.offset[e];
       const device = this.z.areaDevice(t.type[e]);
-      if (device === undefined || this.slotsBusy.has(key)) {
+      if (device === undefined || this.slotsBusy.has(key) || t.flags[e] & CORRUPT) {
         t.lruRotate(e);
         continue;
       }
@@ -155,8 +155,9 @@ export class Writeback {
     try {
       z.entryRead(e, buffer);
     } catch {
-      // Corrupt data cannot be written back; it stays for load to report (decompress_fail).
-      t.flags[e] &= ~WRITEBACK;
+      // Corrupt data cannot be written back; it stays for load to report (decompress_fail),
+      // marked so that later scans pass it by instead of decompressing it again.
+      t.flags[e] = (t.flags[e] & ~WRITEBACK) | CORRUPT;
       t.lruAdd(e);
       this.buffers.push(buffer);
       return false;

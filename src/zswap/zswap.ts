@@ -11,7 +11,13 @@ import {
   compressorCreate,
   compressorId,
 } from "../compress/index.ts";
-import { AREA_SLOTS_MAX, COMPRESS_BUFFER_BYTES, PAGE_SIZE, SWAP_AREAS_MAX } from "../constants.ts";
+import {
+  AREA_SLOTS_MAX,
+  COMPRESS_BUFFER_BYTES,
+  PAGE_SIZE,
+  POOL_ZSPAGE_PAGES_MAX,
+  SWAP_AREAS_MAX,
+} from "../constants.ts";
 import type { SwapDevice } from "../device/device.ts";
 import { ZswapArgumentError, ZswapDataError, ZswapStateError } from "../errors.ts";
 import { ZsPool } from "../pool/index.ts";
@@ -156,8 +162,15 @@ export class Zswap {
 
   // --- limits ---
 
+  /**
+   * Pages the pool must be down to before stores are taken again: the accept threshold, and
+   * never closer to the bound than one zspage of the longest chain, or the next allocation
+   * could fail at once (reject_alloc_fail) while the limit check lets stores through.
+   */
   private acceptPages(): number {
-    return Math.floor((this.config.poolPagesMax * this.config.acceptThresholdPercent) / 100);
+    const max = this.config.poolPagesMax;
+    const threshold = Math.floor((max * this.config.acceptThresholdPercent) / 100);
+    return Math.max(0, Math.min(threshold, max - POOL_ZSPAGE_PAGES_MAX));
   }
 
   /** The pool limit with hysteresis (zswap_check_limits): true when stores must be refused. */

@@ -78,6 +78,11 @@ function run(setup: Setup, ops: Op[]): void {
   const on = new Set<number>();
   let codec = compressorCreate("lz4");
   let reachedFull = false;
+  // The accept threshold, kept one longest zspage (8 pages) under the bound.
+  const acceptPages = Math.max(
+    0,
+    Math.min(Math.floor((setup.poolPages * setup.accept) / 100), setup.poolPages - 8),
+  );
   const want = { zswpout: 0, zswpin: 0, duplicate_entry: 0, rejects: 0 };
   const dst = Buffer.alloc(COMPRESS_BUFFER_BYTES);
   const into = new Uint8Array(PAGE_SIZE);
@@ -114,8 +119,7 @@ function run(setup: Setup, ops: Op[]): void {
         // Predict the decline the way zswap_store decides it.
         const used = z.pool.pagesUsed;
         if (used >= setup.poolPages) reachedFull = true;
-        else if (reachedFull && used <= Math.floor((setup.poolPages * setup.accept) / 100))
-          reachedFull = false;
+        else if (reachedFull && used <= acceptPages) reachedFull = false;
         let n = codec.compress(page, dst, Math.floor((PAGE_SIZE * setup.ratio) / 100));
         if (n === 0 && setup.raw) n = PAGE_SIZE;
         const before = z.stats();

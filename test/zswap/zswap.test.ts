@@ -80,19 +80,37 @@ describe("zswap hooks", () => {
   });
 
   it("a full pool refuses stores until it is below the accept threshold", () => {
-    const z = cache({ maxPoolBytes: 8 * PAGE_SIZE, acceptThresholdPercent: 50 });
+    const z = cache({ maxPoolBytes: 100 * PAGE_SIZE, acceptThresholdPercent: 50 });
     let i = 0;
     while (z.store(0, i, pages[i % pages.length])) i++;
     const full = z.stats();
-    assert.ok(full.pool_limit_hit + full.reject_alloc_fail === 1);
-    assert.ok(full.pool_total_size <= 8 * PAGE_SIZE);
-    // Free entries until the pool is at 7 of 8 pages: still refused (above 50%).
+    assert.equal(full.pool_limit_hit + full.reject_alloc_fail, 1);
+    assert.ok(full.pool_total_size <= 100 * PAGE_SIZE);
     let next = 0;
-    while (z.pool.pagesUsed > 7) z.invalidate(0, next++);
-    if (full.pool_limit_hit === 1)
-      assert.equal(z.store(0, 900, pages[0]), false, "hysteresis holds");
-    while (z.pool.pagesUsed > 4) z.invalidate(0, next++);
-    assert.ok(z.store(0, 901, pages[0]), "accepted again below the threshold");
+    while (z.pool.pagesUsed > 90) z.invalidate(0, next++);
+    assert.equal(z.store(0, 900, pages[0]), false, "refused above the threshold: hysteresis");
+    assert.equal(z.stats().pool_limit_hit, full.pool_limit_hit + 1);
+    while (z.pool.pagesUsed > 50) z.invalidate(0, next++);
+    assert.ok(z.store(0, 901, pages[0]), "accepted again at the threshold");
+  });
+
+  it("the threshold keeps one longest zspage of room, so the next allocation can succeed", () => {
+    // 90% of 32 pages is 28, but a new zspage may take 8: stores resume at 24.
+    const z = cache({ maxPoolBytes: 32 * PAGE_SIZE, acceptThresholdPercent: 90 });
+    let i = 0;
+    while (z.store(0, i, pages[i % pages.length])) i++;
+    let next = 0;
+    let refused = 0;
+    for (;;) {
+      z.invalidate(0, next++);
+      if (z.pool.pagesUsed <= 24) break;
+      if (z.pool.pagesUsed <= 28) {
+        assert.equal(z.store(0, 900, pages[0]), false, `${z.pool.pagesUsed} pages: still refused`);
+        refused++;
+      }
+    }
+    assert.ok(refused > 0, "the pool passed through 25..28 pages");
+    assert.ok(z.store(0, 901, pages[0]), "24 pages: accepted");
   });
 
   it("switching the compressor keeps old entries readable", () => {

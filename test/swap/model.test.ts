@@ -1,0 +1,683 @@
+// Model-based: random batches of concurrent swapOut / swapIn / free (and close-and-reopen) on a
+// SwapSpace whose pool is small enough that writeback runs all the time, over a seeded faulty
+// device, checked against a Map<slot, page>. Nothing lost, nothing returned wrong, ever.
+//
+// Each run is one seed: the seed draws the configuration (compressor, pool, policies, faults) and
+// every operation. A failure names the seed and the index of the operation that went wrong.
+// Runs without latency use only microtasks and timers, so a seed replays the same run (timers of
+// the `wait` policy and of writeback's backoff depend on the machine's speed, rarely the order).
+//
+// The runs go on in worker threads, watched by the test: an infinite loop in the code under test
+// (the event loop never turns again) is reported with its seed and op index instead of hanging.
+//
+//   ZSWAP_SOAK_OPS=5000000      operations in all (default 500000, ~20 s on 2 idle cores)
+//   ZSWAP_SEED=123              run that seed alone (ZSWAP_OPS_PER_RUN ops, default 4000)
+//   ZSWAP_SEED_BASE=1000        first seed of the series (default 1)
+
+import assert from "node:assert/strict";
+import { availableParallelism } from "node:os";
+import { it } from "node:test";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { compressorsAvailable } from "../../src/compress/index.ts";
+import { PAGE_SIZE } from "../../src/constants.ts";
+import {
+  FaultyDevice,
+  type LatencyModel,
+  MemoryDevice,
+  type SwapDevice,
+} from "../../src/device/index.ts";
+import { type ZswapError, ZswapIOError } from "../../src/errors.ts";
+import { Random } from "../../src/random.ts";
+import { Counters } from "../../src/stats/index.ts";
+import { type SwapSlot, SwapSpace, type SwapSpaceStats } from "../../src/swap/index.ts";
+import type { SwapOffset } from "../../src/types.ts";
+import { generatePages } from "../../src/workload/generate.ts";
+import type { Zswap } from "../../src/zswap/index.ts";
+
+const OPS_PER_RUN = Number(process.env.ZSWAP_OPS_PER_RUN ?? 4000);
+const OPS_TOTAL = Number(process.env.ZSWAP_SOAK_OPS ?? 500_000);
+const SEED_ONE = process.env.ZSWAP_SEED === undefined ? undefined : Number(process.env.ZSWAP_SEED);
+const SEED_BASE = Number(process.env.ZSWAP_SEED_BASE ?? 1);
+/** A worker that makes no progress for this long is stuck (a batch takes well under 2 s). */
+const STUCK_MS = 20_000;
+/** Entry flags, as src/zswap/entries.ts defines them (read through the test hook). */
+const WRITEBACK = 2;
+const ORPHANED = 4;
+
+// --- a run's configuration, drawn from its seed ---
+
+interface RunConfig {
+  slots: number;
+  poolPages: number;
+  compressor: string;
+  shrinker: boolean;
+  shrinkerTargetPercent: number;
+  acceptThresholdPercent: number;
+  maxCompressionRatio: number;
+  incompressible: "reject" | "store-raw";
+  writebacksInFlightMax: number;
+  whenFull: "reject" | "wait";
+  waitMs: number;
+  batchMax: number;
+  readErrorRate: number;
+  writeErrorRate: number;
+  tornWriteRate: number;
+  nospcAfterWrites: number | undefined;
+  healEveryBatches: number;
+  latency: LatencyModel | undefined;
+  reopenChance: number;
+}
+
+function configDraw(r: Random, compressors: readonly string[]): RunConfig {
+  const rate = (p: number, max: number) => (r.chance(p) ? r.next() * max : 0);
+  return {
+    slots: 48 + r.below(208),
+    poolPages: 6 + r.below(26),
+    compressor: compressors[r.below(compressors.length)]!,
+    shrinker: r.chance(0.4),
+    shrinkerTargetPercent: 40 + r.below(50),
+    acceptThresholdPercent: 50 + r.below(51),
+    maxCompressionRatio: 50 + r.below(51),
+    incompressible: r.chance(0.3) ? "store-raw" : "reject",
+    writebacksInFlightMax: 1 + r.below(16),
+    whenFull: r.chance(0.4) ? "wait" : "reject",
+    waitMs: 5 + r.below(40),
+    batchMax: 1 + r.below(16),
+    readErrorRate: rate(0.6, 0.05),
+    writeErrorRate: rate(0.6, 0.05),
+    tornWriteRate: rate(0.5, 0.05),
+    nospcAfterWrites: r.chance(0.25) ? 10 + r.below(200) : undefined,
+    healEveryBatches: 1 + r.below(8),
+    latency: r.chance(0.3) ? { kind: "uniform", minUs: 0, maxUs: 20 + r.below(300) } : undefined,
+    reopenChance: r.chance(0.5) ? 0.004 : 0,
+  };
+}
+
+// --- pages ---
+
+/** Generated pages (deterministic, unlike captured ones): zero, text, pointers, numbers, random. */
+const corpus = generatePages(512, 21);
+const corpusZero = corpus.map((p) => p.every((b) => b === 0));
+
+/** A copy of a corpus page with a stamp of the op index, so no two live pages are alike. */
+function pageDraw(r: Random, op: number): { page: Uint8Array; zero: boolean } {
+  const i = r.below(corpus.length);
+  const page = new Uint8Array(corpus[i]);
+  const at = r.below(PAGE_SIZE / 4) * 4;
+  if (corpusZero[i]) return { page, zero: true };
+  new DataView(page.buffer).setUint32(at, (op * 2654435761) >>> 0 || 1, true);
+  return { page, zero: false };
+}
+
+// --- a device wrapper that knows what is in flight (a checker outside the system) ---
+
+class TrackedDevice implements SwapDevice {
+  readonly slots: number;
+  readonly describe: string;
+  inFlight = 0;
+  constructor(readonly inner: FaultyDevice) {
+    this.slots = inner.slots;
+    this.describe = `tracked ${inner.describe}`;
+  }
+  private track(p: Promise<void>): Promise<void> {
+    this.inFlight++;
+    return p.finally(() => {
+      this.inFlight--;
+    });
+  }
+  read(slot: SwapOffset, into: Uint8Array): Promise<void> {
+    return this.track(this.inner.read(slot, into));
+  }
+  write(slot: SwapOffset, page: Uint8Array): Promise<void> {
+    return this.track(this.inner.write(slot, page));
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+// --- checks ---
+
+class ModelFailure extends Error {}
+
+const COUNTER_NAMES = new Set(Object.keys(new Counters()));
+
+function pagesDiffer(a: Uint8Array, b: Uint8Array): string | undefined {
+  if (Buffer.compare(a, b) === 0) return undefined;
+  let first = -1;
+  let count = 0;
+  for (let i = 0; i < PAGE_SIZE; i++) {
+    if (a[i] !== b[i]) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  return `${count} bytes differ, first at ${first}`;
+}
+
+/**
+ * The zswap LRU through the test hook: every row on it is live (has a pool object, is not under
+ * writeback), the links agree both ways, and the rows on it plus those under writeback are
+ * exactly the stored entries.
+ */
+function lruCheck(z: Zswap): string | undefined {
+  const t = z.entries;
+  let onLru = 0;
+  let prev = 0;
+  for (let e = t.next[0]; e !== 0; e = t.next[e]) {
+    if (++onLru > t.capacity) return "the LRU has a cycle";
+    if (t.prev[e] !== prev) return `LRU row ${e}: prev ${t.prev[e]}, expected ${prev}`;
+    if (t.handle[e] === 0) return `LRU row ${e} is a free row (no pool object)`;
+    if (t.flags[e] & (WRITEBACK | ORPHANED)) return `LRU row ${e} has flags ${t.flags[e]}`;
+    prev = e;
+  }
+  if (t.prev[0] !== prev) return `the LRU's newest is ${t.prev[0]}, the walk ended at ${prev}`;
+  let underWriteback = 0;
+  for (let e = 1; e < t.capacity; e++) {
+    if ((t.flags[e] & (WRITEBACK | ORPHANED)) === WRITEBACK) underWriteback++;
+  }
+  if (onLru + underWriteback !== t.count) {
+    return `${onLru} rows on the LRU + ${underWriteback} under writeback != ${t.count} stored`;
+  }
+  return undefined;
+}
+
+// --- one run ---
+
+type Op =
+  | {
+      kind: "out";
+      op: number;
+      page: Uint8Array;
+      zero: boolean;
+      fullOk: boolean;
+      p: Promise<SwapSlot>;
+    }
+  | {
+      kind: "in";
+      op: number;
+      slot: number;
+      free: boolean;
+      into: Uint8Array;
+      p: Promise<void>;
+      /** free(slot) was called right after, while the swap-in may be in flight: its error. */
+      drop?: { error: unknown };
+    }
+  | { kind: "free"; op: number; slot: number; error: unknown }
+  | { kind: "bad"; op: number; slot: number; p: Promise<void>; freeError: unknown };
+
+interface RunResult {
+  ops: number;
+  batches: number;
+  reopens: number;
+  ioErrors: number;
+  stats: Record<string, number>;
+}
+
+async function runSeed(seed: number, opsTarget: number, progress: Int32Array): Promise<RunResult> {
+  const r = new Random(seed);
+  const cfg = configDraw(r, compressorsAvailable());
+  let op = 0;
+  const fail = (what: string, at = op): never => {
+    throw new ModelFailure(
+      `seed ${seed}, op ${at}: ${what}\n  config ${JSON.stringify(cfg)}\n` +
+        `  reproduce: ZSWAP_SEED=${seed} ZSWAP_OPS_PER_RUN=${opsTarget} node --import tsx --test test/swap/model.test.ts`,
+    );
+  };
+  const model = new Map<number, { page: Uint8Array; zero: boolean }>();
+  const mustRetry = new Set<number>();
+  let zeroLive = 0;
+  let generation = 0;
+  let reopens = 0;
+  let ioErrors = 0;
+  let batches = 0;
+  const totals: Record<string, number> = {};
+
+  let faulty!: FaultyDevice;
+  let device!: TrackedDevice;
+  let space!: SwapSpace;
+  let last: SwapSpaceStats | undefined;
+
+  const open = async () => {
+    faulty = new FaultyDevice(new MemoryDevice({ slots: cfg.slots }), {
+      seed: (seed * 31 + generation++) >>> 0,
+      readErrorRate: cfg.readErrorRate,
+      writeErrorRate: cfg.writeErrorRate,
+      tornWriteRate: cfg.tornWriteRate,
+      nospcAfterWrites: cfg.nospcAfterWrites,
+      latency: cfg.latency,
+    });
+    device = new TrackedDevice(faulty);
+    space = await SwapSpace.open({
+      slots: cfg.slots,
+      device,
+      whenFull: cfg.whenFull,
+      waitMs: cfg.waitMs,
+      zswap: {
+        maxPoolBytes: cfg.poolPages * PAGE_SIZE,
+        compressor: cfg.compressor,
+        shrinkerEnabled: cfg.shrinker,
+        shrinkerTargetPercent: cfg.shrinkerTargetPercent,
+        acceptThresholdPercent: cfg.acceptThresholdPercent,
+        maxCompressionRatio: cfg.maxCompressionRatio,
+        incompressible: cfg.incompressible,
+        writebacksInFlightMax: cfg.writebacksInFlightMax,
+      },
+    });
+    last = undefined;
+  };
+
+  const modelDelete = (slot: number) => {
+    if (model.get(slot)!.zero) zeroLive--;
+    model.delete(slot);
+    mustRetry.delete(slot);
+  };
+
+  /** Bounds that hold at every moment, checked as operations are issued and settle. */
+  const boundsCheck = (when: string) => {
+    const s = space.stats();
+    if (s.pool_total_size! > s.pool_limit_bytes!) {
+      fail(`${when}: pool_total_size ${s.pool_total_size} > limit ${s.pool_limit_bytes}`);
+    }
+    if (s.outstanding_writebacks! > cfg.writebacksInFlightMax) {
+      fail(
+        `${when}: ${s.outstanding_writebacks} writebacks in flight > ${cfg.writebacksInFlightMax}`,
+      );
+    }
+  };
+
+  /** Invariants between batches, when nothing of ours is pending. */
+  const batchCheck = () => {
+    boundsCheck("after the batch");
+    const s = space.stats();
+    if (s.swap_slots_used !== model.size) {
+      fail(`swap_slots_used ${s.swap_slots_used}, model holds ${model.size}`);
+    }
+    if (s.swap_zero_pages !== zeroLive)
+      fail(`swap_zero_pages ${s.swap_zero_pages}, model ${zeroLive}`);
+    if (s.stored_pages! > model.size - zeroLive) {
+      fail(`stored_pages ${s.stored_pages} > ${model.size - zeroLive} live nonzero pages`);
+    }
+    const lru = lruCheck(space.zswap!);
+    if (lru !== undefined) fail(lru);
+    if (last !== undefined) {
+      for (const [k, v] of Object.entries(last)) {
+        const now = (s as Record<string, number>)[k];
+        if (COUNTER_NAMES.has(k) && now < v) fail(`counter ${k} went down`);
+      }
+    }
+    last = s;
+  };
+
+  const wrongPage = (slot: number, into: Uint8Array, opAt: number): never => {
+    const want = model.get(slot)!;
+    let whose = "";
+    for (const [other, v] of model) {
+      if (other !== slot && Buffer.compare(v.page, into) === 0)
+        whose = ` (it is slot ${other}'s page)`;
+    }
+    return fail(
+      `swapIn(${slot}) returned a wrong page: ${pagesDiffer(into, want.page)}${whose}`,
+      opAt,
+    );
+  };
+
+  const liveSlotPick = (touched: Set<number>, live: number[]): number => {
+    for (const s of mustRetry) if (!touched.has(s) && r.chance(0.5)) return s;
+    for (let tries = 0; tries < 4 && live.length > 0; tries++) {
+      const s = live[r.below(live.length)]!;
+      if (!touched.has(s)) return s;
+    }
+    return -1;
+  };
+
+  /** Issues one batch; with `closeAfter`, closes the space while it is in flight. */
+  const batch = async (closeAfter: boolean) => {
+    batches++;
+    const ops: Op[] = [];
+    const touched = new Set<number>();
+    const live = [...model.keys()];
+    const sizeAtStart = model.size;
+    const ioAtStart = space.stats().swap_io_in_flight;
+    let outs = 0;
+    if (r.chance(0.03) && model.size < cfg.slots) {
+      let slot = r.below(cfg.slots);
+      while (model.has(slot)) slot = (slot + 1) % cfg.slots;
+      op++;
+      let freeError: unknown;
+      try {
+        space.free(slot as SwapSlot);
+      } catch (err) {
+        freeError = err;
+      }
+      const p = space.swapIn(slot as SwapSlot, new Uint8Array(PAGE_SIZE));
+      ops.push({ kind: "bad", op, slot, p, freeError });
+    }
+    const n = 1 + r.below(cfg.batchMax);
+    for (let k = 0; k < n; k++) {
+      op++;
+      const fill = model.size / cfg.slots;
+      const pOut = fill < 0.3 ? 0.75 : fill > 0.85 ? 0.15 : 0.45;
+      const slot = r.chance(pOut) ? -1 : liveSlotPick(touched, live);
+      if (slot < 0) {
+        const { page, zero } = pageDraw(r, op);
+        // FULL is expected only when used slots plus slots kept busy by I/O could fill the space.
+        const fullOk = sizeAtStart + outs + ioAtStart + cfg.writebacksInFlightMax >= cfg.slots;
+        outs++;
+        ops.push({ kind: "out", op, page, zero, fullOk, p: space.swapOut(page) });
+      } else {
+        touched.add(slot);
+        if (r.chance(0.75)) {
+          const into = new Uint8Array(PAGE_SIZE).fill(0xa5);
+          const free = r.chance(0.5);
+          const p = space.swapIn(slot as SwapSlot, into, { free });
+          let drop: { error: unknown } | undefined;
+          if (!free && r.chance(0.2)) {
+            // The slot is freed while its read may be in flight: the read still returns the
+            // page, and the slot is not given to a new page before the read is done.
+            drop = { error: undefined };
+            try {
+              space.free(slot as SwapSlot);
+            } catch (err) {
+              drop.error = err;
+            }
+          }
+          ops.push({ kind: "in", op, slot, free, into, p, drop });
+        } else {
+          let error: unknown;
+          try {
+            space.free(slot as SwapSlot);
+          } catch (err) {
+            error = err;
+          }
+          ops.push({ kind: "free", op, slot, error });
+        }
+      }
+      boundsCheck(`issuing op ${op}`);
+    }
+    // Closed twice: the second call too must resolve only when nothing is in flight.
+    if (closeAfter) void space.close();
+    const closing = closeAfter ? space.close() : undefined;
+    await Promise.allSettled(ops.map((o) => ("p" in o ? o.p : undefined)));
+    if (closing !== undefined) await closeCheck(closing);
+
+    const closedOk = (err: unknown) => closeAfter && (err as ZswapError).code === "ZSWAP_E_CLOSED";
+    const settled = await Promise.all(
+      ops.map(async (o) => {
+        if (!("p" in o)) return { ok: true as const, value: undefined };
+        try {
+          return { ok: true as const, value: await o.p };
+        } catch (error) {
+          return { ok: false as const, error };
+        }
+      }),
+    );
+    // Slots leave the model first: a swapOut may be given a slot freed earlier in the batch.
+    for (const [i, o] of ops.entries()) {
+      const res = settled[i]!;
+      if (o.kind === "bad") {
+        if ((o.freeError as ZswapError)?.code !== "ZSWAP_E_SLOT" && !closedOk(o.freeError)) {
+          fail(`free(${o.slot}) of a free slot: ${String(o.freeError)}`, o.op);
+        }
+        if (res.ok || ((res.error as ZswapError).code !== "ZSWAP_E_SLOT" && !closedOk(res.error))) {
+          fail(
+            `swapIn(${o.slot}) of a free slot: ${res.ok ? "resolved" : String(res.error)}`,
+            o.op,
+          );
+        }
+      } else if (o.kind === "free") {
+        if (o.error === undefined) modelDelete(o.slot);
+        else if (!closedOk(o.error))
+          fail(`free(${o.slot}) of a live slot threw ${String(o.error)}`, o.op);
+      } else if (o.kind === "in" && o.drop !== undefined) {
+        if (res.ok && pagesDiffer(o.into, model.get(o.slot)!.page) !== undefined) {
+          wrongPage(o.slot, o.into, o.op);
+        }
+        if (!res.ok && !(res.error instanceof ZswapIOError) && !closedOk(res.error)) {
+          fail(`swapIn(${o.slot}) then free rejected: ${String(res.error)}`, o.op);
+        }
+        if (o.drop.error === undefined) modelDelete(o.slot);
+        else if (!closedOk(o.drop.error)) {
+          fail(`free(${o.slot}) after swapIn threw ${String(o.drop.error)}`, o.op);
+        }
+      } else if (o.kind === "in") {
+        if (res.ok) {
+          if (pagesDiffer(o.into, model.get(o.slot)!.page) !== undefined)
+            wrongPage(o.slot, o.into, o.op);
+          if (o.free) modelDelete(o.slot);
+          else mustRetry.delete(o.slot);
+        } else if (res.error instanceof ZswapIOError || closedOk(res.error)) {
+          ioErrors++;
+          mustRetry.add(o.slot);
+        } else {
+          fail(`swapIn(${o.slot}, free ${o.free}) rejected: ${String(res.error)}`, o.op);
+        }
+      }
+    }
+    for (const [i, o] of ops.entries()) {
+      if (o.kind !== "out") continue;
+      const res = settled[i]!;
+      if (res.ok) {
+        const slot = res.value as number;
+        if (!Number.isInteger(slot) || slot < 0 || slot >= cfg.slots)
+          fail(`swapOut gave slot ${slot}`, o.op);
+        if (model.has(slot)) fail(`swapOut gave slot ${slot}, which is live`, o.op);
+        model.set(slot, { page: o.page, zero: o.zero });
+        if (o.zero) zeroLive++;
+      } else {
+        const fullOk = o.fullOk && (res.error as ZswapError).code === "ZSWAP_E_FULL";
+        if (!(res.error instanceof ZswapIOError) && !fullOk && !closedOk(res.error)) {
+          fail(`swapOut rejected: ${String(res.error)}`, o.op);
+        }
+      }
+    }
+  };
+
+  /** Every live slot reads back its page; a device read failure is retried until it passes. */
+  const verifyAll = async () => {
+    for (const [slot, want] of model) {
+      for (let attempt = 0; ; attempt++) {
+        op++;
+        const into = new Uint8Array(PAGE_SIZE).fill(0x5a);
+        try {
+          await space.swapIn(slot as SwapSlot, into);
+        } catch (err) {
+          if (err instanceof ZswapIOError && attempt < 100) continue;
+          fail(`verify: swapIn(${slot}) rejected after ${attempt} retries: ${String(err)}`);
+        }
+        const diff = pagesDiffer(into, want.page);
+        if (diff !== undefined) wrongPage(slot, into, op);
+        break;
+      }
+    }
+    mustRetry.clear();
+    batchCheck();
+  };
+
+  /** close() resolves, with no I/O of the space left in flight, and the device closes too. */
+  const closeCheck = async (closing: Promise<void>) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), 10_000);
+    });
+    const outcome = await Promise.race([closing.then(() => "closed" as const), timeout]);
+    clearTimeout(timer);
+    if (outcome === "timeout") fail("close() did not resolve in 10 s");
+    const s = space.stats();
+    if (s.swap_io_in_flight !== 0) fail(`closed with ${s.swap_io_in_flight} I/Os in flight`);
+    if (s.outstanding_writebacks !== 0)
+      fail(`closed with ${s.outstanding_writebacks} writebacks in flight`);
+    if (device.inFlight !== 0) fail(`closed with ${device.inFlight} device I/Os in flight`);
+    for (const k of COUNTER_NAMES) totals[k] = (totals[k] ?? 0) + (s as Record<string, number>)[k]!;
+    await faulty.close();
+  };
+
+  Atomics.store(progress, 0, seed);
+  Atomics.store(progress, 1, 0);
+  await open();
+  while (op < opsTarget) {
+    if (cfg.nospcAfterWrites !== undefined && batches % cfg.healEveryBatches === 0) faulty.heal();
+    if (r.chance(0.005)) {
+      space.zswap!.configure({
+        compressor: compressorsAvailable()[r.below(compressorsAvailable().length)],
+      });
+    }
+    if (r.chance(cfg.reopenChance)) {
+      reopens++;
+      const midBatch = r.chance(0.5);
+      if (midBatch) {
+        await batch(true);
+      } else {
+        await verifyAll();
+        await closeCheck(space.close());
+      }
+      for (const slot of [...model.keys()]) modelDelete(slot);
+      await open();
+      continue;
+    }
+    await batch(false);
+    batchCheck();
+    Atomics.store(progress, 0, seed);
+    Atomics.store(progress, 1, op);
+    Atomics.add(progress, 2, 1);
+  }
+  await verifyAll();
+  await closeCheck(space.close());
+  return { ops: op, batches, reopens, ioErrors, stats: totals };
+}
+
+// --- worker side: run the seeds given, report each ---
+
+interface WorkerJob {
+  seeds: number[];
+  opsPerRun: number;
+  progress: SharedArrayBuffer;
+}
+
+if (!isMainThread && (workerData as { model?: WorkerJob }).model !== undefined) {
+  const job = (workerData as { model: WorkerJob }).model;
+  const progress = new Int32Array(job.progress);
+  for (const seed of job.seeds) {
+    try {
+      const res = await runSeed(seed, job.opsPerRun, progress);
+      parentPort!.postMessage({ kind: "run", seed, res });
+    } catch (err) {
+      parentPort!.postMessage({
+        kind: "fail",
+        seed,
+        message:
+          err instanceof ModelFailure ? err.message : `seed ${seed}: ${(err as Error).stack}`,
+      });
+      break;
+    }
+  }
+  parentPort!.postMessage({ kind: "end" });
+}
+
+// --- main side: spread the seeds over workers, watch them ---
+
+const workersLive = new Set<Worker>();
+
+function workerRun(job: WorkerJob, onRun: (seed: number, res: RunResult) => void): Promise<void> {
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const code =
+    `const { workerData } = require("node:worker_threads");` +
+    `import(workerData.tsx).then((m) => { m.register(); return import(workerData.url); });`;
+  const w = new Worker(code, { eval: true, workerData: { tsx, url: import.meta.url, model: job } });
+  workersLive.add(w);
+  const progress = new Int32Array(job.progress);
+  return new Promise<void>((resolve, reject) => {
+    let beat = -1;
+    let still = 0;
+    const watch = setInterval(() => {
+      const now = Atomics.load(progress, 2);
+      still = now === beat ? still + 1000 : 0;
+      beat = now;
+      if (still >= STUCK_MS) {
+        clearInterval(watch);
+        void w.terminate();
+        const seed = Atomics.load(progress, 0);
+        const op = Atomics.load(progress, 1);
+        reject(
+          new Error(
+            `stuck for ${STUCK_MS} ms (the event loop never came back: an infinite loop?) in seed ${seed}` +
+              ` after op ${op}\n` +
+              `  reproduce: ZSWAP_SEED=${seed} node --import tsx --test test/swap/model.test.ts`,
+          ),
+        );
+      }
+    }, 1000);
+    w.on("message", (m: { kind: string; seed: number; res: RunResult; message: string }) => {
+      if (m.kind === "run") onRun(m.seed, m.res);
+      if (m.kind === "fail") {
+        clearInterval(watch);
+        void w.terminate();
+        reject(new Error(m.message));
+      }
+      if (m.kind === "end") {
+        clearInterval(watch);
+        void w.terminate();
+        resolve();
+      }
+    });
+    w.on("error", (err) => {
+      clearInterval(watch);
+      reject(err);
+    });
+    w.on("exit", () => {
+      clearInterval(watch);
+      reject(new Error("the worker exited before it reported its end"));
+    });
+  }).finally(() => workersLive.delete(w));
+}
+
+if (isMainThread) {
+  const seeds =
+    SEED_ONE !== undefined
+      ? [SEED_ONE]
+      : Array.from(
+          { length: Math.max(1, Math.ceil(OPS_TOTAL / OPS_PER_RUN)) },
+          (_, i) => SEED_BASE + i,
+        );
+  const workers = Math.min(seeds.length, Math.max(1, Math.min(2, availableParallelism())));
+  it(`${seeds.length} seeded runs of ${OPS_PER_RUN} ops, ${workers} workers: nothing lost`, async () => {
+    const totals: Record<string, number> = {};
+    let ops = 0;
+    let reopens = 0;
+    let ioErrors = 0;
+    const jobs = Array.from({ length: workers }, (_, w) => ({
+      seeds: seeds.filter((_, i) => i % workers === w),
+      opsPerRun: OPS_PER_RUN,
+      progress: new SharedArrayBuffer(12),
+    }));
+    let runs = 0;
+    // The first failure ends the test: the other workers are stopped, not waited for.
+    const all = Promise.all(
+      jobs.map((job) =>
+        workerRun(job, (_seed, res) => {
+          runs++;
+          ops += res.ops;
+          reopens += res.reopens;
+          ioErrors += res.ioErrors;
+          for (const [k, v] of Object.entries(res.stats)) totals[k] = (totals[k] ?? 0) + v;
+        }),
+      ),
+    );
+    await all.catch(async (err) => {
+      await Promise.all([...workersLive].map((w) => w.terminate()));
+      throw err;
+    });
+    assert.equal(runs, seeds.length);
+    // The runs did what they are for: writeback, faults and every path, many times over.
+    const t = totals;
+    const summary = `${ops} ops, ${reopens} reopens, ${ioErrors} swapIn I/O errors; ${JSON.stringify(t)}`;
+    assert.ok(ops >= seeds.length * OPS_PER_RUN, summary);
+    assert.ok(t.written_back_pages > 0 && t.zswpin > 0 && t.pswpin > 0 && t.pswpout > 0, summary);
+    assert.ok(t.swpin_zero > 0 && t.swpout_zero > 0, summary);
+    if (seeds.length >= 20) {
+      assert.ok(t.writeback_fail > 0 && ioErrors > 0 && reopens > 0, summary);
+      assert.ok(t.saved_by_writeback > 0 && t.duplicate_entry === 0, summary);
+    }
+    console.log(`# model: ${summary}`);
+  });
+}
