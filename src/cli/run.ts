@@ -36,7 +36,7 @@ export const RUN_USAGE = `zswap run [options]
   --pool SIZE|%                zswap pool bound (default: half the compressed size of what is not resident)
   --compressor NAME            lzo, lz4, lz4hc, zstd, deflate (default lz4)
   --configs LIST               comma-separated subset of: ${CONFIG_NAMES.join(",")}
-  --accesses N                 accesses per configuration (default 300000)
+  --accesses N                 accesses per configuration (default 150000)
   --duration TIME              or stop each configuration after TIME (e.g. 10s)
   --write-ratio R              share of accesses that write (default 0.3)
   --zipf-skew S                zipf exponent (default 1)
@@ -216,7 +216,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       bad(`--workload must be one of ${PATTERN_NAMES.join(", ")}, got ${f.workload}`);
     pages = Math.floor(sizeParse("working-set", f["working-set"] ?? "8192p") / PAGE_SIZE);
     if (pages < 2) bad("--working-set must be at least 2 pages");
-    accessCount = intFlag("accesses", f.accesses, 300_000, 1);
+    accessCount = intFlag("accesses", f.accesses, 150_000, 1);
     const o = { pages, accesses: accessCount, seed, writeRatio, zipfSkew };
     accesses = () => pattern(name, o);
     workload = `${name} over ${pages} pages, ${accessCount} accesses, ${Math.round(writeRatio * 100)}% writes`;

@@ -27,7 +27,8 @@ export interface ZswapOptions {
   writebacksInFlightMax?: number;
   /** Proactive writeback that keeps the pool below shrinkerTargetPercent (shrinker_enabled). */
   shrinkerEnabled?: boolean;
-  /** The shrinker's target, percent of the pool bound (default 80, under the accept threshold). */
+  /** The shrinker's target, percent of the pool bound (default 88: just under the default accept
+   *  threshold, so the pool stays nearly full yet rarely reaches its bound). */
   shrinkerTargetPercent?: number;
 }
 
@@ -46,7 +47,7 @@ export interface ZswapConfig {
 const MAX_POOL_PERCENT_DEFAULT = 20;
 const ACCEPT_THRESHOLD_PERCENT_DEFAULT = 90;
 const MAX_COMPRESSION_RATIO_DEFAULT = 80;
-const SHRINKER_TARGET_PERCENT_DEFAULT = 80;
+const SHRINKER_TARGET_PERCENT_DEFAULT = 88;
 
 function bad(message: string): never {
   throw new ZswapArgumentError("ZSWAP_E_OPTION", message);
