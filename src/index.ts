@@ -7,13 +7,38 @@ export {
 } from "./compress/index.ts";
 export { PAGE_SIZE, SWAP_AREAS_MAX } from "./constants.ts";
 export {
+  type FaultCounters,
+  FaultyDevice,
+  type FaultyDeviceOptions,
+  FileDevice,
+  type FileDeviceOptions,
+  LATENCY_PRESETS,
+  type LatencyModel,
+  MemoryDevice,
+  type SwapDevice,
+} from "./device/index.ts";
+export {
   ZswapArgumentError,
   ZswapDataError,
   ZswapError,
   type ZswapErrorCode,
+  ZswapIOError,
   ZswapStateError,
 } from "./errors.ts";
-export { statsJson, statsPrometheus, statsText } from "./stats/index.ts";
+export {
+  type CounterName,
+  Counters,
+  statsJson,
+  statsPrometheus,
+  statsText,
+} from "./stats/index.ts";
+export {
+  type SwapGauges,
+  type SwapSlot,
+  SwapSpace,
+  type SwapSpaceOptions,
+  type SwapSpaceStats,
+} from "./swap/index.ts";
 export {
   type RejectReason,
   Zswap,
