@@ -21,9 +21,8 @@ import { PAGE_SIZE } from "../constants.ts";
 import { ZswapArgumentError, ZswapIOError } from "../errors.ts";
 import { Random } from "../random.ts";
 import type { SwapOffset } from "../types.ts";
-import { closedError, ioArgumentsCheck } from "./check.ts";
+
 import type { SwapDevice } from "./device.ts";
-import { InFlight } from "./in-flight.ts";
 import {
   type LatencyModel,
   latencyDescribe,
@@ -31,6 +30,7 @@ import {
   latencyModelCheck,
   latencyWait,
 } from "./latency.ts";
+import { PageDevice } from "./page-device.ts";
 
 /** Bytes of one sector: a torn write keeps a whole number of them. */
 const SECTOR_BYTES = 512;
@@ -70,7 +70,7 @@ export interface FaultCounters {
 
 type WriteFate = { kind: "pass" } | { kind: "nospc" | "eio" } | { kind: "torn"; bytes: number };
 
-export class FaultyDevice implements SwapDevice {
+export class FaultyDevice extends PageDevice {
   readonly slots: number;
   readonly describe: string;
   readonly seed: number;
@@ -91,14 +91,12 @@ export class FaultyDevice implements SwapDevice {
     tornWrites: 0,
     nospc: 0,
   };
-  private closing: Promise<void> | undefined;
-  private readonly inFlight = new InFlight();
-
   /** Wraps `inner`, which it then owns: close() closes it. */
   constructor(
     readonly inner: SwapDevice,
     options: FaultyDeviceOptions,
   ) {
+    super();
     if (typeof options !== "object" || options === null) {
       throw new ZswapArgumentError("ZSWAP_E_OPTION", "FaultyDevice needs an options object");
     }
@@ -138,54 +136,41 @@ export class FaultyDevice implements SwapDevice {
     this.writesPassed = 0;
   }
 
-  read(slot: SwapOffset, into: Uint8Array): Promise<void> {
-    const refusal = this.callCheck(slot, into);
-    if (refusal !== undefined) return Promise.reject(refusal);
+  // Faults and latency are drawn during the call (the synchronous part), in call order.
+  protected async pageRead(slot: SwapOffset, into: Uint8Array): Promise<void> {
     this.count.reads++;
     const fails = this.faultRandom.chance(this.readErrorRate);
     if (fails) this.count.readErrors++;
     const latencyUs = this.latencyDraw();
     const ordinal = this.count.reads;
-    return this.inFlight.track(async () => {
-      await latencyWait(latencyUs);
-      if (fails) throw this.injectedError(`read #${ordinal} of slot ${slot} failed`, "EIO");
-      await this.inner.read(slot, into);
-    });
+    await latencyWait(latencyUs);
+    if (fails) throw this.injectedError(`read #${ordinal} of slot ${slot} failed`, "EIO");
+    await this.inner.read(slot, into);
   }
 
-  write(slot: SwapOffset, page: Uint8Array): Promise<void> {
-    const refusal = this.callCheck(slot, page);
-    if (refusal !== undefined) return Promise.reject(refusal);
+  protected async pageWrite(slot: SwapOffset, page: Uint8Array): Promise<void> {
     this.count.writes++;
     const fate = this.writeFateDraw();
     const latencyUs = this.latencyDraw();
     const ordinal = this.count.writes;
-    return this.inFlight.track(async () => {
-      await latencyWait(latencyUs);
-      const what = `write #${ordinal} of slot ${slot}`;
-      switch (fate.kind) {
-        case "pass":
-          return this.inner.write(slot, page);
-        case "nospc":
-          throw this.injectedError(`${what} failed: device full`, "ENOSPC");
-        case "eio":
-          throw this.injectedError(`${what} failed`, "EIO");
-        case "torn":
-          await this.tornWrite(slot, page, fate.bytes);
-          throw this.injectedError(`${what} torn after ${fate.bytes} bytes`, "EIO");
-      }
-    });
+    await latencyWait(latencyUs);
+    const what = `write #${ordinal} of slot ${slot}`;
+    switch (fate.kind) {
+      case "pass":
+        return this.inner.write(slot, page);
+      case "nospc":
+        throw this.injectedError(`${what} failed: device full`, "ENOSPC");
+      case "eio":
+        throw this.injectedError(`${what} failed`, "EIO");
+      case "torn":
+        await this.tornWrite(slot, page, fate.bytes);
+        throw this.injectedError(`${what} torn after ${fate.bytes} bytes`, "EIO");
+    }
   }
 
-  /** Refuses new I/O, waits for I/O in flight, then closes the inner device. */
-  close(): Promise<void> {
-    this.closing ??= this.inFlight.drained().then(() => this.inner.close());
-    return this.closing;
-  }
-
-  private callCheck(slot: number, page: Uint8Array): Error | undefined {
-    if (this.closing !== undefined) return closedError(this.describe);
-    return ioArgumentsCheck(this.slots, slot, page);
+  /** Closes the inner device, once the wrapper's own I/O settled. */
+  protected shutdown(): Promise<void> {
+    return this.inner.close();
   }
 
   /** Decides a write's fault; always takes three numbers from the fault PRNG. */

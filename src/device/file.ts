@@ -21,9 +21,9 @@ import { join } from "node:path";
 import { DEVICE_IO_DEPTH_DEFAULT, DEVICE_IO_DEPTH_MAX, PAGE_SIZE } from "../constants.ts";
 import { ZswapArgumentError, ZswapIOError } from "../errors.ts";
 import type { SwapOffset } from "../types.ts";
-import { closedError, ioArgumentsCheck, ioErrorFrom, slotsCheck } from "./check.ts";
-import type { SwapDevice } from "./device.ts";
-import { InFlight, IoDepth } from "./in-flight.ts";
+import { ioErrorFrom, slotsCheck } from "./check.ts";
+import { IoDepth } from "./in-flight.ts";
+import { PageDevice } from "./page-device.ts";
 
 export interface FileDeviceOptions {
   /** The file to use, created if missing and never removed; default: a new file in os.tmpdir(). */
@@ -39,10 +39,8 @@ export interface FileDeviceOptions {
 /** Step in bytes between offsets the alignment probe tries (V8 buffers are 16-byte aligned). */
 const PROBE_STEP_BYTES = 16;
 
-export class FileDevice implements SwapDevice {
+export class FileDevice extends PageDevice {
   readonly describe: string;
-  private closing: Promise<void> | undefined;
-  private readonly inFlight = new InFlight();
   private readonly depth: IoDepth;
 
   private constructor(
@@ -60,6 +58,7 @@ export class FileDevice implements SwapDevice {
     private readonly bounce: ArrayBuffer | undefined,
     private readonly bounceOffset: number,
   ) {
+    super();
     this.depth = new IoDepth(ioDepthMax);
     const mode = direct ? "page cache bypassed, O_DIRECT" : "through the page cache";
     this.describe = `file ${path} (${mode})`;
@@ -98,30 +97,7 @@ export class FileDevice implements SwapDevice {
     }
   }
 
-  read(slot: SwapOffset, into: Uint8Array): Promise<void> {
-    const refusal = this.callCheck(slot, into);
-    if (refusal !== undefined) return Promise.reject(refusal);
-    return this.inFlight.track(() => this.pageRead(slot, into));
-  }
-
-  write(slot: SwapOffset, page: Uint8Array): Promise<void> {
-    const refusal = this.callCheck(slot, page);
-    if (refusal !== undefined) return Promise.reject(refusal);
-    return this.inFlight.track(() => this.pageWrite(slot, page));
-  }
-
-  /** Refuses new I/O, waits for I/O in flight, closes the file, removes a temporary file. */
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
-  }
-
-  private callCheck(slot: number, page: Uint8Array): Error | undefined {
-    if (this.closing !== undefined) return closedError(this.describe);
-    return ioArgumentsCheck(this.slots, slot, page);
-  }
-
-  private async pageRead(slot: SwapOffset, into: Uint8Array): Promise<void> {
+  protected async pageRead(slot: SwapOffset, into: Uint8Array): Promise<void> {
     const token = await this.depth.get();
     try {
       const target = this.bounce === undefined ? into : this.bouncePage(token);
@@ -141,7 +117,7 @@ export class FileDevice implements SwapDevice {
     }
   }
 
-  private async pageWrite(slot: SwapOffset, page: Uint8Array): Promise<void> {
+  protected async pageWrite(slot: SwapOffset, page: Uint8Array): Promise<void> {
     const token = await this.depth.get();
     try {
       let source = page;
@@ -168,8 +144,7 @@ export class FileDevice implements SwapDevice {
     return new Uint8Array(this.bounce!, this.bounceOffset + token * PAGE_SIZE, PAGE_SIZE);
   }
 
-  private async shutdown(): Promise<void> {
-    await this.inFlight.drained();
+  protected async shutdown(): Promise<void> {
     try {
       await this.handle.close();
     } catch (error) {

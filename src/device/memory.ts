@@ -13,23 +13,21 @@
 import { PAGE_SIZE } from "../constants.ts";
 import { ZswapArgumentError } from "../errors.ts";
 import type { SwapOffset } from "../types.ts";
-import { closedError, ioArgumentsCheck, slotsCheck } from "./check.ts";
-import type { SwapDevice } from "./device.ts";
-import { InFlight } from "./in-flight.ts";
+import { slotsCheck } from "./check.ts";
+import { PageDevice } from "./page-device.ts";
 
 export interface MemoryDeviceOptions {
   /** Slots of PAGE_SIZE bytes; the device holds slots * PAGE_SIZE bytes of memory. */
   slots: number;
 }
 
-export class MemoryDevice implements SwapDevice {
+export class MemoryDevice extends PageDevice {
   readonly slots: number;
   readonly describe: string;
   private bytes: Uint8Array;
-  private closing: Promise<void> | undefined;
-  private readonly inFlight = new InFlight();
 
   constructor(options: MemoryDeviceOptions) {
+    super();
     if (typeof options !== "object" || options === null) {
       throw new ZswapArgumentError("ZSWAP_E_OPTION", "MemoryDevice needs an options object");
     }
@@ -46,35 +44,17 @@ export class MemoryDevice implements SwapDevice {
     this.describe = `memory (${this.slots} slots, ${this.slots * PAGE_SIZE} bytes)`;
   }
 
-  read(slot: SwapOffset, into: Uint8Array): Promise<void> {
-    const refusal = this.callCheck(slot, into);
-    if (refusal !== undefined) return Promise.reject(refusal);
-    return this.inFlight.track(async () => {
-      await Promise.resolve();
-      into.set(this.bytes.subarray(slot * PAGE_SIZE, (slot + 1) * PAGE_SIZE));
-    });
+  protected async pageRead(slot: SwapOffset, into: Uint8Array): Promise<void> {
+    await Promise.resolve();
+    into.set(this.bytes.subarray(slot * PAGE_SIZE, (slot + 1) * PAGE_SIZE));
   }
 
-  write(slot: SwapOffset, page: Uint8Array): Promise<void> {
-    const refusal = this.callCheck(slot, page);
-    if (refusal !== undefined) return Promise.reject(refusal);
+  protected pageWrite(slot: SwapOffset, page: Uint8Array): Promise<void> {
     this.bytes.set(page, slot * PAGE_SIZE);
-    return this.inFlight.track(() => Promise.resolve());
+    return Promise.resolve();
   }
 
-  /** Refuses new I/O, waits for I/O in flight, then frees the memory. */
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
-  }
-
-  private callCheck(slot: number, page: Uint8Array): Error | undefined {
-    if (this.closing !== undefined) return closedError(this.describe);
-    return ioArgumentsCheck(this.slots, slot, page);
-  }
-
-  private async shutdown(): Promise<void> {
-    await this.inFlight.drained();
+  protected async shutdown(): Promise<void> {
     this.bytes = new Uint8Array(0);
   }
 }
