@@ -21,7 +21,7 @@ import {
   runConfig,
 } from "../workload/run.ts";
 import { type TraceFormat, traceAccesses, traceFormat, traceScan } from "../workload/trace.ts";
-import { reportHtmlWrite } from "./html.ts";
+import { reportHtmlCheck, reportHtmlWrite } from "./html.ts";
 import { countersTable, resultsTable } from "./table.ts";
 import { durationParse, sizeParse } from "./units.ts";
 
@@ -192,6 +192,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     bad(`--zipf-skew must be in (0, 10), got ${f["zipf-skew"]}`);
   const latency = latencyFlag(f["device-latency"]);
   const durationMs = f.duration === undefined ? undefined : durationParse("duration", f.duration);
+  if (f.html !== undefined) reportHtmlCheck(f.html);
   if (f.trace !== undefined && (f.workload !== undefined || f["working-set"] !== undefined)) {
     bad("--trace sets the workload and the working set; drop --workload and --working-set");
   }

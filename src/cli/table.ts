@@ -13,9 +13,13 @@ export function table(head: string[], rows: string[][]): string {
 
 const fixed = (n: number, d = 0) => n.toFixed(d);
 
-export function resultsTable(results: readonly ConfigResult[]): string {
-  return table(
-    [
+/** The results' columns and cells, shared by the terminal table and the HTML report. */
+export function resultsCells(results: readonly ConfigResult[]): {
+  head: string[];
+  rows: string[][];
+} {
+  return {
+    head: [
       "configuration",
       "accesses/s",
       "swap-in p50 µs",
@@ -27,7 +31,7 @@ export function resultsTable(results: readonly ConfigResult[]): string {
       "comp. ratio",
       "pool peak",
     ],
-    results.map((r) => [
+    rows: results.map((r) => [
       r.label,
       fixed(r.accessesPerSecond),
       fixed(r.swapInLatencyUs.p50, 1),
@@ -39,17 +43,31 @@ export function resultsTable(results: readonly ConfigResult[]): string {
       r.compressionRatio === 0 ? "-" : fixed(r.compressionRatio, 2),
       bytesFormat(r.poolPeakBytes),
     ]),
-  );
+  };
+}
+
+export function resultsTable(results: readonly ConfigResult[]): string {
+  const { head, rows } = resultsCells(results);
+  return table(head, rows);
 }
 
 /** zswap's own counters, one row each, one column per configuration. */
-export function countersTable(results: readonly ConfigResult[]): string {
-  const names = Object.keys(results[0]?.counters ?? {});
-  return table(
-    ["counter", ...results.map((r) => r.name)],
-    names.map((n) => [
+export function countersCells(results: readonly ConfigResult[]): {
+  head: string[];
+  rows: string[][];
+} {
+  // The union of names: a configuration without zswap has none of zswap's gauges.
+  const names = [...new Set(results.flatMap((r) => Object.keys(r.counters)))];
+  return {
+    head: ["counter", ...results.map((r) => r.name)],
+    rows: names.map((n) => [
       n,
       ...results.map((r) => String((r.counters as Record<string, number>)[n] ?? "-")),
     ]),
-  );
+  };
+}
+
+export function countersTable(results: readonly ConfigResult[]): string {
+  const { head, rows } = countersCells(results);
+  return table(head, rows);
 }

@@ -135,8 +135,12 @@ export async function runConfig(spec: RunSpec, name: ConfigName): Promise<Config
   let samples = 0;
   let latencySum = 0;
   let reservoir = spec.seed >>> 0 || 1;
+  // The window's own latencies: once the reservoir is full it holds no window in order. At most
+  // one swap-in per access, so a window holds at most accessCount / SERIES_POINTS of them.
+  let window: number[] = [];
   resident.onSwapIn = (us) => {
     latencySum += us;
+    window.push(us);
     if (samples < LATENCY_SAMPLES_MAX) latencies[samples] = us;
     else {
       reservoir = (Math.imul(reservoir, 1664525) + 1013904223) >>> 0;
@@ -156,7 +160,7 @@ export async function runConfig(spec: RunSpec, name: ConfigName): Promise<Config
   };
   const every = Math.max(1, Math.floor(spec.accessCount / SERIES_POINTS));
   const progressEvery = Math.max(1, Math.floor(spec.accessCount / 100));
-  let last = { zswpin: 0, pswpin: 0, samples: 0 };
+  let last = { zswpin: 0, pswpin: 0 };
   let poolPeak = 0;
   const t0 = performance.now();
   let n = 0;
@@ -170,10 +174,6 @@ export async function runConfig(spec: RunSpec, name: ConfigName): Promise<Config
       if (pool > poolPeak) poolPeak = pool;
       if (n % every === 0) {
         const s = space.counters;
-        const window = latencies
-          .subarray(last.samples, Math.min(samples, LATENCY_SAMPLES_MAX))
-          .slice()
-          .sort();
         const ins = s.zswpin - last.zswpin + (s.pswpin - last.pswpin);
         series.accesses.push(n);
         series.seconds.push((performance.now() - t0) / 1000);
@@ -181,12 +181,9 @@ export async function runConfig(spec: RunSpec, name: ConfigName): Promise<Config
         series.hitRatio.push(ins === 0 ? 0 : (s.zswpin - last.zswpin) / ins);
         series.deviceReads.push(s.pswpin);
         series.deviceWrites.push(s.pswpout + s.zswpwb);
-        series.swapInP50Us.push(percentile(window, 50));
-        last = {
-          zswpin: s.zswpin,
-          pswpin: s.pswpin,
-          samples: Math.min(samples, LATENCY_SAMPLES_MAX),
-        };
+        series.swapInP50Us.push(percentile(Float64Array.from(window).sort(), 50));
+        window = [];
+        last = { zswpin: s.zswpin, pswpin: s.pswpin };
       }
       if (n % progressEvery === 0) {
         spec.onProgress?.(name, n);

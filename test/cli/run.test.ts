@@ -1,0 +1,245 @@
+// `zswap run` and `zswap capture` as a user runs them: a child process, its exit code and output.
+
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { RunReport } from "../../src/cli/run.ts";
+import { CONFIG_NAMES, CONFIGS } from "../../src/workload/run.ts";
+import { ok, REPO, zswap } from "./zswap.ts";
+
+const SMALL = ["--accesses", "3000", "--working-set", "512p"];
+
+let dir: string;
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "zswap-run-"));
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function fileWrite(name: string, text: string): string {
+  const p = path.join(dir, name);
+  fs.writeFileSync(p, text);
+  return p;
+}
+
+const nondecreasing = (xs: number[]) => xs.every((x, i) => i === 0 || x >= xs[i - 1]);
+
+test("the table ends with a verified line per configuration, none with a mismatch", async () => {
+  const { stdout } = ok(await zswap(["run", ...SMALL]));
+  assert.match(stdout, /^workload: +shift over 512 pages, 3000 accesses/m);
+  for (const name of CONFIG_NAMES) {
+    const label = CONFIGS[name].label.replace(/[+]/g, "\\+");
+    const m = new RegExp(`^${label}: verified (\\d+) swap-ins, (\\d+) mismatches$`, "m").exec(
+      stdout,
+    );
+    assert.ok(m, `no verified line for ${name} in:\n${stdout}`);
+    assert.ok(Number(m[1]) > 0, `${name} verified no swap-in`);
+    assert.equal(m[2], "0");
+  }
+});
+
+let jsonRun: Promise<RunReport> | undefined;
+/** One small `--json` run, shared by the tests that read it. */
+function jsonReport(): Promise<RunReport> {
+  jsonRun ??= zswap(["run", ...SMALL, "--json"]).then((e) => JSON.parse(ok(e).stdout) as RunReport);
+  return jsonRun;
+}
+
+/**
+ * Every field's path in `v` (`plan.pages`, `results`, `results[].series.accesses`, ...), and
+ * those whose value is not an object (the ones a reader needs a unit for).
+ */
+function fieldPaths(
+  v: unknown,
+  at = "",
+  into = { all: new Set<string>(), leaves: new Set<string>() },
+): { all: Set<string>; leaves: Set<string> } {
+  const nested = typeof v === "object" && v !== null;
+  if (at !== "") into.all.add(at);
+  if (at !== "" && (!nested || (Array.isArray(v) && typeof v[0] !== "object"))) into.leaves.add(at);
+  if (Array.isArray(v)) {
+    for (const x of v) if (typeof x === "object" && x !== null) fieldPaths(x, `${at}[]`, into);
+  } else if (nested) {
+    for (const [k, x] of Object.entries(v)) fieldPaths(x, at === "" ? k : `${at}.${k}`, into);
+  }
+  return into;
+}
+
+test("--json holds the plan, the machine and every configuration's documented fields", async () => {
+  const report = await jsonReport();
+  assert.equal(report.machine.node, process.version);
+  assert.ok(report.machine.cores >= 1);
+  const p = report.plan;
+  assert.equal(p.pages, 512);
+  assert.equal(p.accesses, 3000);
+  assert.equal(p.frames, 64, "12.5% of 512 pages");
+  assert.ok(p.poolBytes >= 4096 && p.poolBytes <= 512 * 4096, `poolBytes ${p.poolBytes}`);
+  assert.equal(p.compressor, "lz4");
+  assert.deepEqual(p.configs, CONFIG_NAMES);
+  assert.deepEqual(
+    report.results.map((r) => r.name),
+    CONFIG_NAMES,
+  );
+  for (const r of report.results) {
+    const at = `config ${r.name}`;
+    assert.equal(r.label, CONFIGS[r.name].label, at);
+    assert.equal(r.accesses, 3000, at);
+    assert.ok(r.seconds > 0 && Math.abs(r.accessesPerSecond - r.accesses / r.seconds) < 1e-6, at);
+    assert.ok(r.verified > 0, at);
+    assert.equal(r.swapIns, r.verified, `${at}: every swap-in is verified`);
+    assert.equal(r.mismatches, 0, at);
+    const l = r.swapInLatencyUs;
+    assert.ok(
+      0 < l.p50 && l.p50 <= l.p99 && l.p99 <= l.p999 && l.mean > 0,
+      `${at}: ${JSON.stringify(l)}`,
+    );
+    const c = r.counters;
+    assert.equal(r.deviceReads, c.pswpin, at);
+    assert.equal(r.deviceWrites, c.pswpout + c.zswpwb, at);
+    assert.ok(r.zswapHitRatio >= 0 && r.zswapHitRatio <= 1, at);
+    assert.equal(c.swap_slots, 512, at);
+    assert.equal(c.zswpin + c.pswpin + c.swpin_zero, r.swapIns, `${at}: swap-ins add up`);
+    if (r.name === "disk") {
+      assert.equal(c.zswpout, 0, at);
+      assert.equal(r.poolPeakBytes, 0, at);
+      assert.equal(r.compressionRatio, 0, at);
+    } else {
+      assert.ok(c.zswpout > 0 && r.zswapHitRatio > 0, at);
+      // The pool's pages never pass its bound, which is the plan's, in whole pages.
+      const limit = c.pool_limit_bytes ?? Number.NaN;
+      assert.ok(limit <= p.poolBytes && limit > p.poolBytes - 4096, `${at}: limit ${limit}`);
+      assert.ok(r.poolPeakBytes > 0 && r.poolPeakBytes <= limit, `${at}: peak ${r.poolPeakBytes}`);
+      assert.ok(r.compressionRatio > 1, `${at}: compressionRatio ${r.compressionRatio}`);
+      assert.equal(typeof c.pool_total_size, "number", at);
+    }
+    if (r.name === "writeback" || r.name === "best") assert.ok(c.zswpwb > 0, `${at} wrote back`);
+    else assert.equal(c.zswpwb, 0, at);
+
+    const s = r.series;
+    const n = s.accesses.length;
+    assert.ok(n >= 100, `${at}: ${n} points`);
+    for (const [k, v] of Object.entries(s)) assert.equal(v.length, n, `${at}: series.${k}`);
+    assert.ok(nondecreasing(s.accesses) && s.accesses[n - 1] <= r.accesses, at);
+    assert.ok(nondecreasing(s.seconds) && nondecreasing(s.deviceReads), at);
+    assert.ok(nondecreasing(s.deviceWrites) && s.deviceWrites[n - 1] <= r.deviceWrites, at);
+    assert.ok(
+      s.hitRatio.every((h) => h >= 0 && h <= 1),
+      at,
+    );
+    assert.ok(
+      s.poolBytes.every((b) => b >= 0 && b <= r.poolPeakBytes),
+      at,
+    );
+    assert.ok(
+      s.swapInP50Us.some((us) => us > 0),
+      at,
+    );
+  }
+});
+
+test("the README documents every --json field, and no field that is not there", async () => {
+  const readme = fs.readFileSync(path.join(REPO, "README.md"), "utf8");
+  const start = readme.indexOf("## `zswap run --json`");
+  assert.ok(start >= 0, "README.md has a `zswap run --json` section");
+  const end = readme.indexOf("\n## ", start + 1);
+  const section = readme.slice(start, end < 0 ? undefined : end);
+  const documented = new Set([...section.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]));
+  const actual = fieldPaths(await jsonReport());
+  assert.ok(actual.leaves.has("results[].counters.zswpin") && actual.leaves.has("plan.configs"));
+  const missing = [...actual.leaves].filter((f) => !documented.has(f));
+  assert.deepEqual(missing, [], "fields of the JSON output missing from the README's table");
+  const stale = [...documented].filter((f) => !actual.all.has(f));
+  assert.deepEqual(stale, [], "fields in the README's table that the JSON output does not have");
+});
+
+describe("a bad request is an error before anything runs", { concurrency: 4 }, () => {
+  const cases: [string, string[], RegExp][] = [
+    [
+      "a pool larger than the working set",
+      ["--pool", "4MiB"],
+      /--pool .*larger than the working set/,
+    ],
+    ["zero resident frames", ["--resident", "0p"], /--resident must be at least one page frame/],
+    [
+      "resident >= the working set",
+      ["--resident", "512p"],
+      /--resident .*smaller than the working set/,
+    ],
+    ["a bare number size", ["--pool", "100"], /--pool "100": give a size with a unit/],
+    ["an unknown configuration", ["--configs", "disk,fast"], /unknown configuration "fast"/],
+    [
+      "an unknown workload",
+      ["--workload", "random"],
+      /--workload must be one of shift, zipf, scan/,
+    ],
+    [
+      "an --html report that cannot be written",
+      ["--html", "/nonexistent-zswap-dir/report.html"],
+      /--html \/nonexistent-zswap-dir\/report.html: cannot write the report there/,
+    ],
+  ];
+  for (const [what, args, message] of cases) {
+    test(what, async () => {
+      const swapfile = path.join(dir, `${what.replace(/\W+/g, "-")}.swap`);
+      const e = await zswap(["run", ...SMALL, ...args, "--swapfile", swapfile]);
+      assert.equal(e.code, 1, e.stderr);
+      assert.match(e.stderr, message);
+      assert.equal(e.stdout, "");
+      assert.ok(!fs.existsSync(swapfile), "no swap file was made");
+    });
+  }
+  test("an unreadable trace", async () => {
+    const missing = path.join(dir, "no-such-trace");
+    const e = await zswap(["run", "--trace", missing]);
+    assert.equal(e.code, 1, e.stderr);
+    assert.ok(e.stderr.includes(`cannot read trace ${missing}`), e.stderr);
+    assert.equal(e.stdout, "");
+  });
+});
+
+test("--trace replays a text trace", async () => {
+  const lines = ["# a loop over 48 pages, 6 passes, every third access a write"];
+  for (let pass = 0; pass < 6; pass++)
+    for (let page = 0; page < 48; page++)
+      lines.push(
+        `${(page + pass) % 3 === 0 ? "W" : "R"} ${pass % 2 ? "0x" : ""}${(0x7f00 + page * 3).toString(16)}`,
+      );
+  const trace = fileWrite("loop.trace", `${lines.join("\n")}\n`);
+  const { stdout } = ok(await zswap(["run", "--trace", trace, "--resident", "25%", "--json"]));
+  const report = JSON.parse(stdout) as RunReport;
+  assert.equal(report.plan.pages, 48);
+  assert.equal(report.plan.frames, 12);
+  assert.equal(report.plan.accesses, 48 * 6);
+  assert.match(report.plan.workload, /\(text, 288 page accesses\)/);
+  for (const r of report.results) {
+    assert.equal(r.accesses, 288);
+    // A loop larger than memory under CLOCK faults on every access after the first pass.
+    assert.equal(r.verified, 48 * 5, r.name);
+  }
+});
+
+test("a bad line in a trace is an error naming the file and the line", async () => {
+  const trace = fileWrite("bad.trace", "R 10\nW 11\n# fine\n\nX 12\nR 13\n");
+  const e = await zswap(["run", "--trace", trace]);
+  assert.equal(e.code, 1, e.stderr);
+  assert.ok(e.stderr.includes(`${trace}:5: not a text trace line: "X 12"`), e.stderr);
+  assert.equal(e.stdout, "");
+});
+
+test("--trace with --workload is refused", async () => {
+  const trace = fileWrite("ok.trace", "R 1\nR 2\n");
+  const e = await zswap(["run", "--trace", trace, "--workload", "zipf"]);
+  assert.equal(e.code, 1);
+  assert.match(e.stderr, /--trace sets the workload/);
+});
+
+test("capture --pid self writes a whole number of pages", async () => {
+  const out = path.join(dir, "self.pages");
+  const { stdout } = ok(await zswap(["capture", "--pid", "self", "--out", out, "--max", "1MiB"]));
+  const size = fs.statSync(out).size;
+  const m = /^wrote (\d+) pages \((\d+) zero-filled\) of process self/m.exec(stdout);
+  assert.ok(m, stdout);
+  assert.ok(size > 0 && size <= 1 << 20 && size % 4096 === 0, `size ${size}`);
+  assert.equal(Number(m[1]) * 4096, size);
+});
