@@ -208,9 +208,9 @@ export class ZsPool {
   /** List links; zsNext also chains the ids of freed zspages. */
   private zsPrev = new Uint32Array(ZSPAGE_TABLE_INITIAL);
   private zsNext = new Uint32Array(ZSPAGE_TABLE_INITIAL);
-  /** The zspage's memory: one ArrayBuffer of pagesPerZspage * PAGE_SIZE bytes. */
+  /** The zspage's pages: the first pagesPerZspage * PAGE_SIZE bytes of its one ArrayBuffer. */
   private readonly zsBytes: Uint8Array[] = new Array(ZSPAGE_TABLE_INITIAL).fill(BYTES_NONE);
-  /** The zspage's object metadata (see Object metadata above). */
+  /** The zspage's object metadata (see Object metadata above), in the same buffer's tail. */
   private readonly zsMeta: Uint16Array[] = new Array(ZSPAGE_TABLE_INITIAL).fill(META_NONE);
   /** Ids below this have been used; freed ones are chained from idFreeHead. */
   private idNext = 1;
@@ -313,14 +313,16 @@ export class ZsPool {
     const id = this.idTake();
     const pages = sizeIndexPages[c];
     const objects = sizeIndexObjects[c];
-    const meta = new Uint16Array(objects * META_WORDS);
+    // One allocation for the pages and their object metadata: one backing store, not two.
+    const buffer = new ArrayBuffer(pages * PAGE_SIZE + objects * META_WORDS * 2);
+    const meta = new Uint16Array(buffer, pages * PAGE_SIZE, objects * META_WORDS);
     for (let i = 0; i < objects; i++) {
       meta[i * META_WORDS] = LINK_FREE | (i + 1 < objects ? i + 1 : LINK_END);
     }
     this.zsClass[id] = c;
     this.zsInuse[id] = 0;
     this.zsFreeHead[id] = 0;
-    this.zsBytes[id] = new Uint8Array(pages * PAGE_SIZE);
+    this.zsBytes[id] = new Uint8Array(buffer, 0, pages * PAGE_SIZE);
     this.zsMeta[id] = meta;
     this.pagesUsedCount += pages;
     this.objAllocated[c] += objects;

@@ -64,8 +64,11 @@ export function poolCheck(pool: ZsPool): number {
     const link = (i: number) => meta[i * metaWords];
     assert.equal(t.zsBytes[id].length, sizeIndexPages[c] * PAGE_SIZE, `zspage ${id} bytes`);
     assert.equal(t.zsBytes[id].byteOffset, 0, `zspage ${id} owns its buffer`);
-    assert.equal(t.zsBytes[id].buffer.byteLength, sizeIndexPages[c] * PAGE_SIZE);
+    // One buffer per zspage: its pages, then its objects' metadata.
+    assert.equal(meta.buffer, t.zsBytes[id].buffer, `zspage ${id} metadata in its own buffer`);
+    assert.equal(meta.byteOffset, sizeIndexPages[c] * PAGE_SIZE);
     assert.equal(meta.length, objects * metaWords);
+    assert.equal(t.zsBytes[id].buffer.byteLength, meta.byteOffset + meta.byteLength);
     let inuse = 0;
     for (let i = 0; i < objects; i++) {
       if ((link(i) & linkFree) !== 0) {
