@@ -80,7 +80,9 @@ export class Zswap {
   private readonly codecs: (Compressor | undefined)[] = [];
   private codecId: number;
   /** Store path's destination: one buffer, reused, so a store allocates nothing. */
-  private readonly dst = Buffer.allocUnsafe(COMPRESS_BUFFER_BYTES);
+  private readonly dst = new Uint8Array(COMPRESS_BUFFER_BYTES);
+  /** Views of dst's first n bytes, made once per length (at most PAGE_SIZE of them). */
+  private readonly dstViews: (Uint8Array | undefined)[] = [];
   /** Set when the pool filled; cleared once it is below the accept threshold (hysteresis). */
   private poolReachedFull = false;
   private compressedBytes = 0;
@@ -103,6 +105,16 @@ export class Zswap {
   }
 
   // --- helpers ---
+
+  /** dst's first `length` bytes; JS has no copy between buffers that takes a length without a view. */
+  private dstView(length: number): Uint8Array {
+    let view = this.dstViews[length];
+    if (view === undefined) {
+      view = this.dst.subarray(0, length);
+      this.dstViews[length] = view;
+    }
+    return view;
+  }
 
   private codecLoad(name: string): number {
     const id = compressorId(name as CompressorName);
@@ -275,8 +287,7 @@ export class Zswap {
     // 4. Point of no return: nothing below fails. Copy into the pool, publish the entry.
     const bytes = this.pool.bytesOf(handle);
     const at = this.pool.offsetOf(handle);
-    if (length === PAGE_SIZE) bytes.set(page, at);
-    else this.dst.copy(bytes, at, 0, length);
+    bytes.set(length === PAGE_SIZE ? page : this.dstView(length), at);
     const codec = length === PAGE_SIZE ? 0 : this.codecId;
     t.entryAlloc(e, type as SwapType, off, handle, length, codec);
     area.index.set(off, e);
