@@ -214,12 +214,12 @@ describe("interleavings", () => {
 });
 
 describe("interleavings on the zswap hooks", () => {
-  it("a second store, or an invalidate, while the slot is under writeback: the newest data wins", async () => {
+  it("a second store, an invalidate or a swapoff while the slot is under writeback: the newest data wins", async () => {
     await check(
       fc.asyncProperty(
         fc.scheduler(),
         fc.nat(),
-        fc.constantFrom("store", "invalidate"),
+        fc.constantFrom("store", "invalidate", "swapoff"),
         async (s, pick, op) => {
           const dev = new ScheduledDevice(s, SLOTS);
           const z = new Zswap(POOL);
@@ -234,9 +234,14 @@ describe("interleavings on the zswap hooks", () => {
             if (op === "store") {
               if (z.store(0, pick, fresh)) held.set(pick, fresh);
               else held.delete(pick);
-            } else {
+            } else if (op === "invalidate") {
               z.invalidate(0, pick);
               held.delete(pick);
+            } else {
+              // The area goes with writebacks in flight; they end on orphaned rows.
+              z.swapoff(0);
+              held.clear();
+              z.swapon(0, SLOTS, dev);
             }
           });
           await settle(s, z, step);
