@@ -41,24 +41,34 @@ async function* lines(path: string): AsyncGenerator<string> {
   yield* readline.createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
 }
 
-/** Parses one line: a raw page number and whether it writes, null for lines to skip. */
-function parseLine(
-  format: TraceFormat,
-  text: string,
-): { page: number; write: boolean } | null | undefined {
+/** One parsed line: the raw page it touches (and the next one, when it straddles), read or write. */
+interface LineAccess {
+  page: number;
+  /** An access that crosses into the next page touches it too (a lackey `addr,size`). */
+  straddles: boolean;
+  write: boolean;
+}
+
+/** Parses one line: null for lines to skip, undefined for a line that is not of the format. */
+function parseLine(format: TraceFormat, text: string): LineAccess | null | undefined {
   if (format === "lackey") {
     if (text.startsWith("==") || text === "") return null;
     const m = LACKEY.exec(text);
     if (m === null) return undefined;
     if (m[1] === "I") return null;
     const hex = m[2].length > PAGE_HEX_DIGITS ? m[2].slice(0, -PAGE_HEX_DIGITS) : "0";
-    return { page: Number.parseInt(hex, 16), write: m[1] !== "L" };
+    const within = Number.parseInt(m[2].slice(-PAGE_HEX_DIGITS), 16);
+    return {
+      page: Number.parseInt(hex, 16),
+      straddles: within + Number(m[3]) > PAGE_SIZE,
+      write: m[1] !== "L",
+    };
   }
   const t = text.replace(/#.*/, "").trim();
   if (t === "") return null;
   const m = TEXT.exec(t);
   if (m === null) return undefined;
-  return { page: Number.parseInt(m[2], 16), write: m[1] === "W" };
+  return { page: Number.parseInt(m[2], 16), straddles: false, write: m[1] === "W" };
 }
 
 /** Guesses the format from the first lines that are not blank, comments or valgrind's own. */
@@ -66,10 +76,11 @@ export async function traceFormat(path: string): Promise<TraceFormat> {
   let n = 0;
   for await (const text of lines(path)) {
     n++;
-    if (parseLine("text", text) !== undefined && parseLine("text", text) !== null) return "text";
-    if (parseLine("lackey", text) !== undefined && parseLine("lackey", text) !== null)
-      return "lackey";
-    if (parseLine("text", text) === undefined && parseLine("lackey", text) === undefined) {
+    const asText = parseLine("text", text);
+    const asLackey = parseLine("lackey", text);
+    if (asText) return "text";
+    if (asLackey) return "lackey";
+    if (asText === undefined && asLackey === undefined) {
       bad(path, n, text, "not a lackey or text trace line");
     }
   }
@@ -87,18 +98,20 @@ export async function* traceAccesses(path: string, format: TraceFormat): AsyncGe
     const a = parseLine(format, text);
     if (a === null) continue;
     if (a === undefined) bad(path, n, text, `not a ${format} trace line`);
-    let id = ids.get(a.page);
-    if (id === undefined) {
-      id = ids.size;
-      ids.set(a.page, id);
+    for (let raw = a.page; raw <= a.page + Number(a.straddles); raw++) {
+      let id = ids.get(raw);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(raw, id);
+      }
+      if (id === last) {
+        lastWrite ||= a.write;
+        continue;
+      }
+      if (last >= 0) yield { page: last, write: lastWrite };
+      last = id;
+      lastWrite = a.write;
     }
-    if (id === last) {
-      lastWrite ||= a.write;
-      continue;
-    }
-    if (last >= 0) yield { page: last, write: lastWrite };
-    last = id;
-    lastWrite = a.write;
   }
   if (last >= 0) yield { page: last, write: lastWrite };
 }

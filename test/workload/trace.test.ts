@@ -60,6 +60,16 @@ test("lackey: data accesses by page, renumbered; I and ==pid== lines skipped; ru
   assert.deepEqual(await traceScan(p, "lackey"), { pages: 4, accesses: 6 });
 });
 
+test("lackey: an access that crosses a page boundary touches both pages", async () => {
+  const p = fileWrite("straddle.lackey", [
+    " L 0804affe,4", // 0x804a and 0x804b -> 0, 1
+    " S 0804c000,8", // -> 2
+    " S 0804cff8,8", // ends exactly at the boundary: page 2 only, merged
+    " M 0804cffc,8", // 2 (merged) then 0x804d -> 3
+  ]);
+  assert.deepEqual(await all(p, "lackey"), [r(0), r(1), w(2), w(3)]);
+});
+
 test("text: R/W lines with hex pages, 0x optional, comments and blank lines skipped", async () => {
   const p = fileWrite("small.trace", [
     "# page trace",
