@@ -74,3 +74,6 @@ export const DEVICE_IO_DEPTH_MAX = 4096;
  * lognormal model are clamped here so that no simulated I/O hangs a run.
  */
 export const DEVICE_LATENCY_US_MAX = 1_000_000;
+
+/** Distinct page contents `zswap run` holds for a workload (256 MiB); larger ones reuse them. */
+export const RUN_CORPUS_PAGES_MAX = 65_536;

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { compressorCreate } from "../compress/index.ts";
-import { COMPRESS_BUFFER_BYTES, PAGE_SIZE } from "../constants.ts";
+import { COMPRESS_BUFFER_BYTES, PAGE_SIZE, RUN_CORPUS_PAGES_MAX } from "../constants.ts";
 import { FileDevice, LATENCY_PRESETS, type LatencyModel } from "../device/index.ts";
 import { ZswapArgumentError } from "../errors.ts";
 import { capturePages } from "../workload/capture.ts";
@@ -93,12 +93,16 @@ function latencyFlag(v: string | undefined): LatencyModel | undefined {
   return { kind: "fixed", us };
 }
 
-/** Page contents: a corpus file, else this process's own memory (Linux), else the generator. */
+/**
+ * Page contents: a corpus file, else this process's own memory (Linux), else the generator.
+ * At most RUN_CORPUS_PAGES_MAX pages are held; a larger working set reuses them in turn.
+ */
 function corpusLoad(
   from: string | undefined,
-  pages: number,
+  workingSet: number,
   seed: number,
 ): { corpus: Uint8Array[]; source: string } {
+  const pages = Math.min(workingSet, RUN_CORPUS_PAGES_MAX);
   if (from !== undefined) return { corpus: corpusRead(from, pages), source: `corpus ${from}` };
   if (process.platform === "linux") {
     const own = capturePages("self", pages);

@@ -3,7 +3,8 @@
 // Formats:
 //   lackey  `valgrind --tool=lackey --trace-mem=yes` output: ` L addr,size`, ` S ...`, ` M ...`
 //           (data loads, stores, modifies) and `I  addr,size` (instruction fetches, skipped:
-//           code pages are file-backed, not swapped); `==pid==` lines are valgrind's own.
+//           code pages are file-backed, not swapped); `==pid==` and `--pid--` lines are
+//           valgrind's own.
 //   text    one `R <page>` or `W <page>` per line, the page number in hex; `#` starts a comment.
 // Page numbers are renumbered 0, 1, 2... in order of first access, and back-to-back accesses to
 // one page are merged (a resident page's second touch costs nothing to swap).
@@ -52,7 +53,8 @@ interface LineAccess {
 /** Parses one line: null for lines to skip, undefined for a line that is not of the format. */
 function parseLine(format: TraceFormat, text: string): LineAccess | null | undefined {
   if (format === "lackey") {
-    if (text.startsWith("==") || text === "") return null;
+    // valgrind's own lines: `==pid== message`, and `--pid-- warning` for its warnings.
+    if (text.startsWith("==") || /^--\d+--/.test(text) || text === "") return null;
     const m = LACKEY.exec(text);
     if (m === null) return undefined;
     if (m[1] === "I") return null;

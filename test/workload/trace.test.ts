@@ -42,6 +42,7 @@ test("lackey: data accesses by page, renumbered; I and ==pid== lines skipped; ru
   const p = fileWrite("small.lackey", [
     "==4242== Lackey, an example Valgrind tool",
     "==4242== Command: ./prog",
+    "--4242-- WARNING: unhandled amd64-linux syscall: 334",
     "I  04011a0,3",
     " L 1fff000778,8", // page 0x1fff000 -> 0
     " S 1fff000770,8", // same page, merged: 0 written
