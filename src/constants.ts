@@ -77,3 +77,11 @@ export const DEVICE_LATENCY_US_MAX = 1_000_000;
 
 /** Distinct page contents `zswap run` holds for a workload (256 MiB); larger ones reuse them. */
 export const RUN_CORPUS_PAGES_MAX = 65_536;
+
+/**
+ * Writes one file device keeps in flight; more wait, reads do not. Node's file I/O runs on
+ * libuv's pool of 4 threads, first come first served: with at most 2 writes in it, 2 threads
+ * stay free, so a swap-in's read does not queue behind a writeback burst (a read-preferring
+ * scheduler, as the kernel's block layer has).
+ */
+export const DEVICE_WRITES_IN_FLIGHT_MAX = 2;

@@ -18,7 +18,12 @@ import { constants as fsConstants } from "node:fs";
 import { type FileHandle, mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEVICE_IO_DEPTH_DEFAULT, DEVICE_IO_DEPTH_MAX, PAGE_SIZE } from "../constants.ts";
+import {
+  DEVICE_IO_DEPTH_DEFAULT,
+  DEVICE_IO_DEPTH_MAX,
+  DEVICE_WRITES_IN_FLIGHT_MAX,
+  PAGE_SIZE,
+} from "../constants.ts";
 import { ZswapArgumentError, ZswapIOError } from "../errors.ts";
 import type { SwapOffset } from "../types.ts";
 import { ioErrorFrom, slotsCheck } from "./check.ts";
@@ -42,6 +47,8 @@ const PROBE_STEP_BYTES = 16;
 export class FileDevice extends PageDevice {
   readonly describe: string;
   private readonly depth: IoDepth;
+  /** Writes in flight at once: reads pass queued writes, as a read-preferring I/O scheduler. */
+  private readonly writes = new IoDepth(DEVICE_WRITES_IN_FLIGHT_MAX);
 
   private constructor(
     private readonly handle: FileHandle,
@@ -118,6 +125,7 @@ export class FileDevice extends PageDevice {
   }
 
   protected async pageWrite(slot: SwapOffset, page: Uint8Array): Promise<void> {
+    const write = await this.writes.get();
     const token = await this.depth.get();
     try {
       let source = page;
@@ -137,6 +145,7 @@ export class FileDevice extends PageDevice {
       }
     } finally {
       this.depth.put(token);
+      this.writes.put(write);
     }
   }
 
