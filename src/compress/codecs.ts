@@ -38,7 +38,8 @@ function lz4Load(): CompressorFactory {
   return () => ({
     name: "lz4",
     // LZ4_compress_default stops early and returns 0 once the output would pass the end index.
-    compress: (src, dst, limit) => lz4.encodeBlock(src, dst, 0, Math.min(limit, dst.length)),
+    compress: (src, dst, limit) =>
+      lz4.encodeBlock(src, dst, 0, Math.max(0, Math.min(Math.floor(limit), dst.length))),
     decompress: (src, start, end, dst) => lz4.decodeBlock(src, dst, start, end),
   });
 }
