@@ -44,7 +44,6 @@ export class Writeback {
   private failures = 0;
   private backoffMs = 0;
   private backoffTimer: NodeJS.Timeout | undefined;
-  private readonly idle: (() => void)[] = [];
 
   constructor(
     private readonly z: Zswap,
@@ -67,7 +66,6 @@ export class Writeback {
     while (this.inFlight < this.inFlightMax && this.want() !== "none") {
       if (!this.startOne()) break;
     }
-    if (this.inFlight === 0) this.wake(this.idle.splice(0));
   }
 
   /**
@@ -97,12 +95,6 @@ export class Writeback {
       this.waiters.push(wake);
       this.kick();
     });
-  }
-
-  /** Resolves when no writeback is in flight. */
-  drain(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
   }
 
   /** Stops retrying after failures (for close). */
