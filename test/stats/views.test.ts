@@ -8,7 +8,7 @@ import { Zswap } from "../../src/zswap/index.ts";
 function loaded(): Zswap {
   const z = new Zswap({ maxPoolBytes: 256 * PAGE_SIZE, compressor: "lz4" });
   z.swapon(0, 64);
-  generatePages(64, 5).forEach((page, i) => z.store(0, i, page));
+  for (const [i, page] of generatePages(64, 5).entries()) z.store(0, i, page);
   return z;
 }
 
