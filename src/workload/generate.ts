@@ -1,6 +1,6 @@
 // Synthetic pages for machines where a process's memory cannot be read. The mix is stated so a
-// report can say what it ran on; the proportions follow what real heaps hold (DESIGN.md notes
-// 12% zero pages and ~7% that do not compress).
+// report can say what it ran on; the proportions follow what real heaps hold (about 12% zero
+// pages and 7% that do not compress).
 
 import { PAGE_SIZE } from "../constants.ts";
 import { Random } from "../random.ts";
