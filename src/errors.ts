@@ -1,3 +1,5 @@
+import { PAGE_SIZE } from "./constants.ts";
+
 // Errors: one class per kind of failure, each carrying a stable code that callers can match on.
 // Argument and state errors are raised before anything changes, so the cache is left as it was.
 
@@ -39,4 +41,25 @@ export class ZswapIOError extends ZswapError {
     this.errno = errno;
     if (options?.cause !== undefined) this.cause = options.cause;
   }
+}
+
+/** The error for anything that is not a page of exactly PAGE_SIZE bytes, or undefined. */
+export function pageSizeError(page: unknown): ZswapArgumentError | undefined {
+  if (page instanceof Uint8Array && page.byteLength === PAGE_SIZE) return undefined;
+  const got = page instanceof Uint8Array ? `${page.byteLength} bytes` : typeof page;
+  return new ZswapArgumentError(
+    "ZSWAP_E_PAGE_SIZE",
+    `a page must be a Uint8Array of ${PAGE_SIZE} bytes, got ${got}`,
+  );
+}
+
+/** Throws pageSizeError's error, if any. */
+export function pageCheck(page: unknown): asserts page is Uint8Array {
+  const err = pageSizeError(page);
+  if (err !== undefined) throw err;
+}
+
+/** Throws the error for a bad option (ZSWAP_E_OPTION). */
+export function optionBad(message: string): never {
+  throw new ZswapArgumentError("ZSWAP_E_OPTION", message);
 }

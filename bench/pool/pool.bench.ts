@@ -109,6 +109,20 @@ export function poolBench(ctx: Context): void {
       `checked byte for byte. Baseline: the same objects in 16-byte classes with one page per ` +
       `zspage and no merging (a naive slab allocator), computed on the same sizes.`,
   );
+  /** One state of the pool against the naive slab's pages; a target makes the last two cells. */
+  const row = (label: string, st: PoolStats, naivePages: number, target?: number) => {
+    const naive = st.requestedBytes / (naivePages * PAGE_SIZE);
+    return [
+      label,
+      st.objects,
+      bytes(st.requestedBytes),
+      bytes(st.pagesUsed * PAGE_SIZE),
+      ratio(packing(st)),
+      ratio(naive),
+      target === undefined ? "—" : ratio(packing(st) / naive),
+      target === undefined ? "—" : `>= ${target}: ${verdict(packing(st), target, "floor")}`,
+    ];
+  };
   table(
     [
       "state",
@@ -121,36 +135,9 @@ export function poolBench(ctx: Context): void {
       "target",
     ],
     [
-      [
-        "all stored",
-        full.objects,
-        bytes(full.requestedBytes),
-        bytes(full.pagesUsed * PAGE_SIZE),
-        ratio(packing(full)),
-        ratio(full.requestedBytes / (naiveFull * PAGE_SIZE)),
-        ratio(packing(full) / (full.requestedBytes / (naiveFull * PAGE_SIZE))),
-        `>= ${PACKING_TARGET_FULL}: ${verdict(packing(full), PACKING_TARGET_FULL, "floor")}`,
-      ],
-      [
-        "half freed",
-        freed.objects,
-        bytes(freed.requestedBytes),
-        bytes(freed.pagesUsed * PAGE_SIZE),
-        ratio(packing(freed)),
-        ratio(freed.requestedBytes / (naiveFreed * PAGE_SIZE)),
-        "—",
-        "—",
-      ],
-      [
-        "compacted",
-        compacted.objects,
-        bytes(compacted.requestedBytes),
-        bytes(compacted.pagesUsed * PAGE_SIZE),
-        ratio(packing(compacted)),
-        ratio(compacted.requestedBytes / (naiveFreed * PAGE_SIZE)),
-        ratio(packing(compacted) / (compacted.requestedBytes / (naiveFreed * PAGE_SIZE))),
-        `>= ${PACKING_TARGET_COMPACTED}: ${verdict(packing(compacted), PACKING_TARGET_COMPACTED, "floor")}`,
-      ],
+      row("all stored", full, naiveFull, PACKING_TARGET_FULL),
+      row("half freed", freed, naiveFreed),
+      row("compacted", compacted, naiveFreed, PACKING_TARGET_COMPACTED),
     ],
   );
   note(

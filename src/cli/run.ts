@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { compressorCreate } from "../compress/index.ts";
 import { COMPRESS_BUFFER_BYTES, PAGE_SIZE, RUN_CORPUS_PAGES_MAX } from "../constants.ts";
 import { FileDevice, LATENCY_PRESETS, type LatencyModel } from "../device/index.ts";
-import { ZswapArgumentError } from "../errors.ts";
+import { optionBad, ZswapArgumentError } from "../errors.ts";
 import { capturePages } from "../workload/capture.ts";
 import { corpusRead } from "../workload/corpus.ts";
 import { GENERATED_MIX, generatePages } from "../workload/generate.ts";
@@ -72,15 +72,11 @@ export interface RunReport {
   results: ConfigResult[];
 }
 
-const bad = (m: string): never => {
-  throw new ZswapArgumentError("ZSWAP_E_OPTION", m);
-};
-
 function intFlag(name: string, v: string | undefined, fallback: number, min: number): number {
   if (v === undefined) return fallback;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min)
-    bad(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+    optionBad(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -89,7 +85,7 @@ function latencyFlag(v: string | undefined): LatencyModel | undefined {
   if (v in LATENCY_PRESETS) return LATENCY_PRESETS[v as keyof typeof LATENCY_PRESETS];
   const us = Number(v);
   if (!(us >= 0 && Number.isFinite(us)))
-    bad(`--device-latency must be nvme, ssd, hdd or microseconds, got ${v}`);
+    optionBad(`--device-latency must be nvme, ssd, hdd or microseconds, got ${v}`);
   return { kind: "fixed", us };
 }
 
@@ -184,21 +180,21 @@ export async function runCommand(argv: string[]): Promise<number> {
     .map((c) => c.trim()) as ConfigName[];
   for (const c of configs)
     if (!(c in CONFIGS))
-      bad(`--configs: unknown configuration "${c}"; known: ${CONFIG_NAMES.join(", ")}`);
+      optionBad(`--configs: unknown configuration "${c}"; known: ${CONFIG_NAMES.join(", ")}`);
   const policy = (f.policy ?? "clock") as EvictionPolicy;
   if (policy !== "clock" && policy !== "lru2")
-    bad(`--policy must be clock or lru2, got ${f.policy}`);
+    optionBad(`--policy must be clock or lru2, got ${f.policy}`);
   const writeRatio = f["write-ratio"] === undefined ? 0.3 : Number(f["write-ratio"]);
   if (!(writeRatio >= 0 && writeRatio <= 1))
-    bad(`--write-ratio must be in 0..1, got ${f["write-ratio"]}`);
+    optionBad(`--write-ratio must be in 0..1, got ${f["write-ratio"]}`);
   const zipfSkew = f["zipf-skew"] === undefined ? 1 : Number(f["zipf-skew"]);
   if (!(zipfSkew > 0 && zipfSkew < 10))
-    bad(`--zipf-skew must be in (0, 10), got ${f["zipf-skew"]}`);
+    optionBad(`--zipf-skew must be in (0, 10), got ${f["zipf-skew"]}`);
   const latency = latencyFlag(f["device-latency"]);
   const durationMs = f.duration === undefined ? undefined : durationParse("duration", f.duration);
   if (f.html !== undefined) reportHtmlCheck(f.html);
   if (f.trace !== undefined && (f.workload !== undefined || f["working-set"] !== undefined)) {
-    bad("--trace sets the workload and the working set; drop --workload and --working-set");
+    optionBad("--trace sets the workload and the working set; drop --workload and --working-set");
   }
 
   let pages: number;
@@ -209,7 +205,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     const path = f.trace;
     const format = (f["trace-format"] ?? (await traceFormat(path))) as TraceFormat;
     if (format !== "lackey" && format !== "text")
-      bad(`--trace-format must be lackey or text, got ${format}`);
+      optionBad(`--trace-format must be lackey or text, got ${format}`);
     const scan = await traceScan(path, format);
     pages = scan.pages;
     accessCount = scan.accesses;
@@ -218,9 +214,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   } else {
     const name = (f.workload ?? "shift") as PatternName;
     if (!PATTERN_NAMES.includes(name))
-      bad(`--workload must be one of ${PATTERN_NAMES.join(", ")}, got ${f.workload}`);
+      optionBad(`--workload must be one of ${PATTERN_NAMES.join(", ")}, got ${f.workload}`);
     pages = Math.floor(sizeParse("working-set", f["working-set"] ?? "8192p") / PAGE_SIZE);
-    if (pages < 2) bad("--working-set must be at least 2 pages");
+    if (pages < 2) optionBad("--working-set must be at least 2 pages");
     accessCount = intFlag("accesses", f.accesses, 150_000, 1);
     const o = { pages, accesses: accessCount, seed, writeRatio, zipfSkew };
     accesses = () => pattern(name, o);
@@ -229,9 +225,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const frames = Math.floor(
     sizeParse("resident", f.resident ?? "12.5%", pages * PAGE_SIZE) / PAGE_SIZE,
   );
-  if (frames < 1) bad("--resident must be at least one page frame");
+  if (frames < 1) optionBad("--resident must be at least one page frame");
   if (frames >= pages)
-    bad(
+    optionBad(
       `--resident (${frames} pages) must be smaller than the working set (${pages} pages): nothing would swap`,
     );
   const { corpus, source } = corpusLoad(f["pages-from"], pages, seed);
@@ -241,7 +237,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       ? Math.max(PAGE_SIZE, Math.floor(swappable / 2))
       : sizeParse("pool", f.pool, pages * PAGE_SIZE);
   if (poolBytes > pages * PAGE_SIZE)
-    bad(`--pool (${poolBytes} bytes) is larger than the working set: writeback would never run`);
+    optionBad(
+      `--pool (${poolBytes} bytes) is larger than the working set: writeback would never run`,
+    );
 
   const plan: RunPlan = {
     workload,

@@ -1,8 +1,14 @@
 // Checks every device makes before it does any I/O, and the mapping of system errors.
 // A call that fails a check returns a rejected promise and touches nothing.
 
-import { AREA_SLOTS_MAX, PAGE_SIZE } from "../constants.ts";
-import { ZswapArgumentError, ZswapError, ZswapIOError, ZswapStateError } from "../errors.ts";
+import { AREA_SLOTS_MAX } from "../constants.ts";
+import {
+  pageSizeError,
+  ZswapArgumentError,
+  ZswapError,
+  ZswapIOError,
+  ZswapStateError,
+} from "../errors.ts";
 
 /** The error for a call on a slot or page that the device cannot take, or undefined if valid. */
 export function ioArgumentsCheck(
@@ -13,14 +19,7 @@ export function ioArgumentsCheck(
   if (!Number.isInteger(slot) || slot < 0 || slot >= slots) {
     return new ZswapArgumentError("ZSWAP_E_OFFSET", `slot ${slot} is outside 0..${slots - 1}`);
   }
-  if (!(page instanceof Uint8Array) || page.byteLength !== PAGE_SIZE) {
-    const length = page instanceof Uint8Array ? `${page.byteLength} bytes` : typeof page;
-    return new ZswapArgumentError(
-      "ZSWAP_E_PAGE_SIZE",
-      `a page must be a Uint8Array of ${PAGE_SIZE} bytes, got ${length}`,
-    );
-  }
-  return undefined;
+  return pageSizeError(page);
 }
 
 /** The error for I/O on a device that is closed or closing. */

@@ -59,9 +59,4 @@ export class SlotMap {
     this.zero[slot >>> 5] ^= 1 << (slot & 31);
     this.zeroCount += on ? 1 : -1;
   }
-
-  /** Bytes the map holds. */
-  get bytes(): number {
-    return this.used.byteLength + this.zero.byteLength;
-  }
 }

@@ -10,7 +10,7 @@
 
 import { PAGE_SIZE, ROOM_WAIT_MS_DEFAULT, SWAP_AREAS_MAX } from "../constants.ts";
 import { FileDevice, type SwapDevice } from "../device/index.ts";
-import { ZswapArgumentError, ZswapStateError } from "../errors.ts";
+import { optionBad, pageCheck, ZswapArgumentError, ZswapStateError } from "../errors.ts";
 import { Counters } from "../stats/index.ts";
 import type { Brand, SwapOffset } from "../types.ts";
 import { Zswap, type ZswapOptions, type ZswapStats } from "../zswap/index.ts";
@@ -117,30 +117,27 @@ export class SwapSpace {
   }
 
   private static optionsCheck(opts: SwapSpaceOptions): SwapSpaceOptions {
-    const bad = (m: string): never => {
-      throw new ZswapArgumentError("ZSWAP_E_OPTION", m);
-    };
-    if (typeof opts !== "object" || opts === null) bad("options must be an object");
+    if (typeof opts !== "object" || opts === null) optionBad("options must be an object");
     if (!Number.isInteger(opts.slots) || opts.slots < 1)
-      bad(`slots must be an integer >= 1, got ${opts.slots}`);
+      optionBad(`slots must be an integer >= 1, got ${opts.slots}`);
     if (opts.device !== undefined && opts.device.slots < opts.slots) {
-      bad(`the device holds ${opts.device.slots} slots, fewer than ${opts.slots}`);
+      optionBad(`the device holds ${opts.device.slots} slots, fewer than ${opts.slots}`);
     }
     if (opts.device !== undefined && (opts.path !== undefined || opts.direct !== undefined)) {
-      bad("path and direct are for the swap file; give them or a device, not both");
+      optionBad("path and direct are for the swap file; give them or a device, not both");
     }
     const type = opts.type ?? 0;
     if (!Number.isInteger(type) || type < 0 || type >= SWAP_AREAS_MAX)
-      bad(`type must be in 0..${SWAP_AREAS_MAX - 1}`);
+      optionBad(`type must be in 0..${SWAP_AREAS_MAX - 1}`);
     if (opts.whenFull !== undefined && opts.whenFull !== "reject" && opts.whenFull !== "wait") {
-      bad(`whenFull must be "reject" or "wait", got ${String(opts.whenFull)}`);
+      optionBad(`whenFull must be "reject" or "wait", got ${String(opts.whenFull)}`);
     }
     if (opts.whenFull === "wait" && (opts.writeback === false || opts.zswap === false)) {
-      bad('whenFull "wait" needs zswap with writeback: nothing else makes room');
+      optionBad('whenFull "wait" needs zswap with writeback: nothing else makes room');
     }
     const waitMs = opts.waitMs ?? ROOM_WAIT_MS_DEFAULT;
     if (typeof waitMs !== "number" || !(waitMs >= 0 && waitMs <= 60_000))
-      bad(`waitMs must be in 0..60000, got ${waitMs}`);
+      optionBad(`waitMs must be in 0..60000, got ${waitMs}`);
     return opts;
   }
 
@@ -183,13 +180,6 @@ export class SwapSpace {
     if (this.closed) throw new ZswapStateError("ZSWAP_E_CLOSED", "the swap space is closed");
   }
 
-  private static pageCheck(page: Uint8Array): void {
-    if (!(page instanceof Uint8Array) || page.length !== PAGE_SIZE) {
-      const got = page instanceof Uint8Array ? `${page.length} bytes` : typeof page;
-      throw new ZswapArgumentError("ZSWAP_E_PAGE_SIZE", `a page is ${PAGE_SIZE} bytes, got ${got}`);
-    }
-  }
-
   private slotCheck(slot: number): SwapOffset {
     if (
       !Number.isInteger(slot) ||
@@ -210,7 +200,7 @@ export class SwapSpace {
    * (the slot is then given back; the caller still has its page).
    */
   async swapOut(page: Uint8Array): Promise<SwapSlot> {
-    SwapSpace.pageCheck(page);
+    pageCheck(page);
     this.openCheck();
     const slot = this.slotMap.alloc((s) => this.busy.has(s));
     if (slot < 0)
@@ -269,7 +259,7 @@ export class SwapSpace {
    * ZswapIOError and leaves the slot and its data as they were.
    */
   async swapIn(slot: SwapSlot, into: Uint8Array, opts: { free?: boolean } = {}): Promise<void> {
-    SwapSpace.pageCheck(into);
+    pageCheck(into);
     this.openCheck();
     const off = this.slotCheck(slot);
     const free = opts.free === true;

@@ -12,8 +12,6 @@ const INDEX_CHUNK_MASK = INDEX_CHUNK_SLOTS - 1;
 export class AreaIndex {
   private readonly chunks: (Uint32Array | undefined)[];
   private readonly live: Uint16Array; // entries in each chunk
-  /** Entries in the area. */
-  count = 0;
 
   constructor(readonly slots: number) {
     const n = Math.ceil(slots / INDEX_CHUNK_SLOTS);
@@ -36,10 +34,7 @@ export class AreaIndex {
     }
     const old = c[offset & INDEX_CHUNK_MASK] as EntryIndex;
     c[offset & INDEX_CHUNK_MASK] = e;
-    if (old === 0) {
-      this.live[ci]++;
-      this.count++;
-    }
+    if (old === 0) this.live[ci]++;
     return old;
   }
 
@@ -51,7 +46,6 @@ export class AreaIndex {
     const old = c[offset & INDEX_CHUNK_MASK] as EntryIndex;
     if (old === 0) return old;
     c[offset & INDEX_CHUNK_MASK] = 0;
-    this.count--;
     if (--this.live[ci] === 0) this.chunks[ci] = undefined;
     return old;
   }

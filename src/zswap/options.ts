@@ -4,7 +4,7 @@
 import os from "node:os";
 import { compressorCreate, compressorsAvailable } from "../compress/index.ts";
 import { PAGE_SIZE, WRITEBACK_IN_FLIGHT_DEFAULT, WRITEBACK_IN_FLIGHT_MAX } from "../constants.ts";
-import { ZswapArgumentError } from "../errors.ts";
+import { optionBad } from "../errors.ts";
 
 export interface ZswapOptions {
   /** Codec for new stores: lzo, lz4, lz4hc, zstd or deflate. Default lzo (the seed's), else lz4. */
@@ -49,13 +49,9 @@ const ACCEPT_THRESHOLD_PERCENT_DEFAULT = 90;
 const MAX_COMPRESSION_RATIO_DEFAULT = 80;
 const SHRINKER_TARGET_PERCENT_DEFAULT = 88;
 
-function bad(message: string): never {
-  throw new ZswapArgumentError("ZSWAP_E_OPTION", message);
-}
-
 function optionNumber(name: string, v: unknown, min: number, max: number): number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) {
-    bad(`${name} must be a number in ${min}..${max}, got ${String(v)}`);
+    optionBad(`${name} must be a number in ${min}..${max}, got ${String(v)}`);
   }
   return v;
 }
@@ -66,7 +62,7 @@ export function defaultCompressor(): string {
 
 /** Resolves options over a base config (the defaults, or the current config when reconfiguring). */
 export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConfig {
-  if (typeof opts !== "object" || opts === null) bad("options must be an object");
+  if (typeof opts !== "object" || opts === null) optionBad("options must be an object");
   const known = new Set([
     "compressor",
     "maxPoolBytes",
@@ -80,13 +76,13 @@ export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConf
     "shrinkerEnabled",
     "shrinkerTargetPercent",
   ]);
-  for (const key of Object.keys(opts)) if (!known.has(key)) bad(`unknown option "${key}"`);
+  for (const key of Object.keys(opts)) if (!known.has(key)) optionBad(`unknown option "${key}"`);
 
   const compressor = opts.compressor ?? base?.compressor ?? defaultCompressor();
   if (opts.compressor !== undefined) compressorCreate(opts.compressor); // throws if unavailable
 
   if (opts.maxPoolBytes !== undefined && opts.maxPoolPercent !== undefined) {
-    bad("give maxPoolBytes or maxPoolPercent, not both");
+    optionBad("give maxPoolBytes or maxPoolPercent, not both");
   }
   let poolPagesMax: number;
   if (opts.maxPoolBytes !== undefined) {
@@ -103,25 +99,26 @@ export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConf
     const memory = optionNumber("memoryBytes", opts.memoryBytes ?? os.totalmem(), 0, 2 ** 52);
     poolPagesMax = Math.floor((memory * percent) / 100 / PAGE_SIZE);
   } else {
-    if (opts.memoryBytes !== undefined) bad("memoryBytes needs maxPoolPercent");
+    if (opts.memoryBytes !== undefined) optionBad("memoryBytes needs maxPoolPercent");
     poolPagesMax = base.poolPagesMax;
   }
 
   const incompressible = opts.incompressible ?? base?.incompressible ?? "reject";
   if (incompressible !== "reject" && incompressible !== "store-raw") {
-    bad(`incompressible must be "reject" or "store-raw", got ${String(incompressible)}`);
+    optionBad(`incompressible must be "reject" or "store-raw", got ${String(incompressible)}`);
   }
   const exclusiveLoads = opts.exclusiveLoads ?? base?.exclusiveLoads ?? true;
-  if (typeof exclusiveLoads !== "boolean") bad("exclusiveLoads must be a boolean");
+  if (typeof exclusiveLoads !== "boolean") optionBad("exclusiveLoads must be a boolean");
   const shrinkerEnabled = opts.shrinkerEnabled ?? base?.shrinkerEnabled ?? false;
-  if (typeof shrinkerEnabled !== "boolean") bad("shrinkerEnabled must be a boolean");
+  if (typeof shrinkerEnabled !== "boolean") optionBad("shrinkerEnabled must be a boolean");
   const writebacksInFlightMax = optionNumber(
     "writebacksInFlightMax",
     opts.writebacksInFlightMax ?? base?.writebacksInFlightMax ?? WRITEBACK_IN_FLIGHT_DEFAULT,
     1,
     WRITEBACK_IN_FLIGHT_MAX,
   );
-  if (!Number.isInteger(writebacksInFlightMax)) bad("writebacksInFlightMax must be an integer");
+  if (!Number.isInteger(writebacksInFlightMax))
+    optionBad("writebacksInFlightMax must be an integer");
 
   return {
     compressor,

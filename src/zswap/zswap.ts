@@ -19,7 +19,7 @@ import {
   SWAP_AREAS_MAX,
 } from "../constants.ts";
 import type { SwapDevice } from "../device/device.ts";
-import { ZswapArgumentError, ZswapDataError, ZswapStateError } from "../errors.ts";
+import { pageCheck, ZswapArgumentError, ZswapDataError, ZswapStateError } from "../errors.ts";
 import { ZsPool } from "../pool/index.ts";
 import { Counters } from "../stats/index.ts";
 import type { ByteCount, EntryIndex, Handle, PageCount, SwapOffset, SwapType } from "../types.ts";
@@ -150,13 +150,6 @@ export class Zswap {
     return offset as SwapOffset;
   }
 
-  private static pageCheck(page: Uint8Array): void {
-    if (!(page instanceof Uint8Array) || page.length !== PAGE_SIZE) {
-      const got = page instanceof Uint8Array ? `${page.length} bytes` : typeof page;
-      throw new ZswapArgumentError("ZSWAP_E_PAGE_SIZE", `a page is ${PAGE_SIZE} bytes, got ${got}`);
-    }
-  }
-
   /** Removes an entry from the index, then frees it. */
   private entryErase(area: Area, e: EntryIndex): void {
     area.index.erase(this.entries.offset[e] as SwapOffset);
@@ -245,7 +238,7 @@ export class Zswap {
    * is stale once the page is swapped out again.
    */
   store(type: number, offset: number, page: Uint8Array): boolean {
-    Zswap.pageCheck(page);
+    pageCheck(page);
     const area = this.area(type);
     const off = Zswap.slot(area, type, offset);
     const t = this.entries;
@@ -317,7 +310,7 @@ export class Zswap {
     into: Uint8Array,
     exclusive = this.config.exclusiveLoads,
   ): boolean {
-    Zswap.pageCheck(into);
+    pageCheck(into);
     const area = this.area(type);
     const e = area.index.get(Zswap.slot(area, type, offset));
     if (e === 0) return false;
