@@ -13,6 +13,9 @@ export type ZswapErrorCode =
   | "ZSWAP_E_IO" // the swap device failed a read or a write
   | "ZSWAP_E_SLOT" // a swap slot that is not allocated (never given out, or freed)
   | "ZSWAP_E_FULL" // every slot of the swap space is in use
+  | "ZSWAP_E_BUSY" // too many swap-outs already wait for a slot whose I/O is settling
+  | "ZSWAP_E_EXISTS" // a file is already at the path, and using it was not allowed
+  | "ZSWAP_E_INPUT" // an input file (a trace, a page corpus) is not what it must be
   | "ZSWAP_E_CLOSED"; // the swap space or device is closed
 
 export class ZswapError extends Error {

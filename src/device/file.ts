@@ -14,10 +14,8 @@
 // reads. The write is what the kernel checks, and writing back what was just read keeps the
 // file's bytes (a hole at slot 0 becomes an allocated block of zeros).
 
-import { constants as fsConstants } from "node:fs";
-import { type FileHandle, mkdtemp, open, rm } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   DEVICE_IO_DEPTH_DEFAULT,
   DEVICE_IO_DEPTH_MAX,
@@ -29,10 +27,22 @@ import type { SwapOffset } from "../types.ts";
 import { ioErrorFrom, slotsCheck } from "./check.ts";
 import { IoDepth } from "./in-flight.ts";
 import { PageDevice } from "./page-device.ts";
+import { swapFileOpen } from "./swap-file.ts";
 
 export interface FileDeviceOptions {
-  /** The file to use, created if missing and never removed; default: a new file in os.tmpdir(). */
+  /**
+   * A swap file to create at this path: exclusively (an existing file is refused unless `reuse`),
+   * never through a symlink, mode 0600, and unlinked as soon as it is open, so that nothing stays
+   * on disk however the process ends. Default: an unnamed file in `folder`.
+   */
   path?: string;
+  /**
+   * Allow `path` to be an existing regular file that this user owns: it is used as swap (its
+   * contents are overwritten, its mode set to 0600, it is extended if shorter) and kept on close.
+   */
+  reuse?: boolean;
+  /** The folder of the default, unnamed swap file (default os.tmpdir()). */
+  folder?: string;
   /** Slots of PAGE_SIZE bytes; the file is extended (sparse) to slots * PAGE_SIZE if shorter. */
   slots: number;
   /** Bypass the page cache with O_DIRECT (Linux); fails with ZSWAP_E_OPTION where unsupported. */
@@ -52,15 +62,13 @@ export class FileDevice extends PageDevice {
 
   private constructor(
     private readonly handle: FileHandle,
-    /** The file's path. */
-    readonly path: string,
+    /** The file, as reports name it. */
+    readonly name: string,
     readonly slots: number,
     /** True when I/O bypasses the page cache (O_DIRECT). */
     readonly direct: boolean,
     /** Most I/Os in flight at once; callers beyond wait in FIFO order. */
     readonly ioDepthMax: number,
-    /** The folder made for a temporary file, removed on close; undefined for a caller's path. */
-    private readonly tempDir: string | undefined,
     /** Direct mode's bounce pages: page i is at bounceOffset + i * PAGE_SIZE. */
     private readonly bounce: ArrayBuffer | undefined,
     private readonly bounceOffset: number,
@@ -68,38 +76,35 @@ export class FileDevice extends PageDevice {
     super();
     this.depth = new IoDepth(ioDepthMax);
     const mode = direct ? "page cache bypassed, O_DIRECT" : "through the page cache";
-    this.describe = `file ${path} (${mode})`;
+    this.describe = `file ${name} (${mode})`;
   }
 
-  /** Opens (creating if needed) a swap file of `slots` pages. */
+  /** Opens a swap file of `slots` pages (see FileDeviceOptions for which file, and its rules). */
   static async open(options: FileDeviceOptions): Promise<FileDevice> {
-    const { slots, direct, ioDepthMax, path } = optionsCheck(options);
-    const openFlags = fsConstants.O_RDWR | fsConstants.O_CREAT | (direct ? directFlag() : 0);
-    const tempDir = path === undefined ? await tempDirMake() : undefined;
-    const filePath = path ?? join(tempDir!, "swap");
-    let handle: FileHandle | undefined;
+    const { slots, direct, ioDepthMax, ...where } = optionsCheck(options);
+    const { handle, name } = await swapFileOpen(where, direct);
     try {
-      handle = await fileOpen(filePath, openFlags, direct);
-      await fileSizeEnsure(handle, slots * PAGE_SIZE, filePath);
+      await fileSizeEnsure(handle, slots * PAGE_SIZE, name);
       let bounce: ArrayBuffer | undefined;
       let bounceOffset = 0;
       if (direct) {
         bounce = new ArrayBuffer((ioDepthMax + 1) * PAGE_SIZE);
-        bounceOffset = await bounceAlignmentProbe(handle, bounce, filePath);
+        bounceOffset = await bounceAlignmentProbe(handle, bounce, name);
       }
-      return new FileDevice(
-        handle,
-        filePath,
-        slots,
-        direct,
-        ioDepthMax,
-        tempDir,
-        bounce,
-        bounceOffset,
-      );
+      return new FileDevice(handle, name, slots, direct, ioDepthMax, bounce, bounceOffset);
     } catch (error) {
-      await handle?.close().catch(() => {});
-      if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
+      await handle.close().catch(() => {});
+      throw error;
+    }
+  }
+
+  /** Whether the file system of `folder` takes O_DIRECT swap files (probed on an unnamed file). */
+  static async directSupported(folder: string): Promise<boolean> {
+    try {
+      await (await FileDevice.open({ slots: 1, folder, direct: true })).close();
+      return true;
+    } catch (error) {
+      if (error instanceof ZswapArgumentError) return false;
       throw error;
     }
   }
@@ -111,11 +116,11 @@ export class FileDevice extends PageDevice {
       const { bytesRead } = await this.handle
         .read(target, 0, PAGE_SIZE, slot * PAGE_SIZE)
         .catch((error: unknown) => {
-          throw ioErrorFrom(error, `read of slot ${slot} from ${this.path} failed`);
+          throw ioErrorFrom(error, `read of slot ${slot} from ${this.name} failed`);
         });
       if (bytesRead !== PAGE_SIZE) {
         throw new ZswapIOError(
-          `short read of slot ${slot} from ${this.path}: ${bytesRead} of ${PAGE_SIZE} bytes`,
+          `short read of slot ${slot} from ${this.name}: ${bytesRead} of ${PAGE_SIZE} bytes`,
         );
       }
       if (target !== into) into.set(target);
@@ -136,11 +141,11 @@ export class FileDevice extends PageDevice {
       const { bytesWritten } = await this.handle
         .write(source, 0, PAGE_SIZE, slot * PAGE_SIZE)
         .catch((error: unknown) => {
-          throw ioErrorFrom(error, `write of slot ${slot} to ${this.path} failed`);
+          throw ioErrorFrom(error, `write of slot ${slot} to ${this.name} failed`);
         });
       if (bytesWritten !== PAGE_SIZE) {
         throw new ZswapIOError(
-          `short write of slot ${slot} to ${this.path}: ${bytesWritten} of ${PAGE_SIZE} bytes`,
+          `short write of slot ${slot} to ${this.name}: ${bytesWritten} of ${PAGE_SIZE} bytes`,
         );
       }
     } finally {
@@ -157,31 +162,45 @@ export class FileDevice extends PageDevice {
     try {
       await this.handle.close();
     } catch (error) {
-      throw ioErrorFrom(error, `close of ${this.path} failed`);
-    } finally {
-      if (this.tempDir !== undefined) await rm(this.tempDir, { recursive: true, force: true });
+      throw ioErrorFrom(error, `close of ${this.name} failed`);
     }
   }
 }
 
-interface FileDeviceOptionsChecked {
-  path: string | undefined;
+type FileDeviceOptionsChecked = ({ path: string; reuse: boolean } | { folder: string }) & {
   slots: number;
   direct: boolean;
   ioDepthMax: number;
-}
+};
 
 function optionsCheck(options: FileDeviceOptions): FileDeviceOptionsChecked {
   if (typeof options !== "object" || options === null) {
     throw new ZswapArgumentError("ZSWAP_E_OPTION", "FileDevice.open needs an options object");
   }
-  const { path, slots, direct = false, ioDepthMax = DEVICE_IO_DEPTH_DEFAULT } = options;
+  const { path, reuse = false, folder, slots, direct = false } = options;
+  const { ioDepthMax = DEVICE_IO_DEPTH_DEFAULT } = options;
   slotsCheck(slots);
-  if (path !== undefined && (typeof path !== "string" || path.length === 0)) {
-    throw new ZswapArgumentError("ZSWAP_E_OPTION", "path must be a non-empty string");
+  for (const [name, v] of [
+    ["path", path],
+    ["folder", folder],
+  ] as const) {
+    if (v !== undefined && (typeof v !== "string" || v.length === 0 || v.includes("\0"))) {
+      throw new ZswapArgumentError("ZSWAP_E_OPTION", `${name} must be a non-empty string`);
+    }
   }
-  if (typeof direct !== "boolean") {
-    throw new ZswapArgumentError("ZSWAP_E_OPTION", `direct must be a boolean, got ${direct}`);
+  if (path !== undefined && folder !== undefined) {
+    throw new ZswapArgumentError("ZSWAP_E_OPTION", "give path or folder, not both");
+  }
+  for (const [name, v] of [
+    ["direct", direct],
+    ["reuse", reuse],
+  ] as const) {
+    if (typeof v !== "boolean") {
+      throw new ZswapArgumentError("ZSWAP_E_OPTION", `${name} must be a boolean, got ${v}`);
+    }
+  }
+  if (reuse && path === undefined) {
+    throw new ZswapArgumentError("ZSWAP_E_OPTION", "reuse applies to a path; give one");
   }
   if (!Number.isInteger(ioDepthMax) || ioDepthMax < 1 || ioDepthMax > DEVICE_IO_DEPTH_MAX) {
     throw new ZswapArgumentError(
@@ -189,49 +208,8 @@ function optionsCheck(options: FileDeviceOptions): FileDeviceOptionsChecked {
       `ioDepthMax must be an integer in 1..${DEVICE_IO_DEPTH_MAX}, got ${ioDepthMax}`,
     );
   }
-  return { path, slots, direct, ioDepthMax };
-}
-
-/** O_DIRECT's flag bit, or a ZSWAP_E_OPTION error where the platform has none. */
-function directFlag(): number {
-  const flag = fsConstants.O_DIRECT;
-  if (process.platform !== "linux" || flag === undefined) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
-      `direct: O_DIRECT is not supported on ${process.platform}; open without direct`,
-    );
-  }
-  return flag;
-}
-
-async function tempDirMake(): Promise<string> {
-  try {
-    return await mkdtemp(join(tmpdir(), "zswap-"));
-  } catch (error) {
-    throw ioErrorFrom(error, `cannot make a temporary folder in ${tmpdir()}`);
-  }
-}
-
-async function fileOpen(path: string, flags: number, direct: boolean): Promise<FileHandle> {
-  try {
-    return await open(path, flags, 0o600);
-  } catch (error) {
-    throw fileOpenError(error, path, direct);
-  }
-}
-
-/**
- * The error for a failed open: EINVAL on an O_DIRECT open means the file system refuses it.
- * Exported for tests only (no file system here refuses O_DIRECT); not part of the public API.
- */
-export function fileOpenError(error: unknown, path: string, direct: boolean): Error {
-  if (direct && (error as { code?: unknown } | null)?.code === "EINVAL") {
-    return new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
-      `direct: the file system of ${path} does not support O_DIRECT; open without direct`,
-    );
-  }
-  return ioErrorFrom(error, `cannot open ${path}`);
+  const where = path === undefined ? { folder: folder ?? tmpdir() } : { path, reuse };
+  return { ...where, slots, direct, ioDepthMax };
 }
 
 /** Extends the file (sparse) to `bytes` if shorter; never shortens a caller's file. */

@@ -24,8 +24,15 @@ export interface SwapSpaceOptions {
   slots: number;
   /** The backing device; by default a swap file is created (see path, direct). */
   device?: SwapDevice;
-  /** Swap file to create or reuse; by default a temporary file, removed on close. */
+  /**
+   * The swap file to create (exclusively, mode 0600, unlinked once open); by default an unnamed
+   * file in `folder`. See FileDeviceOptions.
+   */
   path?: string;
+  /** Allow `path` to be an existing regular file you own (kept on close). */
+  reuse?: boolean;
+  /** The folder of the default, unnamed swap file (default os.tmpdir()). */
+  folder?: string;
   /** Open the swap file with O_DIRECT, bypassing the OS page cache (Linux). */
   direct?: boolean;
   /** zswap's options, a Zswap to share with other spaces, or false for no zswap (disk only). */
@@ -94,9 +101,8 @@ export class SwapSpace {
     const o = SwapSpace.optionsCheck(opts);
     const zswap =
       o.zswap instanceof Zswap ? o.zswap : o.zswap === false ? undefined : new Zswap(o.zswap ?? {});
-    const device =
-      o.device ??
-      (await FileDevice.open({ slots: o.slots, path: o.path, direct: o.direct ?? false }));
+    const { slots, path, reuse, folder, direct } = o;
+    const device = o.device ?? (await FileDevice.open({ slots, path, reuse, folder, direct }));
     const space = new SwapSpace(
       device,
       o.device === undefined,
@@ -123,8 +129,9 @@ export class SwapSpace {
     if (opts.device !== undefined && opts.device.slots < opts.slots) {
       optionBad(`the device holds ${opts.device.slots} slots, fewer than ${opts.slots}`);
     }
-    if (opts.device !== undefined && (opts.path !== undefined || opts.direct !== undefined)) {
-      optionBad("path and direct are for the swap file; give them or a device, not both");
+    const fileOptions = [opts.path, opts.reuse, opts.folder, opts.direct];
+    if (opts.device !== undefined && fileOptions.some((v) => v !== undefined)) {
+      optionBad("path, reuse, folder and direct are for the swap file; give them or a device");
     }
     const type = opts.type ?? 0;
     if (!Number.isInteger(type) || type < 0 || type >= SWAP_AREAS_MAX)

@@ -1,14 +1,24 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
+import {
+  chown,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DEVICE_IO_DEPTH_MAX, PAGE_SIZE } from "../../src/constants.ts";
-import { fileOpenError } from "../../src/device/file.ts";
 import { FileDevice } from "../../src/device/index.ts";
+import { openError } from "../../src/device/swap-file.ts";
 import { ZswapArgumentError, ZswapIOError, ZswapStateError } from "../../src/errors.ts";
-import { pageMake, rejectsWith, roundTripCheck, slot } from "./helpers.ts";
+import { pageMake, rejectsWith, roundTripCheck, slot, swapFileOf } from "./helpers.ts";
 
 let scratch: string;
 before(async () => {
@@ -32,22 +42,12 @@ async function directOpen(
   }
 }
 
-/** The open flags of the descriptor this process holds on `path` (Linux), from /proc. */
-async function openFlagsOf(path: string): Promise<number> {
-  for (const fd of await readdir("/proc/self/fd")) {
-    let target: string;
-    try {
-      target = await readlink(`/proc/self/fd/${fd}`);
-    } catch {
-      continue;
-    }
-    if (target !== path) continue;
-    const info = await readFile(`/proc/self/fdinfo/${fd}`, "utf8");
-    const flags = /^flags:\s+([0-7]+)$/m.exec(info);
-    assert.ok(flags, `fdinfo of fd ${fd} has flags`);
-    return Number.parseInt(flags[1]!, 8);
-  }
-  assert.fail(`no descriptor open on ${path}`);
+/** The open flags of a descriptor (`/proc/self/fd/N`), from /proc/self/fdinfo (Linux). */
+async function openFlagsOf(fdPath: string): Promise<number> {
+  const info = await readFile(fdPath.replace("/fd/", "/fdinfo/"), "utf8");
+  const flags = /^flags:\s+([0-7]+)$/m.exec(info);
+  assert.ok(flags, `${fdPath} has flags`);
+  return Number.parseInt(flags[1]!, 8);
 }
 
 /** 500 writes at once, then 500 reads at once, through a device of depth 8. */
@@ -65,7 +65,7 @@ describe("FileDevice through the page cache", () => {
     const device = await FileDevice.open({ slots: 300 });
     try {
       assert.equal(device.direct, false);
-      assert.match(device.describe, /^file .*\/swap \(through the page cache\)$/);
+      assert.match(device.describe, /^file .*\/\(unnamed\) \(through the page cache\)$/);
       const written = new Map<number, Uint8Array>();
       await roundTripCheck(device, 120, 1, written);
       await roundTripCheck(device, 40, 2, written); // overwrites some slots with new pages
@@ -77,48 +77,135 @@ describe("FileDevice through the page cache", () => {
   test("the file is sparse-sized to slots * PAGE_SIZE", async () => {
     const device = await FileDevice.open({ slots: 1000 });
     try {
-      const info = await stat(device.path);
+      const info = await stat(await swapFileOf(device, tmpdir()));
       assert.equal(info.size, 1000 * PAGE_SIZE);
       assert.ok(info.blocks * 512 < 1000 * PAGE_SIZE, "sparse: not every block is allocated");
     } finally {
       await device.close();
     }
   });
+});
 
-  test("a temporary file and its folder are removed on close", async () => {
-    const device = await FileDevice.open({ slots: 4 });
-    const path = device.path;
-    assert.ok(dirname(path).startsWith(join(tmpdir(), "zswap-")), path);
-    assert.ok(existsSync(path));
+describe("the swap file: created exclusively, never named for long, nothing else touched", () => {
+  test("the default file has no name from the start, mode 0600, and is gone on close", async () => {
+    const folder = await mkdtemp(join(scratch, "unnamed-"));
+    const device = await FileDevice.open({ slots: 4, folder });
+    const fd = await swapFileOf(device, folder);
+    assert.deepEqual(await readdir(folder), [], "nothing in the folder while it is open");
+    assert.equal((await stat(fd)).mode & 0o777, 0o600);
     await device.write(slot(1), pageMake(3));
     await device.close();
-    assert.equal(existsSync(path), false, "file removed");
-    assert.equal(existsSync(dirname(path)), false, "folder removed");
+    assert.equal(existsSync(fd), false, "the descriptor is closed: the file is gone");
+    assert.deepEqual(await readdir(folder), []);
   });
 
-  test("a caller's path is created, kept on close, and holds the pages at slot * PAGE_SIZE", async () => {
-    const path = join(scratch, "kept.swap");
+  test("a caller's new path is created 0600 and unlinked once open; the pages live in it", async () => {
+    const path = join(scratch, "new.swap");
     const device = await FileDevice.open({ path, slots: 8 });
-    assert.equal(device.path, path);
-    const page = pageMake(11);
-    await device.write(slot(5), page);
-    await device.close();
-    const bytes = await readFile(path);
-    assert.equal(bytes.length, 8 * PAGE_SIZE);
-    assert.deepEqual(new Uint8Array(bytes.subarray(5 * PAGE_SIZE, 6 * PAGE_SIZE)), page);
-    assert.ok(bytes.subarray(0, 5 * PAGE_SIZE).every((byte) => byte === 0));
+    try {
+      assert.equal(existsSync(path), false, "unlinked as soon as it is open");
+      const fd = await swapFileOf(device, scratch);
+      assert.equal((await stat(fd)).mode & 0o777, 0o600);
+      const page = pageMake(11);
+      await device.write(slot(5), page);
+      const bytes = await readFile(fd);
+      assert.equal(bytes.length, 8 * PAGE_SIZE);
+      assert.deepEqual(new Uint8Array(bytes.subarray(5 * PAGE_SIZE, 6 * PAGE_SIZE)), page);
+    } finally {
+      await device.close();
+    }
+    assert.equal(existsSync(path), false);
   });
 
-  test("an existing file keeps its bytes and is never shortened", async () => {
+  test("an existing file is refused and left exactly as it was", async () => {
     const path = join(scratch, "existing.swap");
-    const old = new Uint8Array(10 * PAGE_SIZE).fill(0x5a);
-    await writeFile(path, old);
-    const device = await FileDevice.open({ path, slots: 4 });
+    const old = new Uint8Array(3 * PAGE_SIZE).fill(0x5a);
+    await writeFile(path, old, { mode: 0o644 });
+    const error = await rejectsWith(
+      FileDevice.open({ path, slots: 4 }),
+      ZswapArgumentError,
+      "ZSWAP_E_EXISTS",
+    );
+    assert.match(error.message, /exists; .*reuse/);
+    assert.deepEqual(new Uint8Array(await readFile(path)), old);
+    assert.equal((await stat(path)).mode & 0o777, 0o644);
+  });
+
+  test("with reuse, a file the user owns is used as is: mode 0600, never shortened, kept", async () => {
+    const path = join(scratch, "reused.swap");
+    await writeFile(path, new Uint8Array(10 * PAGE_SIZE).fill(0x5a), { mode: 0o644 });
+    const device = await FileDevice.open({ path, slots: 4, reuse: true });
+    assert.equal((await stat(path)).mode & 0o777, 0o600, "swapped memory is not world-readable");
     const into = new Uint8Array(PAGE_SIZE);
     await device.read(slot(3), into);
     assert.ok(into.every((byte) => byte === 0x5a));
+    await device.write(slot(2), pageMake(12));
     await device.close();
-    assert.equal((await stat(path)).size, 10 * PAGE_SIZE);
+    const bytes = await readFile(path);
+    assert.equal(bytes.length, 10 * PAGE_SIZE, "kept, and never shortened");
+    assert.deepEqual(new Uint8Array(bytes.subarray(2 * PAGE_SIZE, 3 * PAGE_SIZE)), pageMake(12));
+  });
+
+  test("a symlink is never followed, to a file or to nowhere, reuse or not", async () => {
+    const target = join(scratch, "target");
+    await writeFile(target, "the user's file");
+    const link = join(scratch, "link.swap");
+    await symlink(target, link);
+    await rejectsWith(
+      FileDevice.open({ path: link, slots: 4 }),
+      ZswapArgumentError,
+      "ZSWAP_E_EXISTS",
+    );
+    const reused = FileDevice.open({ path: link, slots: 4, reuse: true });
+    assert.match(
+      (await rejectsWith(reused, ZswapArgumentError, "ZSWAP_E_OPTION")).message,
+      /symbolic link/,
+    );
+    assert.equal(await readFile(target, "utf8"), "the user's file");
+    const dangling = join(scratch, "dangling.swap");
+    const nowhere = join(scratch, "nowhere");
+    await symlink(nowhere, dangling);
+    await rejectsWith(
+      FileDevice.open({ path: dangling, slots: 4 }),
+      ZswapArgumentError,
+      "ZSWAP_E_EXISTS",
+    );
+    assert.equal(existsSync(nowhere), false, "the link's target was not created");
+  });
+
+  test("reuse takes only a regular file this user owns", async (t) => {
+    const folder = await mkdtemp(join(scratch, "folder-"));
+    const notFile = FileDevice.open({ path: folder, slots: 4, reuse: true });
+    await rejectsWith(notFile, ZswapIOError, "ZSWAP_E_IO"); // EISDIR: a folder cannot be opened for writing
+    const fifo = join(scratch, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const pipe = FileDevice.open({ path: fifo, slots: 4, reuse: true });
+    assert.match(
+      (await rejectsWith(pipe, ZswapArgumentError, "ZSWAP_E_OPTION")).message,
+      /not a regular file/,
+    );
+    if (process.getuid?.() !== 0) {
+      t.diagnostic("not root: cannot make a file owned by another user to test that refusal");
+      return;
+    }
+    const theirs = join(scratch, "theirs.swap");
+    await writeFile(theirs, new Uint8Array(PAGE_SIZE).fill(1), { mode: 0o644 });
+    await chown(theirs, 65534, 65534);
+    const other = FileDevice.open({ path: theirs, slots: 1, reuse: true });
+    assert.match(
+      (await rejectsWith(other, ZswapArgumentError, "ZSWAP_E_OPTION")).message,
+      /another user/,
+    );
+    assert.equal((await stat(theirs)).mode & 0o777, 0o644);
+  });
+
+  test("the O_DIRECT probe creates and removes nothing but its own unnamed file", async () => {
+    const folder = await mkdtemp(join(scratch, "probe-"));
+    const unrelated = join(folder, "x.swap.probe");
+    await writeFile(unrelated, "keep me");
+    await FileDevice.directSupported(folder);
+    assert.deepEqual(await readdir(folder), ["x.swap.probe"]);
+    assert.equal(await readFile(unrelated, "utf8"), "keep me");
   });
 
   test("more I/Os than ioDepthMax in flight all complete", async () => {
@@ -139,13 +226,12 @@ describe("FileDevice with O_DIRECT", () => {
     try {
       assert.equal(device.direct, true);
       assert.match(device.describe, /\(page cache bypassed, O_DIRECT\)$/);
-      if (process.platform === "linux") {
-        const { constants } = await import("node:fs");
-        const flags = await openFlagsOf(device.path);
-        assert.ok(flags & constants.O_DIRECT!, `flags 0${flags.toString(8)} include O_DIRECT`);
-      }
+      const fd = await swapFileOf(device, tmpdir());
+      const { constants } = await import("node:fs");
+      const flags = await openFlagsOf(fd);
+      assert.ok(flags & constants.O_DIRECT!, `flags 0${flags.toString(8)} include O_DIRECT`);
       await roundTripCheck(device, 120, 3);
-      assert.equal((await stat(device.path)).size, 300 * PAGE_SIZE);
+      assert.equal((await stat(fd)).size, 300 * PAGE_SIZE);
     } finally {
       await device.close();
     }
@@ -180,7 +266,7 @@ describe("FileDevice with O_DIRECT", () => {
   test("the alignment probe keeps a caller's data at slot 0", async (t) => {
     const path = join(scratch, "probe.swap");
     await writeFile(path, new Uint8Array(4 * PAGE_SIZE).fill(0x77));
-    const device = await directOpen(t, { path, slots: 4 });
+    const device = await directOpen(t, { path, slots: 4, reuse: true });
     if (device === undefined) return;
     await device.close();
     const bytes = await readFile(path);
@@ -192,11 +278,11 @@ describe("FileDevice with O_DIRECT", () => {
 
   test("an O_DIRECT open that the file system refuses (EINVAL) is an option error", () => {
     const einval = Object.assign(new Error("invalid argument"), { code: "EINVAL" });
-    const refused = fileOpenError(einval, "/x", true);
+    const refused = openError(einval, "/x", true);
     assert.ok(refused instanceof ZswapArgumentError);
     assert.equal(refused.code, "ZSWAP_E_OPTION");
     assert.match(refused.message, /does not support O_DIRECT/);
-    const plain = fileOpenError(einval, "/x", false);
+    const plain = openError(einval, "/x", false);
     assert.ok(plain instanceof ZswapIOError);
     assert.equal(plain.errno, "EINVAL");
   });
@@ -226,7 +312,11 @@ describe("FileDevice refusals", () => {
         into.every((byte) => byte === 0),
         "slot 2 was never written",
       );
-      assert.equal((await stat(device.path)).blocks, 0, "no byte reached the file");
+      assert.equal(
+        (await stat(await swapFileOf(device, tmpdir()))).blocks,
+        0,
+        "no byte reached the file",
+      );
     } finally {
       await device.close();
     }
@@ -243,7 +333,8 @@ describe("FileDevice refusals", () => {
 
   test("close waits for I/O in flight, which completes", async () => {
     const path = join(scratch, "drain.swap");
-    const device = await FileDevice.open({ path, slots: 64, ioDepthMax: 4 });
+    await writeFile(path, "");
+    const device = await FileDevice.open({ path, slots: 64, ioDepthMax: 4, reuse: true });
     const pages = Array.from({ length: 64 }, (_, n) => pageMake(500 + n));
     const writes = pages.map((page, n) => device.write(slot(n), page));
     const closed = device.close();
@@ -264,8 +355,13 @@ describe("FileDevice refusals", () => {
       { slots: 4, ioDepthMax: 0 },
       { slots: 4, ioDepthMax: DEVICE_IO_DEPTH_MAX + 1 },
       { slots: 4, path: "" },
+      { slots: 4, path: "a\0b" },
+      { slots: 4, path: "x", folder: "y" },
+      { slots: 4, reuse: true },
+      { slots: 4, path: "x", reuse: "yes" },
     ]) {
-      await rejectsWith(FileDevice.open(options), ZswapArgumentError, "ZSWAP_E_OPTION");
+      const bad = options as Parameters<typeof FileDevice.open>[0];
+      await rejectsWith(FileDevice.open(bad), ZswapArgumentError, "ZSWAP_E_OPTION");
     }
   });
 
@@ -273,10 +369,10 @@ describe("FileDevice refusals", () => {
     const missing = FileDevice.open({ path: join(scratch, "no/such/dir/swap"), slots: 4 });
     const error = await rejectsWith(missing, ZswapIOError, "ZSWAP_E_IO");
     assert.equal((error as ZswapIOError).errno, "ENOENT");
-    const folder = FileDevice.open({ path: scratch, slots: 4 });
+    const folder = FileDevice.open({ folder: join(scratch, "no/such/dir"), slots: 4 });
     assert.equal(
       ((await rejectsWith(folder, ZswapIOError, "ZSWAP_E_IO")) as ZswapIOError).errno,
-      "EISDIR",
+      "ENOENT",
     );
   });
 });

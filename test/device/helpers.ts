@@ -1,8 +1,9 @@
 // Shared helpers for the device tests: varied page contents and a round-trip check.
 
 import assert from "node:assert/strict";
+import { readdir, readlink } from "node:fs/promises";
 import { PAGE_SIZE } from "../../src/constants.ts";
-import type { SwapDevice } from "../../src/device/index.ts";
+import type { FileDevice, SwapDevice } from "../../src/device/index.ts";
 import type { ZswapErrorCode } from "../../src/errors.ts";
 import { Random } from "../../src/random.ts";
 import type { SwapOffset } from "../../src/types.ts";
@@ -107,4 +108,22 @@ export async function roundTripCheck(
 /** Every byte of `page` equals `value`. */
 export function pageIsFilled(page: Uint8Array, value: number): boolean {
   return page.every((byte) => byte === value);
+}
+
+/** `/proc/self/fd/N` of each file this process holds open in `folder` after unlinking it, oldest first (Linux). */
+export async function unlinkedOpen(folder: string): Promise<string[]> {
+  const fds: number[] = [];
+  for (const name of await readdir("/proc/self/fd")) {
+    const target = await readlink(`/proc/self/fd/${name}`).catch(() => "");
+    if (target.startsWith(`${folder}/`) && target.endsWith(" (deleted)")) fds.push(Number(name));
+  }
+  return fds.sort((a, b) => a - b).map((fd) => `/proc/self/fd/${fd}`);
+}
+
+/** The open, unlinked swap file `device` made in `folder`: the newest such descriptor. */
+export async function swapFileOf(device: FileDevice, folder: string): Promise<string> {
+  assert.ok(device.describe.startsWith("file "), device.describe);
+  const open = await unlinkedOpen(folder);
+  assert.ok(open.length > 0, `no unlinked file open in ${folder}`);
+  return open[open.length - 1]!;
 }

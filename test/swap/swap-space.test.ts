@@ -30,6 +30,7 @@ import { type SwapSlot, SwapSpace, type SwapSpaceOptions } from "../../src/swap/
 import type { SwapOffset } from "../../src/types.ts";
 import { generatePage } from "../../src/workload/generate.ts";
 import { Zswap } from "../../src/zswap/index.ts";
+import { swapFileOf } from "../device/helpers.ts";
 import { realisticPages } from "../pages.ts";
 
 // --- pages ---
@@ -148,8 +149,7 @@ function testsDeclare(): void {
       const want = counts(pages);
       assert.ok(want.zero > 0 && want.zswap > 0 && want.device > 0, JSON.stringify(want));
       const s = await SwapSpace.open({ slots: pages.length + 8, zswap: BIG_POOL });
-      const file = (s.device as FileDevice).path;
-      assert.ok(s.device.describe.startsWith("file "), s.device.describe);
+      const file = await swapFileOf(s.device as FileDevice, tmpdir());
       assert.ok(existsSync(file));
 
       const slots: SwapSlot[] = [];
@@ -392,13 +392,13 @@ function testsDeclare(): void {
 
     it("close called twice while I/O is in flight: each call waits for all of it", async () => {
       const s = await SwapSpace.open({ slots: 64, zswap: false });
-      const file = (s.device as FileDevice).path;
+      const file = await swapFileOf(s.device as FileDevice, tmpdir());
       const outs = Array.from({ length: 16 }, () => s.swapOut(randomPage()));
       assert.equal(s.stats().swap_io_in_flight, 16);
       const first = s.close();
       await s.close();
       assert.equal(s.stats().swap_io_in_flight, 0, "the second close waited for the I/O");
-      assert.equal(existsSync(file), false, "and for the swap file to go");
+      assert.equal(existsSync(file), false, "and for the swap file to be closed");
       await first;
       // The writes in flight at close finish: their swap-outs resolve, none is lost half-way.
       assert.equal(
@@ -469,7 +469,9 @@ function testsDeclare(): void {
 
     it("bad options are ZSWAP_E_OPTION and create nothing", async () => {
       const dir = await mkdtemp(join(tmpdir(), "zswap-options-"));
-      const path = join(dir, "swap");
+      // A folder that does not exist: had a file been made before the options were checked,
+      // the error would be ENOENT (ZSWAP_E_IO), not ZSWAP_E_OPTION.
+      const path = join(dir, "missing", "swap");
       const dev = new MemoryDevice({ slots: 8 });
       const cases: [string, SwapSpaceOptions][] = [
         ["slots 0", { slots: 0, path }],
@@ -488,6 +490,8 @@ function testsDeclare(): void {
         ["direct and device", { slots: 8, device: dev, direct: false }],
         ["bad zswap option", { slots: 8, path, zswap: { maxPoolBytes: -1 } }],
         ["unknown zswap option", { slots: 8, path, zswap: { bogus: 1 } as object }],
+        ["reuse without a path", { slots: 8, reuse: true }],
+        ["path and folder", { slots: 8, path, folder: dir }],
       ];
       try {
         for (const [what, opts] of cases) {
@@ -496,7 +500,6 @@ function testsDeclare(): void {
             isCode(ZswapArgumentError, "ZSWAP_E_OPTION"),
             what,
           );
-          assert.equal(existsSync(path), false, `${what}: no swap file was created`);
         }
         await dev.write(0 as SwapOffset, randomPage()); // the refused opens left the device open
         // The same options, made good, do open.
