@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
 import { type FileHandle, lstat, open, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { ZswapArgumentError, ZswapError } from "../errors.ts";
+import { ZswapArgumentError, type ZswapError } from "../errors.ts";
 import { ioErrorFrom } from "./check.ts";
 
 /** Linux's O_TMPFILE (include/uapi/asm-generic/fcntl.h, every architecture Node runs on). */
