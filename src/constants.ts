@@ -56,6 +56,12 @@ export const WRITEBACK_BACKOFF_MS_MAX = 1000;
 /** Stores that may wait for room at once under the `wait` policy; more are rejected at once. */
 export const ROOM_WAITERS_MAX = 4096;
 
+/**
+ * Swap-outs of one space that may wait at once for a free slot whose I/O is still settling
+ * (a closure each, about 100 bytes); more are refused with ZSWAP_E_BUSY.
+ */
+export const SLOT_WAITERS_MAX = 65_536;
+
 /** How long one store may wait for room by default, in ms, before it falls back to rejecting. */
 export const ROOM_WAIT_MS_DEFAULT = 1000;
 

@@ -1,6 +1,7 @@
 // ZsPool: a zsmalloc-style allocator of objects up to PAGE_SIZE bytes in zspages of 1..8 pages,
 // handing out opaque handles, bounded in pages, compactable. See README.md for the design.
 
+import { assert } from "../assert.ts";
 import { PAGE_SIZE, POOL_PAGES_MAX } from "../constants.ts";
 import { ZswapArgumentError } from "../errors.ts";
 import { grown } from "../typed-arrays.ts";
@@ -83,9 +84,9 @@ const BYTES_NONE = new Uint8Array(0);
 const META_NONE = new Uint16Array(0);
 
 // The encodings above hold every object index of the longest chain of the smallest objects.
-poolAssert(POOL_ZSPAGE_OBJECTS_MAX <= HANDLE_OBJECTS, "object index fits a handle");
-poolAssert(POOL_ZSPAGE_OBJECTS_MAX <= LINK_END, "object index fits a link");
-poolAssert(POOL_PAGES_MAX * HANDLE_OBJECTS <= 2 ** 32, "handles fit a uint32");
+assert(POOL_ZSPAGE_OBJECTS_MAX <= HANDLE_OBJECTS, "object index fits a handle");
+assert(POOL_ZSPAGE_OBJECTS_MAX <= LINK_END, "object index fits a link");
+assert(POOL_PAGES_MAX * HANDLE_OBJECTS <= 2 ** 32, "handles fit a uint32");
 
 /** Set by ZsPool's static block: the test hook's way in. */
 let poolInternalsGet: (pool: ZsPool) => unknown;
@@ -157,10 +158,6 @@ function pagesMaxCheck(pagesMax: unknown): PageCount {
     );
   }
   return pagesMax as PageCount;
-}
-
-function poolAssert(ok: boolean, what: string): asserts ok {
-  if (!ok) throw new Error(`zswap pool assertion failed: ${what}`);
 }
 
 // ---- The pool ----------------------------------------------------------------------------------
@@ -245,7 +242,7 @@ export class ZsPool {
   private listRemove(id: number): void {
     const c = this.zsClass[id];
     const group = this.zsGroup[id];
-    poolAssert(group !== ZSPAGE_ISOLATED, "zspage on no list");
+    assert(group !== ZSPAGE_ISOLATED, "zspage on no list");
     const k = c * FULLNESS_GROUPS + group;
     const prev = this.zsPrev[id];
     const next = this.zsNext[id];
@@ -289,7 +286,7 @@ export class ZsPool {
     }
     const id = this.idNext++;
     // Live zspages never outnumber pages, and pages never exceed POOL_PAGES_MAX.
-    poolAssert(id <= POOL_PAGES_MAX, "zspage id within POOL_PAGES_MAX");
+    assert(id <= POOL_PAGES_MAX, "zspage id within POOL_PAGES_MAX");
     if (id === this.zsClass.length) this.tableGrow(Math.min(2 * id, POOL_PAGES_MAX + 1));
     return id;
   }
@@ -333,7 +330,7 @@ export class ZsPool {
   /** Frees an empty zspage that is on no list: its memory goes back to the JS allocator. */
   private zspageFree(id: number): void {
     const c = this.zsClass[id];
-    poolAssert(this.zsInuse[id] === 0, "freeing a zspage that holds objects");
+    assert(this.zsInuse[id] === 0, "freeing a zspage that holds objects");
     this.pagesUsedCount -= sizeIndexPages[c];
     this.objAllocated[c] -= sizeIndexObjects[c];
     this.zsClass[id] = ZSPAGE_DEAD;
@@ -360,7 +357,7 @@ export class ZsPool {
   private objAlloc(id: number, size: number, tag: number): number {
     const meta = this.zsMeta[id];
     const index = this.zsFreeHead[id];
-    poolAssert(index !== LINK_END, "allocating in a full zspage");
+    assert(index !== LINK_END, "allocating in a full zspage");
     const at = index * META_WORDS;
     this.zsFreeHead[id] = meta[at] & LINK_END;
     meta[at] = size;
@@ -486,7 +483,7 @@ export class ZsPool {
         `pool tag must be a uint32, got ${String(tag)}`,
       );
     }
-    poolAssert(!this.compacting, "malloc from inside onMove");
+    assert(!this.compacting, "malloc from inside onMove");
     const c = classOfSize(size);
     let id = this.listFindFullest(c, FULLNESS_ROOM_MASK);
     if (id === 0) {
@@ -501,7 +498,7 @@ export class ZsPool {
   /** Frees a live object; frees its zspage when it was the last. Throws for a non-live handle. */
   free(handle: Handle): void {
     this.handleCheck(handle);
-    poolAssert(!this.compacting, "free from inside onMove");
+    assert(!this.compacting, "free from inside onMove");
     const id = handle >>> HANDLE_INDEX_BITS;
     this.objFree(id, handle & HANDLE_INDEX_MASK);
     if (this.zsInuse[id] !== 0) {
@@ -542,7 +539,7 @@ export class ZsPool {
 
   /** Packs every class's objects into fewer zspages; returns the pages freed. */
   compact(): PageCount {
-    poolAssert(!this.compacting, "compact from inside onMove");
+    assert(!this.compacting, "compact from inside onMove");
     this.compacting = true;
     let freed = 0;
     try {

@@ -8,7 +8,8 @@
 //      until that I/O settles, so an old write can never land on a new owner's page;
 //   3. close() waits for every I/O in flight before it closes the device.
 
-import { PAGE_SIZE, ROOM_WAIT_MS_DEFAULT, SWAP_AREAS_MAX } from "../constants.ts";
+import { assert } from "../assert.ts";
+import { PAGE_SIZE, ROOM_WAIT_MS_DEFAULT, SLOT_WAITERS_MAX, SWAP_AREAS_MAX } from "../constants.ts";
 import { FileDevice, type SwapDevice } from "../device/index.ts";
 import { optionBad, pageCheck, ZswapArgumentError, ZswapStateError } from "../errors.ts";
 import { Counters } from "../stats/index.ts";
@@ -78,6 +79,8 @@ export class SwapSpace {
   private readonly busy = new Map<number, number>();
   private ioCount = 0;
   private readonly idle: (() => void)[] = [];
+  /** Swap-outs waiting for a free slot whose I/O is still settling, first come first served. */
+  private readonly slotWaiters: (() => void)[] = [];
   private closed = false;
   private closing: Promise<void> | undefined;
 
@@ -155,8 +158,10 @@ export class SwapSpace {
     this.ioCount++;
     const settle = () => {
       const n = this.busy.get(slot)! - 1;
-      if (n === 0) this.busy.delete(slot);
-      else this.busy.set(slot, n);
+      if (n === 0) {
+        this.busy.delete(slot);
+        if (!this.slotMap.isUsed(slot)) this.slotWaiters.shift()?.();
+      } else this.busy.set(slot, n);
       if (--this.ioCount === 0) for (const fn of this.idle.splice(0)) fn();
     };
     let p: Promise<T>;
@@ -209,9 +214,8 @@ export class SwapSpace {
   async swapOut(page: Uint8Array): Promise<SwapSlot> {
     pageCheck(page);
     this.openCheck();
-    const slot = this.slotMap.alloc((s) => this.busy.has(s));
-    if (slot < 0)
-      throw new ZswapStateError("ZSWAP_E_FULL", `all ${this.slotMap.slots} slots are in use`);
+    let slot = this.slotMap.alloc((s) => this.busy.has(s));
+    if (slot < 0) slot = await this.slotWait();
     if (isZeroPage(page)) {
       this.slotMap.zeroSet(slot, true);
       this.counters.swpout_zero++;
@@ -228,6 +232,34 @@ export class SwapSpace {
     } catch (err) {
       this.slotMap.release(slot);
       throw err;
+    }
+  }
+
+  /**
+   * A slot, once one that is free but still has I/O in flight settles: a slot is never handed out
+   * while an old write to it may land. ZSWAP_E_FULL only when every slot is in use.
+   */
+  private async slotWait(): Promise<number> {
+    for (let first = true; ; first = false) {
+      if (this.slotMap.count === this.slotMap.slots) {
+        throw new ZswapStateError("ZSWAP_E_FULL", `all ${this.slotMap.slots} slots are in use`);
+      }
+      if (this.slotWaiters.length >= SLOT_WAITERS_MAX) {
+        throw new ZswapStateError(
+          "ZSWAP_E_BUSY",
+          `${SLOT_WAITERS_MAX} swap-outs already wait for a slot whose I/O is settling`,
+        );
+      }
+      // Free slots exist and all are busy, so some I/O is in flight and will wake us.
+      assert(this.ioCount > 0, "free slots are busy only while I/O is in flight");
+      await new Promise<void>((resolve) => {
+        // One that lost its slot to a newer caller keeps its place at the front.
+        if (first) this.slotWaiters.push(resolve);
+        else this.slotWaiters.unshift(resolve);
+      });
+      this.openCheck();
+      const slot = this.slotMap.alloc((s) => this.busy.has(s));
+      if (slot >= 0) return slot;
     }
   }
 
@@ -291,6 +323,7 @@ export class SwapSpace {
     const off = this.slotCheck(slot);
     this.zswap?.invalidate(this.type, off);
     this.slotMap.release(off);
+    if (!this.busy.has(off)) this.slotWaiters.shift()?.();
   }
 
   /**
@@ -304,6 +337,7 @@ export class SwapSpace {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
+    for (const wake of this.slotWaiters.splice(0)) wake(); // each finds the space closed
     if (this.zswap !== undefined) {
       this.zswap.swapoff(this.type);
       if (this.ownsZswap) this.zswap.writeback.stop();

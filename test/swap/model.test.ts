@@ -338,8 +338,6 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
     const touched = new Set<number>();
     const live = [...model.keys()];
     const sizeAtStart = model.size;
-    const ioAtStart = space.stats().swap_io_in_flight;
-    let outs = 0;
     if (r.chance(0.03) && model.size < cfg.slots) {
       let slot = r.below(cfg.slots);
       while (model.has(slot)) slot = (slot + 1) % cfg.slots;
@@ -361,9 +359,9 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
       const slot = r.chance(pOut) ? -1 : liveSlotPick(touched, live);
       if (slot < 0) {
         const { page, zero } = pageDraw(r, op);
-        // FULL is expected only when used slots plus slots kept busy by I/O could fill the space.
-        const fullOk = sizeAtStart + outs + ioAtStart + cfg.writebacksInFlightMax >= cfg.slots;
-        outs++;
+        // FULL means every slot is in use: only when this batch's swap-outs could fill the
+        // space (a free slot still busy with I/O is waited for, not refused).
+        const fullOk = sizeAtStart + n >= cfg.slots;
         ops.push({ kind: "out", op, page, zero, fullOk, p: space.swapOut(page) });
       } else {
         touched.add(slot);

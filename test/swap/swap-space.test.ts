@@ -99,6 +99,25 @@ class SwitchDevice implements SwapDevice {
   }
 }
 
+/** A MemoryDevice that holds its first write until released; later writes go through. */
+class HeldWriteDevice extends MemoryDevice {
+  /** The slot of the write held, once there is one. */
+  held: number | undefined;
+  private go: (() => void) | undefined;
+  override async write(slot: SwapOffset, page: Uint8Array): Promise<void> {
+    if (this.held === undefined) {
+      this.held = slot;
+      await new Promise<void>((resolve) => {
+        this.go = resolve;
+      });
+    }
+    await super.write(slot, page);
+  }
+  release(): void {
+    this.go?.();
+  }
+}
+
 // --- assertions ---
 
 function isCode(type: abstract new (...a: never[]) => Error, code: ZswapErrorCode) {
@@ -301,6 +320,36 @@ function testsDeclare(): void {
       }
       assert.equal(s.stats().swap_slots_used, 0);
       assert.equal(s.stats().stored_pages, 0);
+      await s.close();
+    });
+
+    it("a swap-out that finds only free slots still busy with I/O waits for one to settle", async () => {
+      const dev = new HeldWriteDevice({ slots: 256 });
+      const s = await SwapSpace.open({
+        slots: 256,
+        device: dev,
+        zswap: { maxPoolBytes: 16 * PAGE_SIZE, compressor: "lz4", writebacksInFlightMax: 1 },
+      });
+      for (const p of compressiblePages(200, 90)) {
+        await s.swapOut(p);
+        if (dev.held !== undefined) break;
+      }
+      assert.equal(s.stats().outstanding_writebacks, 1, "a writeback is in flight");
+      const busy = dev.held as SwapSlot;
+      s.free(busy); // free, but its old page's write is still in flight
+      const zero = new Uint8Array(PAGE_SIZE);
+      while (s.stats().swap_slots_used < 255) await s.swapOut(zero);
+      let got: SwapSlot | undefined;
+      const waiting = s.swapOut(zero).then((slot) => {
+        got = slot;
+      });
+      for (let i = 0; i < 10; i++) await immediate();
+      assert.equal(got, undefined, "no slot is handed out while its write is in flight");
+      dev.release();
+      await waiting;
+      assert.equal(got, busy, "the slot, once its write settled");
+      await writebackSettled(s);
+      await rejectsUnchanged(s, () => s.swapOut(zero), ZswapStateError, "ZSWAP_E_FULL");
       await s.close();
     });
 
