@@ -28,6 +28,9 @@ export const POOL_ZSPAGE_PAGES_MAX = 8;
  */
 export const POOL_PAGES_MAX = 2 ** 22 - 1;
 
+/** The largest pool bound in bytes (maxPoolBytes), just under 16 GiB: POOL_PAGES_MAX pages. */
+export const POOL_BYTES_MAX = POOL_PAGES_MAX * PAGE_SIZE;
+
 /**
  * Compressed bytes in the store path's destination buffer: room for the worst case of every
  * codec we ship on a PAGE_SIZE input (lzo1x needs n + n/16 + 64 + 3), reused for every store.

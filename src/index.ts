@@ -5,7 +5,7 @@ export {
   type CompressorName,
   compressorsAvailable,
 } from "./compress/index.ts";
-export { PAGE_SIZE, SWAP_AREAS_MAX } from "./constants.ts";
+export { PAGE_SIZE, POOL_BYTES_MAX, SWAP_AREAS_MAX } from "./constants.ts";
 export {
   type FaultCounters,
   FaultyDevice,

@@ -3,15 +3,24 @@
 
 import os from "node:os";
 import { compressorCreate, compressorsAvailable } from "../compress/index.ts";
-import { PAGE_SIZE, WRITEBACK_IN_FLIGHT_DEFAULT, WRITEBACK_IN_FLIGHT_MAX } from "../constants.ts";
+import {
+  PAGE_SIZE,
+  POOL_BYTES_MAX,
+  POOL_PAGES_MAX,
+  WRITEBACK_IN_FLIGHT_DEFAULT,
+  WRITEBACK_IN_FLIGHT_MAX,
+} from "../constants.ts";
 import { optionBad } from "../errors.ts";
 
 export interface ZswapOptions {
   /** Codec for new stores: lzo, lz4, lz4hc, zstd or deflate. Default lzo (the seed's), else lz4. */
   compressor?: string;
-  /** Pool bound in bytes. Give this or maxPoolPercent, not both. */
+  /** Pool bound in bytes, at most POOL_BYTES_MAX (just under 16 GiB). Give this or maxPoolPercent, not both. */
   maxPoolBytes?: number;
-  /** Pool bound as a percent of memoryBytes (the kernel's max_pool_percent, default 20). */
+  /**
+   * Pool bound as a percent of memoryBytes (the kernel's max_pool_percent, default 20), capped at
+   * POOL_BYTES_MAX (16 GiB): on a machine of more than 80 GiB the default is that cap.
+   */
   maxPoolPercent?: number;
   /** The memory maxPoolPercent is a share of. Default: this machine's (os.totalmem()). */
   memoryBytes?: number;
@@ -87,7 +96,7 @@ export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConf
   let poolPagesMax: number;
   if (opts.maxPoolBytes !== undefined) {
     poolPagesMax = Math.floor(
-      optionNumber("maxPoolBytes", opts.maxPoolBytes, 0, 2 ** 52) / PAGE_SIZE,
+      optionNumber("maxPoolBytes", opts.maxPoolBytes, 0, POOL_BYTES_MAX) / PAGE_SIZE,
     );
   } else if (opts.maxPoolPercent !== undefined || base === undefined) {
     const percent = optionNumber(
@@ -97,7 +106,7 @@ export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConf
       100,
     );
     const memory = optionNumber("memoryBytes", opts.memoryBytes ?? os.totalmem(), 0, 2 ** 52);
-    poolPagesMax = Math.floor((memory * percent) / 100 / PAGE_SIZE);
+    poolPagesMax = Math.min(POOL_PAGES_MAX, Math.floor((memory * percent) / 100 / PAGE_SIZE));
   } else {
     if (opts.memoryBytes !== undefined) optionBad("memoryBytes needs maxPoolPercent");
     poolPagesMax = base.poolPagesMax;

@@ -391,7 +391,10 @@ export class Zswap {
     if (area.device !== undefined) this.writebackAreas--;
   }
 
-  /** Changes tunables at run time; entries stored with an older codec stay readable. */
+  /**
+   * Changes tunables at run time, all or nothing: every option is checked (and a new codec
+   * loaded) before anything changes. Entries stored with an older codec stay readable.
+   */
   configure(options: ZswapOptions): void {
     const next = configResolve(options, this.config);
     if (next.writebacksInFlightMax !== this.config.writebacksInFlightMax) {
@@ -401,6 +404,7 @@ export class Zswap {
       );
     }
     const id = this.codecLoad(next.compressor);
+    // Point of no return: next is whole and valid, its codec loaded.
     this.config = next;
     this.codecId = id;
     this.pool.pagesMax = Math.max(1, next.poolPagesMax) as PageCount;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import { compressorCreate } from "../../src/compress/index.ts";
-import { COMPRESS_BUFFER_BYTES, PAGE_SIZE } from "../../src/constants.ts";
+import { COMPRESS_BUFFER_BYTES, PAGE_SIZE, POOL_BYTES_MAX } from "../../src/constants.ts";
 import { ZswapArgumentError, ZswapError, ZswapStateError } from "../../src/errors.ts";
 import { Zswap } from "../../src/zswap/index.ts";
 import { realisticPages } from "../pages.ts";
@@ -178,6 +178,16 @@ describe("bad input: typed error, stable code, nothing changed", () => {
     ["unknown compressor", "ZSWAP_E_COMPRESSOR", (z) => z.configure({ compressor: "snappy" })],
     ["percent over 100", "ZSWAP_E_OPTION", (z) => z.configure({ acceptThresholdPercent: 101 })],
     ["negative pool", "ZSWAP_E_OPTION", (z) => z.configure({ maxPoolBytes: -1 })],
+    [
+      "a pool over its largest bound",
+      "ZSWAP_E_OPTION",
+      (z) => z.configure({ maxPoolBytes: 2 ** 40 }),
+    ],
+    [
+      "a pool bound with a bad codec",
+      "ZSWAP_E_COMPRESSOR",
+      (z) => z.configure({ maxPoolBytes: 4096, compressor: "snappy" }),
+    ],
     ["NaN ratio", "ZSWAP_E_OPTION", (z) => z.configure({ maxCompressionRatio: Number.NaN })],
     [
       "both pool bounds",
@@ -203,6 +213,15 @@ describe("bad input: typed error, stable code, nothing changed", () => {
       assert.deepEqual(into, pages[0]);
     });
   }
+
+  it("the default pool bound is capped at the largest pool on a machine of any size", () => {
+    for (const memoryBytes of [2 ** 40, 2 ** 50]) {
+      const z = new Zswap({ memoryBytes, maxPoolPercent: 20 });
+      assert.equal(z.stats().pool_limit_bytes, POOL_BYTES_MAX);
+    }
+    const exact = new Zswap({ maxPoolBytes: POOL_BYTES_MAX });
+    assert.equal(exact.stats().pool_limit_bytes, POOL_BYTES_MAX);
+  });
 
   it("bad constructor options are typed errors", () => {
     assert.throws(() => new Zswap({ maxPoolPercent: -5 }), code("ZSWAP_E_OPTION"));
