@@ -84,6 +84,18 @@ export const DEVICE_IO_DEPTH_MAX = 4096;
  */
 export const DEVICE_LATENCY_US_MAX = 1_000_000;
 
+/**
+ * Pages of the working set `zswap run` models (16 GiB): the resident-set model keeps 16 bytes a
+ * page of tables, 64 MiB at this bound; a trace that touches more distinct pages is refused.
+ */
+export const RUN_PAGES_MAX = 2 ** 22;
+
+/** Resident page frames `zswap run` models (1 GiB): the modelled RAM is real memory. */
+export const RUN_FRAMES_MAX = 2 ** 18;
+
+/** Characters of one trace line: a longer line is not a trace line, and is refused. */
+export const TRACE_LINE_CHARS_MAX = 4096;
+
 /** Distinct page contents `zswap run` holds for a workload (256 MiB); larger ones reuse them. */
 export const RUN_CORPUS_PAGES_MAX = 65_536;
 

@@ -66,3 +66,12 @@ export function pageCheck(page: unknown): asserts page is Uint8Array {
 export function optionBad(message: string): never {
   throw new ZswapArgumentError("ZSWAP_E_OPTION", message);
 }
+
+/** A system error (with `code` such as EIO) as a ZswapIOError; our own errors pass through. */
+export function ioErrorFrom(error: unknown, what: string): ZswapError {
+  if (error instanceof ZswapError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const errno = typeof code === "string" ? code : undefined;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new ZswapIOError(`${what}: ${reason}`, errno, { cause: error });
+}

@@ -4,10 +4,10 @@
 
 import fs from "node:fs";
 import { createRequire } from "node:module";
-import nodePath from "node:path";
 import { ZswapArgumentError } from "../errors.ts";
+import { fileNewWrite } from "../file-new.ts";
+import type { RunReport } from "../workload/plan.ts";
 import type { ConfigName, ConfigResult } from "../workload/run.ts";
-import type { RunReport } from "./run.ts";
 import { countersCells, resultsCells } from "./table.ts";
 import { bytesFormat } from "./units.ts";
 
@@ -251,26 +251,20 @@ const PAGE_SCRIPT = `
 })();
 `;
 
-/**
- * Checks, before a run, that its report can be written: the folder takes a new file and uPlot is
- * installed. A run of minutes should not end without its report.
- */
-export function reportHtmlCheck(path: string): void {
-  const dir = nodePath.dirname(nodePath.resolve(path));
+/** Checks, before a run, that a report can be made: uPlot, which it inlines, is installed. */
+export function reportHtmlCheck(): void {
   try {
-    fs.accessSync(dir, fs.constants.W_OK);
-    if (fs.existsSync(path) && fs.statSync(path).isDirectory()) throw new Error("a directory");
     require.resolve("uplot/dist/uPlot.iife.min.js");
   } catch (err) {
     throw new ZswapArgumentError(
       "ZSWAP_E_OPTION",
-      `--html ${path}: cannot write the report there: ${(err as Error).message}`,
+      `--html: the report needs the uplot package: ${(err as Error).message}`,
     );
   }
 }
 
-/** Writes the report for `report` to `path` as one HTML file. */
-export function reportHtmlWrite(path: string, report: RunReport): void {
+/** Writes the report for `report` to `path`, a new file, as one HTML file. */
+export async function reportHtmlWrite(path: string, report: RunReport): Promise<void> {
   const uplotJs = assetRead("uplot/dist/uPlot.iife.min.js", "</script");
   const uplotCss = assetRead("uplot/dist/uPlot.min.css", "</style");
   const specs = chartSpecs(report.results);
@@ -285,7 +279,7 @@ export function reportHtmlWrite(path: string, report: RunReport): void {
   const verified = report.results
     .map(
       (r) =>
-        `<span class="swatch" style="background:${CHART_COLORS[r.name]}"></span>${escapeHtml(r.label)}: verified ${r.verified} swap-ins, ${r.mismatches} mismatches`,
+        `<span class="swatch" style="background:${CHART_COLORS[r.name]}"></span>${escapeHtml(r.label)}: every swap-in verified (${r.verified})`,
     )
     .join("<br>");
   const html = `<!doctype html>
@@ -326,5 +320,5 @@ ${tableHtml("counters", countersCells(report.results))}
 </body>
 </html>
 `;
-  fs.writeFileSync(path, html);
+  await fileNewWrite(path, "--html", (handle) => handle.writeFile(html));
 }

@@ -1,48 +1,76 @@
 #!/usr/bin/env node
-// The `zswap` command: dispatches to a subcommand; errors print their code and exit non-zero.
+// The `zswap` command: dispatches to a subcommand. Exit codes: 0 done, 1 a failure at run time,
+// 2 a usage error (an unknown flag, a bad value, a bad input file), 128 + n after signal n.
+// Output that nobody reads any more (EPIPE, as from `| head`) ends quietly.
 
-import { ZswapError } from "../errors.ts";
+import { readFileSync } from "node:fs";
+import { ZswapArgumentError, ZswapError } from "../errors.ts";
 import { CAPTURE_USAGE, captureCommand } from "./capture.ts";
 import { RUN_USAGE, runCommand } from "./run.ts";
+import { Interrupted, signalsAbort } from "./signals.ts";
 
 const USAGE = `usage: zswap <command> [options]
+       zswap --version
 
 ${RUN_USAGE}
 
 ${CAPTURE_USAGE}`;
 
-async function main(argv: string[]): Promise<number> {
+/** The package's version, from its package.json (two folders up from src/cli or dist/cli). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  return `zswap-ts ${pkg.version}`;
+}
+
+let stdoutOpen = true;
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  stdoutOpen = false;
+  if (error.code === "EPIPE") return;
+  console.error(`zswap: cannot write the output: ${error.message}`);
+  process.exitCode = 1;
+});
+const print = (text: string): void => {
+  if (stdoutOpen) process.stdout.write(`${text}\n`);
+};
+
+async function main(argv: string[], signal: AbortSignal): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "run":
-      return runCommand(rest);
+      return runCommand(rest, signal, print);
     case "capture":
-      return captureCommand(rest);
-    case undefined:
+      return captureCommand(rest, signal, print);
+    case "--version":
+    case "-V":
+      print(version());
+      return 0;
     case "help":
     case "--help":
     case "-h":
-      console.log(USAGE);
-      return command === undefined ? 2 : 0;
+      print(USAGE);
+      return 0;
+    case undefined:
+      console.error(USAGE);
+      return 2;
     default:
-      console.error(`zswap: unknown command "${command}"\n\n${USAGE}`);
+      console.error(`zswap: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
       return 2;
   }
 }
 
-main(process.argv.slice(2)).then(
+function exitCodeOf(error: unknown): number {
+  if (error instanceof Interrupted) return Interrupted.exitCode(error.signal);
+  if (error instanceof ZswapArgumentError) return 2;
+  return 1;
+}
+
+main(process.argv.slice(2), signalsAbort()).then(
   (code) => {
-    process.exitCode = code;
+    process.exitCode = stdoutOpen || process.exitCode !== 1 ? code : 1;
   },
-  (err: unknown) => {
-    if (err instanceof ZswapError) console.error(`zswap: ${err.message}`);
-    else if (
-      err instanceof Error &&
-      "code" in err &&
-      String(err.code).startsWith("ERR_PARSE_ARGS")
-    ) {
-      console.error(`zswap: ${err.message}`);
-    } else console.error(err);
-    process.exitCode = err instanceof ZswapError ? 1 : 2;
+  (error: unknown) => {
+    if (error instanceof ZswapError) console.error(`zswap: ${error.message}`);
+    else if (!(error instanceof Interrupted)) console.error(error); // a bug: its stack helps
+    process.exitCode = exitCodeOf(error);
   },
 );

@@ -1,316 +1,267 @@
 // `zswap run`: replay a workload or a trace through each configuration and compare.
+// parse (flags to a checked request, no file touched) -> plan (files read, sizes resolved) ->
+// run (each configuration) -> print (results first, then the HTML report).
 
-import fs from "node:fs";
 import os from "node:os";
-import { parseArgs } from "node:util";
-import { compressorCreate } from "../compress/index.ts";
-import { COMPRESS_BUFFER_BYTES, PAGE_SIZE, RUN_CORPUS_PAGES_MAX } from "../constants.ts";
-import { FileDevice, LATENCY_PRESETS, type LatencyModel } from "../device/index.ts";
-import { optionBad, ZswapArgumentError } from "../errors.ts";
-import { capturePages } from "../workload/capture.ts";
-import { corpusRead } from "../workload/corpus.ts";
-import { GENERATED_MIX, generatePages } from "../workload/generate.ts";
-import { PATTERN_NAMES, type PatternName, pattern } from "../workload/patterns.ts";
-import type { EvictionPolicy } from "../workload/resident.ts";
+import { DEVICE_LATENCY_US_MAX, PAGE_SIZE, RUN_PAGES_MAX } from "../constants.ts";
+import { ZswapArgumentError } from "../errors.ts";
+import { fileNewCheck } from "../file-new.ts";
+import { PATTERN_NAMES, type PatternName } from "../workload/patterns.ts";
+import {
+  compressorCheck,
+  LATENCY_PRESETS,
+  planMake,
+  type RunReport,
+  type RunRequest,
+} from "../workload/plan.ts";
 import {
   CONFIG_NAMES,
   CONFIGS,
   type ConfigName,
   type ConfigResult,
-  type RunSpec,
   runConfig,
 } from "../workload/run.ts";
-import { type TraceFormat, traceAccesses, traceFormat, traceScan } from "../workload/trace.ts";
+import { TRACE_FORMATS } from "../workload/trace.ts";
+import { flagsParse, flagsRefuse } from "./flags.ts";
 import { reportHtmlCheck, reportHtmlWrite } from "./html.ts";
+import { Interrupted } from "./signals.ts";
 import { countersTable, resultsTable } from "./table.ts";
-import { durationParse, sizeParse } from "./units.ts";
+import { durationParse, numberParse, sizeParse } from "./units.ts";
 
 export const RUN_USAGE = `zswap run [options]
   Replays a workload through each configuration (${CONFIG_NAMES.join(", ")}) and compares them.
   --workload shift|zipf|scan   synthetic access pattern (default shift: a hot set that moves)
+  --working-set SIZE           pages the workload touches (default 8192p, at most ${RUN_PAGES_MAX}p)
+  --accesses N                 accesses per configuration (default 150000)
+  --write-ratio R              share of accesses that write, 0..1 (default 0.3)
+  --zipf-skew S                zipf's exponent, with --workload zipf (default 1)
   --trace FILE                 a program's page trace instead (valgrind lackey, or 'R|W <hex page>' lines)
-  --trace-format lackey|text   default: guessed from the file
-  --pages-from FILE            page contents from a corpus (4096-byte pages back to back)
-  --working-set SIZE           pages the workload touches (default 8192p; a trace sets its own)
+  --trace-format lackey|text   with --trace; default: guessed from the file
+  --pages-from FILE|self|generated
+                               page contents: a corpus (4096-byte pages back to back), this
+                               process's own memory, or generated pages (default: self on Linux)
   --resident SIZE|%            resident page frames (default 12.5% of the working set)
   --pool SIZE|%                zswap pool bound (default: half the compressed size of what is not resident)
-  --compressor NAME            lzo, lz4, lz4hc, zstd, deflate (default lz4)
+  --compressor NAME            lz4, lz4hc, zstd, deflate, lzo (default lz4)
   --configs LIST               comma-separated subset of: ${CONFIG_NAMES.join(",")}
-  --accesses N                 accesses per configuration (default 150000)
-  --duration TIME              or stop each configuration after TIME (e.g. 10s)
-  --write-ratio R              share of accesses that write (default 0.3)
-  --zipf-skew S                zipf exponent (default 1)
+  --duration TIME              stop each configuration after TIME (e.g. 10s)
   --policy clock|lru2          resident-set eviction (default clock)
-  --seed N                     seed of the workload and the modelled device (default 1)
-  --swapfile PATH              swap file to use (default: a temporary file, removed at exit)
+  --seed N                     seed of the workload, generated pages and modelled device (default 1)
+  --swapfile PATH              create the swap file at PATH (must not exist; unlinked once open)
+  --swapfile-reuse             let --swapfile be an existing regular file you own (kept)
   --page-cache                 let swap I/O go through the OS page cache (default: O_DIRECT where
                                the file system allows it, so the device costs what the disk costs)
   --device-latency MODEL       add modelled latency: nvme, ssd, hdd, or microseconds (e.g. 100)
   --json                       print the result as JSON on stdout (no table)
-  --html FILE                  write a self-contained report with charts`;
+  --html FILE                  also write a self-contained report with charts (FILE must not exist)
+  Sizes: 64MiB, 2GiB, 1TiB, 4096B, 8192p (pages), 25% (of the working set).`;
 
-/** What `run` was asked to do, resolved from flags and defaults, as the report states it. */
-export interface RunPlan {
-  workload: string;
-  pagesSource: string;
-  pages: number;
-  accesses: number;
-  frames: number;
-  poolBytes: number;
-  compressor: string;
-  policy: EvictionPolicy;
-  configs: ConfigName[];
-  seed: number;
-  deviceLatency: string;
-  /** The swap file and whether its I/O bypassed the page cache. */
-  device: string;
+const RUN_FLAGS = {
+  workload: { type: "string" },
+  trace: { type: "string" },
+  "trace-format": { type: "string" },
+  "pages-from": { type: "string" },
+  "working-set": { type: "string" },
+  resident: { type: "string" },
+  pool: { type: "string" },
+  compressor: { type: "string" },
+  configs: { type: "string" },
+  accesses: { type: "string" },
+  duration: { type: "string" },
+  "write-ratio": { type: "string" },
+  "zipf-skew": { type: "string" },
+  policy: { type: "string" },
+  seed: { type: "string" },
+  swapfile: { type: "string" },
+  "swapfile-reuse": { type: "boolean" },
+  "page-cache": { type: "boolean" },
+  "device-latency": { type: "string" },
+  json: { type: "boolean" },
+  html: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type RunFlags = ReturnType<typeof flagsParse<typeof RUN_FLAGS>>;
+
+/** `zswap run`'s arguments, checked: what to run, and how to print it. */
+export interface RunArgs {
+  request: RunRequest;
+  json: boolean;
+  html: string | undefined;
 }
 
-export interface RunReport {
-  machine: { cpu: string; cores: number; node: string; platform: string };
-  plan: RunPlan;
-  results: ConfigResult[];
-}
-
-function intFlag(name: string, v: string | undefined, fallback: number, min: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min)
-    optionBad(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-function latencyFlag(v: string | undefined): LatencyModel | undefined {
-  if (v === undefined) return undefined;
-  if (v in LATENCY_PRESETS) return LATENCY_PRESETS[v as keyof typeof LATENCY_PRESETS];
-  const us = Number(v);
-  if (!(us >= 0 && Number.isFinite(us)))
-    optionBad(`--device-latency must be nvme, ssd, hdd or microseconds, got ${v}`);
-  return { kind: "fixed", us };
-}
-
-/**
- * Page contents: a corpus file, else this process's own memory (Linux), else the generator.
- * At most RUN_CORPUS_PAGES_MAX pages are held; a larger working set reuses them in turn.
- */
-function corpusLoad(
-  from: string | undefined,
-  workingSet: number,
-  seed: number,
-): { corpus: Uint8Array[]; source: string } {
-  const pages = Math.min(workingSet, RUN_CORPUS_PAGES_MAX);
-  if (from !== undefined) return { corpus: corpusRead(from, pages), source: `corpus ${from}` };
-  if (process.platform === "linux") {
-    const own = capturePages("self", pages);
-    if (own.length > 0)
-      return { corpus: own, source: `this process's own memory (${own.length} pages)` };
+function oneOf<T extends string>(flag: string, v: string, names: readonly T[]): T {
+  if (!names.includes(v as T)) {
+    throw usage(`--${flag} must be one of ${names.join(", ")}, got ${JSON.stringify(v)}`);
   }
-  const mix = Object.entries(GENERATED_MIX)
-    .map(([k, v]) => `${v}% ${k}`)
-    .join(", ");
-  return { corpus: generatePages(pages, seed), source: `generated pages (${mix})` };
+  return v as T;
 }
 
-/** Whether the swap file's file system takes O_DIRECT (a one-page probe file). */
-async function directSupported(swapfile: string | undefined): Promise<boolean> {
-  const path = swapfile === undefined ? undefined : `${swapfile}.probe`;
-  try {
-    const d = await FileDevice.open({ slots: 1, path, direct: true });
-    await d.close();
-    if (path !== undefined) fs.rmSync(path, { force: true });
-    return true;
-  } catch (err) {
-    if (err instanceof ZswapArgumentError) return false;
-    throw err;
-  }
+function usage(message: string): ZswapArgumentError {
+  return new ZswapArgumentError("ZSWAP_E_OPTION", message);
 }
 
-/** Mean compressed size of a sample of the corpus, for sizing the default pool. */
-function compressedPageBytes(corpus: readonly Uint8Array[], compressor: string): number {
-  const codec = compressorCreate(compressor);
-  const dst = Buffer.alloc(COMPRESS_BUFFER_BYTES);
-  const step = Math.max(1, Math.floor(corpus.length / 512));
-  let sum = 0;
-  let n = 0;
-  for (let i = 0; i < corpus.length; i += step, n++) {
-    const len = codec.compress(corpus[i], dst, PAGE_SIZE);
-    sum += len === 0 ? PAGE_SIZE : len;
-  }
-  return sum / n;
-}
-
-export async function runCommand(argv: string[]): Promise<number> {
-  const { values: f } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      workload: { type: "string" },
-      trace: { type: "string" },
-      "trace-format": { type: "string" },
-      "pages-from": { type: "string" },
-      "working-set": { type: "string" },
-      resident: { type: "string" },
-      pool: { type: "string" },
-      compressor: { type: "string" },
-      configs: { type: "string" },
-      accesses: { type: "string" },
-      duration: { type: "string" },
-      "write-ratio": { type: "string" },
-      "zipf-skew": { type: "string" },
-      policy: { type: "string" },
-      seed: { type: "string" },
-      swapfile: { type: "string" },
-      "page-cache": { type: "boolean" },
-      "device-latency": { type: "string" },
-      json: { type: "boolean" },
-      html: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (f.help) {
-    console.log(RUN_USAGE);
-    return 0;
-  }
-  // Everything is checked before anything runs.
-  const seed = intFlag("seed", f.seed, 1, 0);
-  const compressor = f.compressor ?? "lz4";
-  compressorCreate(compressor);
-  const configs = (f.configs ?? CONFIG_NAMES.join(","))
-    .split(",")
-    .map((c) => c.trim()) as ConfigName[];
-  for (const c of configs)
-    if (!(c in CONFIGS))
-      optionBad(`--configs: unknown configuration "${c}"; known: ${CONFIG_NAMES.join(", ")}`);
-  const policy = (f.policy ?? "clock") as EvictionPolicy;
-  if (policy !== "clock" && policy !== "lru2")
-    optionBad(`--policy must be clock or lru2, got ${f.policy}`);
-  const writeRatio = f["write-ratio"] === undefined ? 0.3 : Number(f["write-ratio"]);
-  if (!(writeRatio >= 0 && writeRatio <= 1))
-    optionBad(`--write-ratio must be in 0..1, got ${f["write-ratio"]}`);
-  const zipfSkew = f["zipf-skew"] === undefined ? 1 : Number(f["zipf-skew"]);
-  if (!(zipfSkew > 0 && zipfSkew < 10))
-    optionBad(`--zipf-skew must be in (0, 10), got ${f["zipf-skew"]}`);
-  const latency = latencyFlag(f["device-latency"]);
-  const durationMs = f.duration === undefined ? undefined : durationParse("duration", f.duration);
-  if (f.html !== undefined) reportHtmlCheck(f.html);
-  if (f.trace !== undefined && (f.workload !== undefined || f["working-set"] !== undefined)) {
-    optionBad("--trace sets the workload and the working set; drop --workload and --working-set");
-  }
-
-  let pages: number;
-  let accessCount: number;
-  let accesses: RunSpec["accesses"];
-  let workload: string;
+function workloadParse(f: RunFlags): RunRequest["workload"] {
   if (f.trace !== undefined) {
-    const path = f.trace;
-    const format = (f["trace-format"] ?? (await traceFormat(path))) as TraceFormat;
-    if (format !== "lackey" && format !== "text")
-      optionBad(`--trace-format must be lackey or text, got ${format}`);
-    const scan = await traceScan(path, format);
-    pages = scan.pages;
-    accessCount = scan.accesses;
-    accesses = () => traceAccesses(path, format);
-    workload = `trace ${path} (${format}, ${scan.accesses} page accesses)`;
-  } else {
-    const name = (f.workload ?? "shift") as PatternName;
-    if (!PATTERN_NAMES.includes(name))
-      optionBad(`--workload must be one of ${PATTERN_NAMES.join(", ")}, got ${f.workload}`);
-    pages = Math.floor(sizeParse("working-set", f["working-set"] ?? "8192p") / PAGE_SIZE);
-    if (pages < 2) optionBad("--working-set must be at least 2 pages");
-    accessCount = intFlag("accesses", f.accesses, 150_000, 1);
-    const o = { pages, accesses: accessCount, seed, writeRatio, zipfSkew };
-    accesses = () => pattern(name, o);
-    workload = `${name} over ${pages} pages, ${accessCount} accesses, ${Math.round(writeRatio * 100)}% writes`;
+    const traceSets = ["workload", "working-set", "accesses", "write-ratio", "zipf-skew"];
+    flagsRefuse(f, traceSets, "does not apply with --trace: the trace is the workload");
+    const format = f["trace-format"];
+    return {
+      kind: "trace",
+      path: nonEmpty("trace", f.trace),
+      format: format === undefined ? undefined : oneOf("trace-format", format, TRACE_FORMATS),
+    };
   }
-  const frames = Math.floor(
-    sizeParse("resident", f.resident ?? "12.5%", pages * PAGE_SIZE) / PAGE_SIZE,
-  );
-  if (frames < 1) optionBad("--resident must be at least one page frame");
-  if (frames >= pages)
-    optionBad(
-      `--resident (${frames} pages) must be smaller than the working set (${pages} pages): nothing would swap`,
-    );
-  const { corpus, source } = corpusLoad(f["pages-from"], pages, seed);
-  const swappable = (pages - frames) * compressedPageBytes(corpus, compressor);
-  const poolBytes =
-    f.pool === undefined
-      ? Math.max(PAGE_SIZE, Math.floor(swappable / 2))
-      : sizeParse("pool", f.pool, pages * PAGE_SIZE);
-  if (poolBytes > pages * PAGE_SIZE)
-    optionBad(
-      `--pool (${poolBytes} bytes) is larger than the working set: writeback would never run`,
-    );
-
-  const plan: RunPlan = {
-    workload,
-    pagesSource: source,
+  flagsRefuse(f, ["trace-format"], "needs --trace");
+  const name: PatternName = oneOf("workload", f.workload ?? "shift", PATTERN_NAMES);
+  if (name !== "zipf") flagsRefuse(f, ["zipf-skew"], "applies to --workload zipf only");
+  const size = sizeParse("working-set", f["working-set"] ?? "8192p", false);
+  const pages = Math.floor(("bytes" in size ? size.bytes : 0) / PAGE_SIZE);
+  if (pages < 2 || pages > RUN_PAGES_MAX) {
+    throw usage(`--working-set must be 2..${RUN_PAGES_MAX} pages, got ${pages}`);
+  }
+  return {
+    kind: "pattern",
+    name,
     pages,
-    accesses: accessCount,
-    frames,
-    poolBytes,
-    compressor,
-    policy,
-    configs,
-    seed,
-    deviceLatency: f["device-latency"] ?? "none (the file's own)",
-    device: "",
+    accesses: numberParse("accesses", f.accesses ?? "150000", 1, Number.MAX_SAFE_INTEGER, true),
+    writeRatio: numberParse("write-ratio", f["write-ratio"] ?? "0.3", 0, 1),
+    zipfSkew: numberParse("zipf-skew", f["zipf-skew"] ?? "1", 0.01, 10),
   };
-  const tty = process.stderr.isTTY === true;
-  const spec: RunSpec = {
-    accesses,
-    accessCount,
-    pages,
-    corpus,
-    frames,
-    policy,
-    poolBytes,
-    compressor,
-    configs,
-    swapfile: f.swapfile,
-    direct: !f["page-cache"] && (await directSupported(f.swapfile)),
-    deviceLatency: latency,
-    seed,
-    durationMs,
-    onProgress: tty
-      ? (c, done) =>
-          process.stderr.write(
-            `\r${CONFIGS[c].label}: ${Math.floor((100 * done) / accessCount)}%   `,
-          )
-      : undefined,
-  };
-  plan.device = `${f.swapfile ?? "a temporary swap file"}, ${spec.direct ? "page cache bypassed (O_DIRECT)" : "through the OS page cache"}`;
-  const results: ConfigResult[] = [];
-  for (const c of configs) results.push(await runConfig(spec, c));
-  if (tty) process.stderr.write("\r\x1b[K");
+}
 
+function nonEmpty(flag: string, v: string): string {
+  if (v.trim() === "" || v.includes("\0")) throw usage(`--${flag} needs a file name`);
+  return v;
+}
+
+function latencyParse(v: string | undefined): RunRequest["deviceLatency"] {
+  if (v === undefined) return undefined;
+  if (Object.hasOwn(LATENCY_PRESETS, v)) {
+    return { model: LATENCY_PRESETS[v as keyof typeof LATENCY_PRESETS], label: v };
+  }
+  const us = numberParse("device-latency", v, 0, DEVICE_LATENCY_US_MAX);
+  return { model: { kind: "fixed", us }, label: `${us} µs` };
+}
+
+function configsParse(v: string | undefined): ConfigName[] {
+  if (v === undefined) return [...CONFIG_NAMES];
+  const names = v.split(",").map((c) => oneOf("configs", c.trim(), CONFIG_NAMES));
+  if (new Set(names).size !== names.length) throw usage(`--configs names one twice: ${v}`);
+  return names;
+}
+
+function pagesFromParse(v: string | undefined): RunRequest["pagesFrom"] {
+  if (v === "generated") return { kind: "generated" };
+  if (v === "self" || (v === undefined && process.platform === "linux")) return { kind: "self" };
+  if (v === undefined) return { kind: "generated" };
+  return { kind: "file", path: nonEmpty("pages-from", v) };
+}
+
+/** Parses `zswap run`'s flags into checked arguments; reads no file. "help" for --help. */
+export function runArgsParse(argv: string[]): RunArgs | "help" {
+  const f = flagsParse(argv, RUN_FLAGS);
+  if (f.help) return "help";
+  if (f["swapfile-reuse"] && f.swapfile === undefined)
+    throw usage("--swapfile-reuse needs --swapfile");
+  const compressor = f.compressor ?? "lz4";
+  compressorCheck(compressor);
+  const request: RunRequest = {
+    workload: workloadParse(f),
+    pagesFrom: pagesFromParse(f["pages-from"]),
+    resident: sizeParse("resident", f.resident ?? "12.5%", true),
+    pool: f.pool === undefined ? undefined : sizeParse("pool", f.pool, true),
+    compressor,
+    configs: configsParse(f.configs),
+    policy: oneOf("policy", f.policy ?? "clock", ["clock", "lru2"] as const),
+    seed: numberParse("seed", f.seed ?? "1", 0, 2 ** 32 - 1, true),
+    durationMs: f.duration === undefined ? undefined : durationParse("duration", f.duration),
+    deviceLatency: latencyParse(f["device-latency"]),
+    swapfile:
+      f.swapfile === undefined
+        ? undefined
+        : { path: nonEmpty("swapfile", f.swapfile), reuse: f["swapfile-reuse"] === true },
+    pageCache: f["page-cache"] === true,
+  };
+  return {
+    request,
+    json: f.json === true,
+    html: f.html === undefined ? undefined : nonEmpty("html", f.html),
+  };
+}
+
+function machine(): RunReport["machine"] {
   const cpus = os.cpus();
-  const report: RunReport = {
-    machine: {
-      cpu: cpus[0]?.model ?? "unknown",
-      cores: cpus.length,
-      node: process.version,
-      platform: process.platform,
-    },
-    plan,
-    results,
+  return {
+    cpu: cpus[0]?.model ?? "unknown",
+    cores: cpus.length,
+    node: process.version,
+    platform: process.platform,
   };
-  if (f.html !== undefined) reportHtmlWrite(f.html, report);
-  if (f.json) {
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    return 0;
+}
+
+function reportPrint(report: RunReport, json: boolean, print: (text: string) => void): void {
+  if (json) {
+    print(JSON.stringify(report));
+    return;
   }
-  console.log(`workload:   ${plan.workload}`);
-  console.log(`pages:      ${plan.pagesSource}`);
-  console.log(`device:     ${plan.device}`);
-  console.log(
-    `memory:     ${frames} resident frames of ${pages} pages; pool ${poolBytes} bytes (${compressor}); eviction ${policy}; device latency ${plan.deviceLatency}`,
+  const { plan, results } = report;
+  print(`workload:   ${plan.workload}`);
+  print(`pages:      ${plan.pagesSource}`);
+  print(`device:     ${plan.device}`);
+  print(
+    `memory:     ${plan.frames} resident frames of ${plan.pages} pages; pool ${plan.poolBytes} bytes (${plan.compressor}); eviction ${plan.policy}; device latency ${plan.deviceLatency}`,
   );
-  console.log(
+  print(
     `machine:    ${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}\n`,
   );
-  console.log(resultsTable(results));
-  console.log(`\n${countersTable(results)}`);
-  for (const r of results)
-    console.log(`${r.label}: verified ${r.verified} swap-ins, ${r.mismatches} mismatches`);
-  return 0;
+  if (results.length > 0) {
+    print(resultsTable(results));
+    print(`\n${countersTable(results)}\n`);
+    for (const r of results) print(`${r.label}: every swap-in verified (${r.verified})`);
+  }
+  if (report.interrupted !== undefined) {
+    const { signal, config } = report.interrupted;
+    print(`interrupted by ${signal} during "${CONFIGS[config].label}", which is not shown`);
+  }
+}
+
+/** Runs `zswap run`; resolves to the exit code. A signal stops it: what finished is printed. */
+export async function runCommand(
+  argv: string[],
+  signal: AbortSignal,
+  print: (text: string) => void,
+): Promise<number> {
+  const args = runArgsParse(argv);
+  if (args === "help") {
+    print(RUN_USAGE);
+    return 0;
+  }
+  if (args.html !== undefined) {
+    await fileNewCheck(args.html, "--html");
+    reportHtmlCheck();
+  }
+  const { plan, spec } = await planMake(args.request, signal);
+  const tty = process.stderr.isTTY === true;
+  const onProgress = tty
+    ? (c: ConfigName, done: number) =>
+        process.stderr.write(
+          `\r${CONFIGS[c].label}: ${Math.floor((100 * done) / plan.accesses)}%   `,
+        )
+    : undefined;
+  const report: RunReport = { machine: machine(), plan, results: [] as ConfigResult[] };
+  for (const c of plan.configs) {
+    try {
+      report.results.push(await runConfig({ ...spec, onProgress }, c, signal));
+    } catch (error) {
+      if (!(error instanceof Interrupted)) throw error;
+      report.interrupted = { signal: error.signal, config: c };
+      break;
+    }
+  }
+  if (tty) process.stderr.write("\r\x1b[K");
+  reportPrint(report, args.json, print);
+  if (args.html !== undefined && report.results.length > 0)
+    await reportHtmlWrite(args.html, report);
+  return report.interrupted === undefined ? 0 : Interrupted.exitCode(report.interrupted.signal);
 }

@@ -2,13 +2,7 @@
 // A call that fails a check returns a rejected promise and touches nothing.
 
 import { AREA_SLOTS_MAX } from "../constants.ts";
-import {
-  pageSizeError,
-  ZswapArgumentError,
-  ZswapError,
-  ZswapIOError,
-  ZswapStateError,
-} from "../errors.ts";
+import { pageSizeError, ZswapArgumentError, type ZswapError, ZswapStateError } from "../errors.ts";
 
 /** The error for a call on a slot or page that the device cannot take, or undefined if valid. */
 export function ioArgumentsCheck(
@@ -38,13 +32,4 @@ export function slotsCheck(slots: unknown): asserts slots is number {
       `slots must be at most AREA_SLOTS_MAX (${AREA_SLOTS_MAX}), got ${slots}`,
     );
   }
-}
-
-/** A system error (with `code` such as EIO) as a ZswapIOError; our own errors pass through. */
-export function ioErrorFrom(error: unknown, what: string): ZswapError {
-  if (error instanceof ZswapError) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  const errno = typeof code === "string" ? code : undefined;
-  const reason = error instanceof Error ? error.message : String(error);
-  return new ZswapIOError(`${what}: ${reason}`, errno, { cause: error });
 }

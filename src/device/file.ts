@@ -22,9 +22,9 @@ import {
   DEVICE_WRITES_IN_FLIGHT_MAX,
   PAGE_SIZE,
 } from "../constants.ts";
-import { ZswapArgumentError, ZswapIOError } from "../errors.ts";
+import { ioErrorFrom, ZswapArgumentError, ZswapIOError } from "../errors.ts";
 import type { SwapOffset } from "../types.ts";
-import { ioErrorFrom, slotsCheck } from "./check.ts";
+import { slotsCheck } from "./check.ts";
 import { IoDepth } from "./in-flight.ts";
 import { PageDevice } from "./page-device.ts";
 import { swapFileOpen } from "./swap-file.ts";
@@ -98,8 +98,8 @@ export class FileDevice extends PageDevice {
     }
   }
 
-  /** Whether the file system of `folder` takes O_DIRECT swap files (probed on an unnamed file). */
-  static async directSupported(folder: string): Promise<boolean> {
+  /** Whether the file system of `folder` (default os.tmpdir()) takes O_DIRECT swap files, probed on an unnamed file. */
+  static async directSupported(folder?: string): Promise<boolean> {
     try {
       await (await FileDevice.open({ slots: 1, folder, direct: true })).close();
       return true;

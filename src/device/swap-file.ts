@@ -11,8 +11,7 @@ import { randomUUID } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
 import { type FileHandle, lstat, open, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { ZswapArgumentError, type ZswapError } from "../errors.ts";
-import { ioErrorFrom } from "./check.ts";
+import { ioErrorFrom, ZswapArgumentError, type ZswapError } from "../errors.ts";
 
 /** Linux's O_TMPFILE (include/uapi/asm-generic/fcntl.h, every architecture Node runs on). */
 const O_TMPFILE = 0o20000000 | (fsConstants.O_DIRECTORY ?? 0);

@@ -1,0 +1,247 @@
+// A run's plan: from a checked request (what the user asked, no file touched yet) to what will
+// run (pages, accesses, frames, pool, device), reading the trace and the corpus on the way. Every
+// input is checked here, before any configuration opens a swap file.
+
+import { dirname } from "node:path";
+import { compressorCreate } from "../compress/index.ts";
+import {
+  COMPRESS_BUFFER_BYTES,
+  PAGE_SIZE,
+  POOL_BYTES_MAX,
+  RUN_CORPUS_PAGES_MAX,
+  RUN_FRAMES_MAX,
+} from "../constants.ts";
+import { FileDevice, type LatencyModel } from "../device/index.ts";
+import { ZswapArgumentError } from "../errors.ts";
+import { capturePages } from "./capture.ts";
+import { corpusRead } from "./corpus.ts";
+import { GENERATED_MIX, generatePages } from "./generate.ts";
+import { type PatternName, pattern } from "./patterns.ts";
+import type { EvictionPolicy } from "./resident.ts";
+import type { ConfigName, ConfigResult, RunSpec } from "./run.ts";
+import { type TraceFormat, traceAccesses, traceFormat, traceScan } from "./trace.ts";
+
+export { LATENCY_PRESETS } from "../device/index.ts";
+
+/** Throws ZSWAP_E_COMPRESSOR unless a compressor of that name can be loaded. */
+export function compressorCheck(name: string): void {
+  compressorCreate(name);
+}
+
+/** A size as asked: bytes, or a percent of the working set. */
+export type SizeAsked = { bytes: number } | { percent: number };
+
+/** What the user asked for, checked in itself; files are read by planMake. */
+export interface RunRequest {
+  workload:
+    | {
+        kind: "pattern";
+        name: PatternName;
+        pages: number;
+        accesses: number;
+        writeRatio: number;
+        zipfSkew: number;
+      }
+    | { kind: "trace"; path: string; format: TraceFormat | undefined };
+  /** Page contents: a corpus file, this process's own memory, or the generator. */
+  pagesFrom: { kind: "file"; path: string } | { kind: "self" } | { kind: "generated" };
+  resident: SizeAsked;
+  pool: SizeAsked | undefined;
+  compressor: string;
+  configs: ConfigName[];
+  policy: EvictionPolicy;
+  seed: number;
+  durationMs: number | undefined;
+  deviceLatency: { model: LatencyModel; label: string } | undefined;
+  swapfile: { path: string; reuse: boolean } | undefined;
+  /** Swap I/O through the OS page cache instead of O_DIRECT. */
+  pageCache: boolean;
+}
+
+/** What `run` was asked to do, resolved, as the report states it. */
+export interface RunPlan {
+  workload: string;
+  pagesSource: string;
+  pages: number;
+  accesses: number;
+  frames: number;
+  poolBytes: number;
+  compressor: string;
+  policy: EvictionPolicy;
+  configs: ConfigName[];
+  seed: number;
+  deviceLatency: string;
+  /** The swap file and whether its I/O bypassed the page cache. */
+  device: string;
+}
+
+export interface RunReport {
+  machine: { cpu: string; cores: number; node: string; platform: string };
+  plan: RunPlan;
+  results: ConfigResult[];
+  /** Set when a signal stopped the run: the configuration it stopped, which is not in results. */
+  interrupted?: { signal: string; config: ConfigName };
+}
+
+function sizeBytes(size: SizeAsked, whole: number): number {
+  return "bytes" in size ? size.bytes : Math.floor((size.percent / 100) * whole);
+}
+
+/** The workload's accesses, pages and description; a trace is scanned once here. */
+async function workloadResolve(
+  w: RunRequest["workload"],
+  seed: number,
+  signal: AbortSignal | undefined,
+): Promise<Pick<RunSpec, "accesses" | "accessCount" | "pages"> & { label: string }> {
+  if (w.kind === "pattern") {
+    const o = { ...w, seed };
+    const label = `${w.name} over ${w.pages} pages, ${w.accesses} accesses, ${Math.round(w.writeRatio * 100)}% writes`;
+    return { accesses: () => pattern(w.name, o), accessCount: w.accesses, pages: w.pages, label };
+  }
+  const format = w.format ?? (await traceFormat(w.path));
+  const scan = await traceScan(w.path, format, signal);
+  if (scan.pages < 2) {
+    throw new ZswapArgumentError(
+      "ZSWAP_E_INPUT",
+      `trace ${w.path} touches one page: nothing would swap`,
+    );
+  }
+  return {
+    accesses: () => traceAccesses(w.path, format),
+    accessCount: scan.accesses,
+    pages: scan.pages,
+    label: `trace ${w.path} (${format}, ${scan.accesses} page accesses)`,
+  };
+}
+
+/**
+ * Page contents, at most RUN_CORPUS_PAGES_MAX pages (a larger working set reuses them in turn).
+ */
+function corpusLoad(
+  from: RunRequest["pagesFrom"],
+  workingSet: number,
+  seed: number,
+): { corpus: Uint8Array[]; source: string } {
+  const pages = Math.min(workingSet, RUN_CORPUS_PAGES_MAX);
+  if (from.kind === "file")
+    return { corpus: corpusRead(from.path, pages), source: `corpus ${from.path}` };
+  if (from.kind === "self") {
+    const own = capturePages("self", pages);
+    if (own.length === 0)
+      throw new ZswapArgumentError("ZSWAP_E_INPUT", "this process's memory could not be read");
+    return { corpus: own, source: `this process's own memory (${own.length} pages)` };
+  }
+  const mix = Object.entries(GENERATED_MIX)
+    .map(([k, v]) => `${v}% ${k}`)
+    .join(", ");
+  return { corpus: generatePages(pages, seed), source: `generated pages, seed ${seed} (${mix})` };
+}
+
+/** Mean compressed size of a sample of the corpus, for sizing the default pool. */
+function compressedPageBytes(corpus: readonly Uint8Array[], compressor: string): number {
+  const codec = compressorCreate(compressor);
+  const dst = Buffer.alloc(COMPRESS_BUFFER_BYTES);
+  const step = Math.max(1, Math.floor(corpus.length / 512));
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < corpus.length; i += step, n++) {
+    const len = codec.compress(corpus[i], dst, PAGE_SIZE);
+    sum += len === 0 ? PAGE_SIZE : len;
+  }
+  return sum / n;
+}
+
+function framesResolve(resident: SizeAsked, pages: number): number {
+  const frames = Math.floor(sizeBytes(resident, pages * PAGE_SIZE) / PAGE_SIZE);
+  const at = `--resident (${frames} pages)`;
+  if (frames < 1)
+    throw new ZswapArgumentError("ZSWAP_E_OPTION", "--resident must be at least one page frame");
+  if (frames >= pages) {
+    throw new ZswapArgumentError(
+      "ZSWAP_E_OPTION",
+      `${at} must be smaller than the working set (${pages} pages): nothing would swap`,
+    );
+  }
+  if (frames > RUN_FRAMES_MAX) {
+    throw new ZswapArgumentError(
+      "ZSWAP_E_OPTION",
+      `${at} is more than the ${RUN_FRAMES_MAX} frames (1 GiB) modelled at most`,
+    );
+  }
+  return frames;
+}
+
+function poolResolve(pool: SizeAsked | undefined, pages: number, swappableBytes: number): number {
+  const bytes =
+    pool === undefined
+      ? Math.max(PAGE_SIZE, Math.floor(swappableBytes / 2))
+      : sizeBytes(pool, pages * PAGE_SIZE);
+  if (bytes > pages * PAGE_SIZE) {
+    throw new ZswapArgumentError(
+      "ZSWAP_E_OPTION",
+      `--pool (${bytes} bytes) is larger than the working set: writeback would never run`,
+    );
+  }
+  return Math.min(bytes, POOL_BYTES_MAX);
+}
+
+/** Where each configuration's swap file goes, and whether it bypasses the page cache. */
+async function deviceResolve(req: RunRequest): Promise<{ direct: boolean; label: string }> {
+  const folder = req.swapfile === undefined ? undefined : dirname(req.swapfile.path);
+  const direct = !req.pageCache && (await FileDevice.directSupported(folder));
+  const file =
+    req.swapfile === undefined
+      ? "an unnamed temporary swap file"
+      : req.swapfile.reuse
+        ? `${req.swapfile.path} (reused)`
+        : `${req.swapfile.path} (created, unlinked once open)`;
+  return {
+    direct,
+    label: `${file}, ${direct ? "page cache bypassed (O_DIRECT)" : "through the OS page cache"}`,
+  };
+}
+
+/** Resolves a request into the plan the report states and the spec each configuration runs. */
+export async function planMake(
+  req: RunRequest,
+  signal?: AbortSignal,
+): Promise<{ plan: RunPlan; spec: Omit<RunSpec, "onProgress"> }> {
+  const w = await workloadResolve(req.workload, req.seed, signal);
+  const frames = framesResolve(req.resident, w.pages);
+  const { corpus, source } = corpusLoad(req.pagesFrom, w.pages, req.seed);
+  const poolBytes = poolResolve(
+    req.pool,
+    w.pages,
+    (w.pages - frames) * compressedPageBytes(corpus, req.compressor),
+  );
+  const device = await deviceResolve(req);
+  const plan: RunPlan = {
+    workload: w.label,
+    pagesSource: source,
+    pages: w.pages,
+    accesses: w.accessCount,
+    frames,
+    poolBytes,
+    compressor: req.compressor,
+    policy: req.policy,
+    configs: req.configs,
+    seed: req.seed,
+    deviceLatency: req.deviceLatency?.label ?? "none (the file's own)",
+    device: device.label,
+  };
+  const spec = {
+    ...w,
+    corpus,
+    frames,
+    policy: req.policy,
+    poolBytes,
+    compressor: req.compressor,
+    configs: req.configs,
+    swapfile: req.swapfile,
+    direct: device.direct,
+    deviceLatency: req.deviceLatency?.model,
+    seed: req.seed,
+    durationMs: req.durationMs,
+  };
+  return { plan, spec };
+}
