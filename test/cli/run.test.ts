@@ -159,7 +159,10 @@ test("the README documents every --json field, and no field that is not there", 
 test("a bad request exits 2 before anything runs, with no stack and nothing on stdout", async () => {
   const e = await zswap(["run", ...SMALL, "--pool", "4MiB"]);
   assert.equal(e.code, 2, e.stderr);
-  assert.match(e.stderr, /^zswap: ZSWAP_E_OPTION: --pool .*larger than the working set: writeback would never run\n$/);
+  assert.match(
+    e.stderr,
+    /^zswap: ZSWAP_E_OPTION: --pool .*larger than the working set: writeback would never run\n$/,
+  );
   assert.equal(e.stdout, "");
 });
 

@@ -9,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setImmediate as immediate, setTimeout as sleep } from "node:timers/promises";
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { compressorCreate } from "../../src/compress/index.ts";
 import { COMPRESS_BUFFER_BYTES, PAGE_SIZE } from "../../src/constants.ts";
 import {
@@ -32,6 +31,7 @@ import { generatePage } from "../../src/workload/generate.ts";
 import { Zswap } from "../../src/zswap/index.ts";
 import { swapFileOf } from "../device/helpers.ts";
 import { realisticPages } from "../pages.ts";
+import { inWorker, isTestThread } from "../watchdog.ts";
 
 // --- pages ---
 
@@ -945,44 +945,10 @@ const scenarios: Record<string, () => Promise<void>> = {
   },
 };
 
-async function scenarioRun(): Promise<void> {
-  const name = (workerData as { scenario: string }).scenario;
-  try {
-    await scenarios[name]!();
-    parentPort!.postMessage({ ok: true });
-  } catch (err) {
-    parentPort!.postMessage({ ok: false, error: (err as Error).stack ?? String(err) });
-  }
-}
-
 /** Runs scenario `name` in a worker; fails if it throws or does not finish within `ms`. */
 function isolated(name: string, ms = 20_000): Promise<void> {
-  const code =
-    `const { workerData } = require("node:worker_threads");` +
-    `import(workerData.tsx).then((m) => { m.register(); return import(workerData.url); });`;
-  const tsx = import.meta.resolve("tsx/esm/api");
-  const w = new Worker(code, {
-    eval: true,
-    workerData: { tsx, url: import.meta.url, scenario: name },
-  });
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void w.terminate();
-      reject(new Error(`${name} did not finish in ${ms} ms: an infinite loop?`));
-    }, ms);
-    w.on("message", (m: { ok: boolean; error?: string }) => {
-      clearTimeout(timer);
-      void w.terminate();
-      if (m.ok) resolve();
-      else reject(new Error(`${name}: ${m.error}`));
-    });
-    w.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  });
+  return inWorker(import.meta.url, name, ms);
 }
 
 // Last, once everything above is defined: the tests in the main thread, a scenario in a worker.
-if (isMainThread) testsDeclare();
-else if ((workerData as { scenario?: string }).scenario !== undefined) await scenarioRun();
+if (await isTestThread(scenarios)) testsDeclare();

@@ -114,6 +114,46 @@ test("a trace with no data access, or no file, is an error", async () => {
   });
 });
 
+test("page numbers beyond a 64-bit address space are refused with the line, not looped over", async () => {
+  // 2^53 and more: the page number has no exact double neighbour, so a loop `page++` never ends.
+  for (const line of ["R 20000000000000", "W 0x10000000000000", "R ffffffffffffffffffff"]) {
+    const p = fileWrite("huge.trace", ["R 1", "W 2", line]);
+    await assert.rejects(all(p, "text"), {
+      code: "ZSWAP_E_INPUT",
+      message: `ZSWAP_E_INPUT: ${p}:3: a page number beyond a 64-bit address space: ${JSON.stringify(line)}`,
+    });
+  }
+  // The last page of a 64-bit address space is fine; lackey's largest address too.
+  assert.deepEqual(await all(fileWrite("top.trace", ["R fffffffffffff", "R 0"]), "text"), [
+    r(0),
+    r(1),
+  ]);
+  const top = fileWrite("top.lackey", [" L ffffffffffffff00,8", " L fffffffffffffffc,8"]);
+  await assert.rejects(all(top, "lackey"), {
+    message: /:2: a page number beyond a 64-bit address space/,
+  });
+});
+
+test("a line longer than a trace line can be is refused", async () => {
+  const p = fileWrite("long.trace", ["R 1", `R ${"1".repeat(5000)}`]);
+  await assert.rejects(all(p, "text"), {
+    code: "ZSWAP_E_INPUT",
+    message: /long.trace:2: not a text trace line/,
+  });
+  fs.writeFileSync(p, `R 1\n${"#".repeat(3 << 20)}`); // 3 MiB, no newline
+  await assert.rejects(all(p, "text"), {
+    code: "ZSWAP_E_INPUT",
+    message: /long.trace:2: not a text trace line/,
+  });
+});
+
+test("a folder as a trace is a ZswapIOError naming it", async () => {
+  await assert.rejects(traceScan(dir, "text"), {
+    code: "ZSWAP_E_IO",
+    message: new RegExp(`cannot read trace ${dir}.*EISDIR`),
+  });
+});
+
 /** Touches every page of a 3 MiB heap block four times, writing one byte and reading another. */
 const PROGRAM = `
 #include <stdio.h>
