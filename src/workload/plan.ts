@@ -2,6 +2,7 @@
 // run (pages, accesses, frames, pool, device), reading the trace and the corpus on the way. Every
 // input is checked here, before any configuration opens a swap file.
 
+import { lstat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { compressorCreate } from "../compress/index.ts";
 import {
@@ -185,8 +186,27 @@ function poolResolve(pool: SizeAsked | undefined, pages: number, swappableBytes:
   return Math.min(bytes, POOL_BYTES_MAX);
 }
 
+/** Refuses a --swapfile that FileDevice.open would refuse, before anything runs. */
+async function swapfileCheck({ path, reuse }: { path: string; reuse: boolean }): Promise<void> {
+  const info = await lstat(path).catch(() => undefined);
+  if (info !== undefined && !reuse) {
+    throw new ZswapArgumentError(
+      "ZSWAP_E_EXISTS",
+      `--swapfile ${path} exists; to use an existing file you own as swap (its contents are overwritten), add --swapfile-reuse`,
+    );
+  }
+  if (reuse && !info?.isFile()) {
+    const what = info === undefined ? "does not exist" : "is not a regular file";
+    throw new ZswapArgumentError(
+      "ZSWAP_E_OPTION",
+      `--swapfile ${path} ${what}: --swapfile-reuse uses an existing regular file`,
+    );
+  }
+}
+
 /** Where each configuration's swap file goes, and whether it bypasses the page cache. */
 async function deviceResolve(req: RunRequest): Promise<{ direct: boolean; label: string }> {
+  if (req.swapfile !== undefined) await swapfileCheck(req.swapfile);
   const folder = req.swapfile === undefined ? undefined : dirname(req.swapfile.path);
   const direct = !req.pageCache && (await FileDevice.directSupported(folder));
   const file =
