@@ -40,7 +40,7 @@ export const COMPRESS_BUFFER_BYTES = 2 * PAGE_SIZE;
 /** Entries the table starts with; it doubles when full (20 bytes an entry). */
 export const ENTRY_TABLE_INITIAL = 1024;
 
-/** Writebacks in flight by default (the seed's soft bound, made hard here): 64 pages of buffers. */
+/** Writebacks in flight by default (the 2013 writeback patch's soft bound, made hard here): 64 pages of buffers. */
 export const WRITEBACK_IN_FLIGHT_DEFAULT = 64;
 
 /** Largest writebacksInFlightMax accepted: 4 MiB of writeback buffers. */

@@ -19,7 +19,7 @@ export class Counters {
   written_back_pages = 0;
   /** A store met an entry already at its slot and replaced it. */
   duplicate_entry = 0;
-  /** A store succeeded only because writeback made room for it (the seed's saved_by_writeback). */
+  /** A store succeeded only because writeback made room for it (saved_by_writeback of "zswap: add swap page writeback support"). */
   saved_by_writeback = 0;
   /** A writeback's device write failed; the page stayed in the pool (ours, not the kernel's). */
   writeback_fail = 0;

@@ -44,7 +44,7 @@ export interface SwapSpaceOptions {
   writeback?: boolean;
   /**
    * When zswap is full: `reject` sends the page to the device at once (today's kernel);
-   * `wait` waits up to waitMs for writeback to make room (the seed review's waitqueue).
+   * `wait` waits up to waitMs for writeback to make room (the waitqueue the 2013 writeback patch's review asked for).
    */
   whenFull?: "reject" | "wait";
   /** Bound on one swap-out's wait for room, in ms (default ROOM_WAIT_MS_DEFAULT). */

@@ -13,7 +13,7 @@ import {
 import { optionBad } from "../errors.ts";
 
 export interface ZswapOptions {
-  /** Codec for new stores: lzo, lz4, lz4hc, zstd or deflate. Default lzo (the seed's), else lz4. */
+  /** Codec for new stores: lzo, lz4, lz4hc, zstd or deflate. Default lz4. */
   compressor?: string;
   /** Pool bound in bytes, at most POOL_BYTES_MAX (just under 16 GiB). Give this or maxPoolPercent, not both. */
   maxPoolBytes?: number;
@@ -26,13 +26,13 @@ export interface ZswapOptions {
   memoryBytes?: number;
   /** Once full, refuse stores until the pool is below this percent of its bound (default 90). */
   acceptThresholdPercent?: number;
-  /** Decline pages whose compressed size is above this percent of a page (the seed's, 80). */
+  /** Decline pages whose compressed size is above this percent of a page (the 2013 writeback patch's, 80). */
   maxCompressionRatio?: number;
   /** What to do with a page above maxCompressionRatio: decline it, or keep it uncompressed. */
   incompressible?: "reject" | "store-raw";
-  /** Free the entry when it is loaded (today's zswap) or keep it (the seed's). Default true. */
+  /** Free the entry when it is loaded (today's zswap) or keep it (the 2013 writeback patch's). Default true. */
   exclusiveLoads?: boolean;
-  /** Hard bound on writebacks in flight, 1..WRITEBACK_IN_FLIGHT_MAX (the seed's 64). */
+  /** Hard bound on writebacks in flight, 1..WRITEBACK_IN_FLIGHT_MAX (the 2013 writeback patch's 64). */
   writebacksInFlightMax?: number;
   /** Proactive writeback that keeps the pool below shrinkerTargetPercent (shrinker_enabled). */
   shrinkerEnabled?: boolean;

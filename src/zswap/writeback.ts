@@ -30,11 +30,11 @@ import type { EntryIndex, SwapOffset } from "../types.ts";
 import { CORRUPT, ORPHANED, REFERENCED, WRITEBACK } from "./entries.ts";
 import type { Zswap } from "./zswap.ts";
 
-/** Why a writeback pass is running: the seed's pool-full reclaim, or the proactive shrinker. */
+/** Why a writeback pass is running: the 2013 writeback patch's pool-full reclaim, or the proactive shrinker. */
 type Want = "none" | "reclaim" | "shrink";
 
 export class Writeback {
-  /** Writebacks whose device write is in flight now (the seed's outstanding_writebacks). */
+  /** Writebacks whose device write is in flight now (the 2013 writeback patch's outstanding_writebacks). */
   inFlight = 0;
   /** Compressed bytes of the entries being written back: room that is on its way. */
   inFlightBytes = 0;

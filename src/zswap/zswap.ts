@@ -53,7 +53,7 @@ export interface ZswapGauges {
   compressed_bytes: number;
   /** Bytes of metadata outside the pool pages: entry table and indexes. */
   metadata_bytes: number;
-  /** Writebacks whose device write is in flight (the seed's outstanding_writebacks). */
+  /** Writebacks whose device write is in flight (the 2013 writeback patch's outstanding_writebacks). */
   outstanding_writebacks: number;
   /** Stores waiting for writeback to make room (the `wait` policy's queue). */
   writeback_waiters: number;
