@@ -31,7 +31,19 @@ test("--html writes a self-contained report whose four charts draw in headless C
     `${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (.ci/run does)`,
   );
   const out = path.join(dir, "report.html");
-  ok(await zswap(["run", "--accesses", "5000", "--working-set", "1024p", "--html", out]));
+  ok(
+    await zswap([
+      "run",
+      "--accesses",
+      "5000",
+      "--working-set",
+      "1024p",
+      "--pages-from",
+      "generated",
+      "--html",
+      out,
+    ]),
+  );
   const html = fs.readFileSync(out, "utf8");
   assert.doesNotMatch(
     html,
