@@ -8,12 +8,7 @@ import assert from "node:assert/strict";
 import { describe, it, type TestContext } from "node:test";
 import { setImmediate as immediate } from "node:timers/promises";
 import { compressorCreate } from "../../src/compress/index.ts";
-import {
-  COMPRESS_BUFFER_BYTES,
-  PAGE_SIZE,
-  ROOM_WAIT_MS_DEFAULT,
-  WRITEBACK_SCAN_MAX,
-} from "../../src/constants.ts";
+import { COMPRESS_BUFFER_BYTES, PAGE_SIZE, WRITEBACK_SCAN_MAX } from "../../src/constants.ts";
 import { FileDevice, MemoryDevice, type SwapDevice } from "../../src/device/index.ts";
 import { Random } from "../../src/random.ts";
 import { type SwapSlot, SwapSpace, type SwapSpaceStats } from "../../src/swap/index.ts";
@@ -223,6 +218,8 @@ function tinyPage(i: number): Uint8Array {
 const TINY_POOL_ENTRIES = 2 * WRITEBACK_SCAN_MAX;
 const TINY_POOL_BYTES = TINY_POOL_ENTRIES * 32;
 const TURNS_MAX = 10_000;
+/** The longest wait allowed: the swap layer's deadline reads the real clock, which must not end it. */
+const WAIT_MS = 60_000;
 
 /** Resolves p, failing if it needs more than TURNS_MAX turns of the event loop. */
 async function settled<T>(p: Promise<T>, what: string): Promise<T> {
@@ -268,6 +265,7 @@ async function hopeless(
     zswap: z,
     type: 1,
     whenFull: "wait",
+    waitMs: WAIT_MS,
   });
   await settled(waiter.swapOut(tinyPage(i)), "a swap-out with nothing to write back");
   const st = waiter.stats();
@@ -289,6 +287,7 @@ describe(`"wait" with a pool of fresh entries, two scans' worth (${TINY_POOL_ENT
       slots: count,
       device: new MemoryDevice({ slots: count }),
       whenFull: "wait",
+      waitMs: WAIT_MS,
       zswap: {
         maxPoolBytes: TINY_POOL_BYTES,
         compressor: COMPRESSOR,
@@ -308,7 +307,7 @@ describe(`"wait" with a pool of fresh entries, two scans' worth (${TINY_POOL_ENT
       }
       slots.push(await settled(out, `swap-out ${i}`));
     }
-    t.mock.timers.tick(ROOM_WAIT_MS_DEFAULT); // a wait still pending would time out now
+    t.mock.timers.tick(WAIT_MS); // a wait still pending would time out now
     const st = s.stats();
     const summary = JSON.stringify(st);
     assert.ok(storedAtFirstWait > WRITEBACK_SCAN_MAX, `fresh entries filled the pool: ${summary}`);
