@@ -46,7 +46,11 @@ export const WRITEBACK_IN_FLIGHT_DEFAULT = 64;
 /** Largest writebacksInFlightMax accepted: 4 MiB of writeback buffers. */
 export const WRITEBACK_IN_FLIGHT_MAX = 1024;
 
-/** LRU entries one writeback pass looks at before giving up (second chances, busy slots). */
+/**
+ * LRU entries one kick of writeback looks at (second chances, busy slots) before it lets the event
+ * loop run; while reclaim is wanted it goes on in the next turn. A kick that only rotates second
+ * chances takes about 60 us for 4096 entries.
+ */
 export const WRITEBACK_SCAN_MAX = 4096;
 
 /** Consecutive failed writebacks after which writeback pauses before retrying. */

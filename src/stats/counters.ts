@@ -5,7 +5,7 @@ export class Counters {
   // --- debugfs: /sys/kernel/debug/zswap/ ---
   /** A store found the pool at its limit, or still above the accept threshold after one. */
   pool_limit_hit = 0;
-  /** A store was declined because writeback could not make room in time. */
+  /** A `wait` store was declined: writeback made no room in time, or nothing could be written back. */
   reject_reclaim_fail = 0;
   /** A store was declined because the pool could not allocate (pages bound reached). */
   reject_alloc_fail = 0;

@@ -17,6 +17,11 @@
 //      another entry that took the same row;
 //   3. two writes to one slot are never in flight at once (slotsBusy), so an older write cannot
 //      land after a newer one; the swap layer above keeps its own writes off busy slots too.
+//
+// Progress (mm/zswap.c's shrink_worker runs until the pool is under its accept threshold): while
+// reclaim is wanted, a kick that spent its scan without starting anything goes on in a later turn
+// of the event loop, until writebacks start or nothing on the LRU can be written back. Then, with
+// no writeback in flight whose end could change that, the stores waiting for room are told at once.
 
 import {
   PAGE_SIZE,
@@ -33,6 +38,9 @@ import type { Zswap } from "./zswap.ts";
 /** Why a writeback pass is running: the 2013 writeback patch's pool-full reclaim, or the proactive shrinker. */
 type Want = "none" | "reclaim" | "shrink";
 
+/** What a scan of the LRU ended with: a writeback started, the kick's scan spent, or nothing writable. */
+type Scan = "started" | "spent" | "stuck";
+
 export class Writeback {
   /** Writebacks whose device write is in flight now (the 2013 writeback patch's outstanding_writebacks). */
   inFlight = 0;
@@ -40,10 +48,19 @@ export class Writeback {
   inFlightBytes = 0;
   private readonly buffers: Uint8Array[] = [];
   private readonly slotsBusy = new Set<number>();
-  private readonly waiters: (() => void)[] = [];
+  private readonly waiters: ((room: boolean) => void)[] = [];
   private failures = 0;
   private backoffMs = 0;
   private backoffTimer: NodeJS.Timeout | undefined;
+  /** The next kick, when the last one spent its scan while reclaim was still wanted. */
+  private rescan: NodeJS.Immediate | undefined;
+  /** Entries the current kick may still look at. */
+  private scanLeft = 0;
+  /** Unwritable entries passed by in a row, the run that goes round the LRU (passedAround). */
+  private passed = 0;
+  private passedAll = 0;
+  /** Stores counted (zswpout) when the run began. */
+  private passedStores = 0;
 
   constructor(
     private readonly z: Zswap,
@@ -60,23 +77,38 @@ export class Writeback {
     return this.waiters.length;
   }
 
-  /** Starts writebacks while they are wanted and the in-flight bound allows. */
+  /**
+   * Starts writebacks while they are wanted and the in-flight bound allows, looking at most at
+   * WRITEBACK_SCAN_MAX entries; while reclaim is wanted, goes on in a later turn, or tells the
+   * waiters at once that nothing can make room.
+   */
   kick(): void {
     if (this.backoffTimer !== undefined || !this.z.writebackPossible()) return;
-    while (this.inFlight < this.inFlightMax && this.want() !== "none") {
-      if (!this.startOne()) break;
+    this.scanLeft = WRITEBACK_SCAN_MAX;
+    let scan: Scan = "started";
+    while (scan === "started" && this.inFlight < this.inFlightMax && this.want() !== "none") {
+      scan = this.startOne();
+    }
+    if (this.want() !== "reclaim") return;
+    if (scan === "spent") {
+      this.rescan ??= setImmediate(() => {
+        this.rescan = undefined;
+        this.kick();
+      });
+    } else if (scan === "stuck" && this.inFlight === 0) {
+      this.wake(this.waiters.splice(0), this.z.poolAccepts());
     }
   }
 
   /**
    * Waits until the pool accepts stores again, for at most `ms`. Resolves true when there is
-   * room, false when the wait timed out, there is no writeback to make room, or too many wait.
+   * room, false when the wait timed out, nothing in the pool can be written back, or too many wait.
    */
   waitForRoom(ms: number): Promise<boolean> {
     if (this.z.poolAccepts()) {
       // Room came from a load or an invalidate, not from a writeback that would wake the
       // stores already waiting: wake them now, so they go first and do not wait for nothing.
-      this.wake(this.waiters.splice(0));
+      this.wake(this.waiters.splice(0), true);
       return Promise.resolve(true);
     }
     if (this.waiters.length >= ROOM_WAITERS_MAX || !this.z.writebackPossible()) {
@@ -88,9 +120,9 @@ export class Writeback {
         if (i >= 0) this.waiters.splice(i, 1);
         resolve(false);
       }, ms);
-      const wake = () => {
+      const wake = (room: boolean) => {
         clearTimeout(timer);
-        resolve(true);
+        resolve(room);
       };
       this.waiters.push(wake);
       this.kick();
@@ -101,7 +133,9 @@ export class Writeback {
   stop(): void {
     clearTimeout(this.backoffTimer);
     this.backoffTimer = undefined;
-    this.wake(this.waiters.splice(0));
+    clearImmediate(this.rescan);
+    this.rescan = undefined;
+    this.wake(this.waiters.splice(0), true);
   }
 
   private want(): Want {
@@ -111,30 +145,60 @@ export class Writeback {
     return "none";
   }
 
-  private wake(list: (() => void)[]): void {
-    for (const fn of list) fn();
+  private wake(list: ((room: boolean) => void)[], room: boolean): void {
+    for (const fn of list) fn(room);
   }
 
-  /** Finds the oldest entry that may go and starts its writeback; false if none was found. */
-  private startOne(): boolean {
+  /**
+   * Finds the oldest entry that may go and starts its writeback, within the kick's scan. Stuck
+   * when the LRU is empty, or when a run of unwritable entries (CORRUPT, no device, slot busy)
+   * has gone round it.
+   */
+  private startOne(): Scan {
     const t = this.z.entries;
-    for (let scanned = 0; scanned < WRITEBACK_SCAN_MAX; scanned++) {
+    for (; this.scanLeft > 0; this.scanLeft--) {
       const e = t.lruOldest();
-      if (e === 0) return false;
+      if (e === 0) return "stuck";
       if (t.flags[e] & REFERENCED) {
         t.flags[e] &= ~REFERENCED; // second chance
         t.lruRotate(e);
+        this.passed = 0;
         continue;
       }
       const key = t.type[e] * 2 ** 32 + t.offset[e];
       const device = this.z.areaDevice(t.type[e]);
       if (device === undefined || this.slotsBusy.has(key) || t.flags[e] & CORRUPT) {
         t.lruRotate(e);
-        continue;
+      } else if (this.start(e, key)) {
+        this.scanLeft--;
+        this.passed = 0;
+        return "started";
       }
-      if (this.start(e, key)) return true;
+      if (this.passedAround()) return "stuck";
     }
-    return false;
+    return "spent";
+  }
+
+  /**
+   * Counts an unwritable entry passed by; true when the run of them has gone round the LRU.
+   * A run as long as the entries stored when it began (passedAll) does, because:
+   *   1. the LRU holds at most that many; entries freed since only shorten it, and each passed
+   *      entry goes to the newest end, behind the others;
+   *   2. an entry stored during the run (zswpout moved) may sit behind the run's end, so the run
+   *      starts over; the entry came in REFERENCED and is writable after its second chance;
+   *   3. only a writeback's end makes an unwritable entry writable (a slot no longer busy, an
+   *      entry back on the LRU), and done() ends the run, as a second chance or a start does.
+   */
+  private passedAround(): boolean {
+    const stores = this.z.counters.zswpout;
+    if (this.passed === 0 || stores !== this.passedStores) {
+      this.passed = 0;
+      this.passedAll = this.z.entries.count;
+      this.passedStores = stores;
+    }
+    if (++this.passed < this.passedAll) return false;
+    this.passed = 0;
+    return true;
   }
 
   /** Starts e's writeback; false when e cannot be read (it stays, for load to report). */
@@ -188,11 +252,12 @@ export class Writeback {
       t.lruAdd(e);
       z.counters.writeback_fail++;
     }
+    this.passed = 0;
     this.failures = ok ? 0 : this.failures + 1;
     if (ok) this.backoffMs = 0;
     else if (this.failures >= WRITEBACK_FAILURES_MAX) this.backoff();
     if (ok && this.want() === "reclaim") z.compactIfFragmented();
-    if (z.poolAccepts()) this.wake(this.waiters.splice(0));
+    if (z.poolAccepts()) this.wake(this.waiters.splice(0), true);
     this.kick();
   }
 

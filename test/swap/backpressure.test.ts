@@ -5,14 +5,15 @@
 // a slow machine (when it does not, reject_reclaim_fail says so and the test fails).
 
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { describe, it, type TestContext } from "node:test";
 import { setImmediate as immediate } from "node:timers/promises";
 import { compressorCreate } from "../../src/compress/index.ts";
-import { COMPRESS_BUFFER_BYTES, PAGE_SIZE } from "../../src/constants.ts";
+import { COMPRESS_BUFFER_BYTES, PAGE_SIZE, WRITEBACK_SCAN_MAX } from "../../src/constants.ts";
 import { FileDevice, MemoryDevice, type SwapDevice } from "../../src/device/index.ts";
 import { Random } from "../../src/random.ts";
 import { type SwapSlot, SwapSpace, type SwapSpaceStats } from "../../src/swap/index.ts";
 import { generatePage } from "../../src/workload/generate.ts";
+import { Zswap } from "../../src/zswap/index.ts";
 
 /** The pool: 128 pages, so that its accept threshold (90%) leaves room for any zspage (8 pages). */
 const POOL_PAGES = 128;
@@ -196,5 +197,148 @@ describe(`a working set of ${pages.length} pages, twice a pool of ${POOL_PAGES} 
       assert.deepEqual(into, p);
     }
     await s.close();
+  });
+});
+
+// Progress of the `wait` policy. New entries enter the LRU referenced (their second chance), so a
+// pool filled by more fresh entries than one writeback scan looks at gives a scan nothing to
+// start. Writeback must go on scanning while stores wait, and a wait must end by writeback, or at
+// once when nothing can be written back: never by the clock. setTimeout is mocked and never
+// advanced, so a wait that could end only by its timer never ends; `settled` allows a fixed
+// number of event-loop turns, a number fixed by the code alone.
+
+/** A page that is one 32-byte pool object (a counter, then one repeated byte: 30 bytes with lz4). */
+function tinyPage(i: number): Uint8Array {
+  const p = new Uint8Array(PAGE_SIZE).fill(1 + (i % 251));
+  new DataView(p.buffer).setUint32(0, i, true);
+  return p;
+}
+
+/** Tiny entries a full pool holds: two scans' worth. */
+const TINY_POOL_ENTRIES = 2 * WRITEBACK_SCAN_MAX;
+const TINY_POOL_BYTES = TINY_POOL_ENTRIES * 32;
+const TURNS_MAX = 10_000;
+/** The longest wait allowed: the swap layer's deadline reads the real clock, which must not end it. */
+const WAIT_MS = 60_000;
+
+/** Resolves p, failing if it needs more than TURNS_MAX turns of the event loop. */
+async function settled<T>(p: Promise<T>, what: string): Promise<T> {
+  let done = false;
+  const flag = () => {
+    done = true;
+  };
+  p.then(flag, flag);
+  for (let i = 0; i < TURNS_MAX && !done; i++) await immediate();
+  assert.ok(done, `${what} did not settle while the clock stood still`);
+  return p;
+}
+
+/**
+ * Fills a pool shared by two areas to 95% through area 0, lets `spoil` make every entry
+ * unwritable and halve the bound; a "wait" store into area 1 (which has a device) must then be
+ * told at once that nothing can make room, and go to the device.
+ */
+async function hopeless(
+  t: TestContext,
+  areaZeroWriteback: boolean,
+  spoil: (z: Zswap) => void,
+): Promise<SwapSpaceStats> {
+  t.mock.timers.enable({ apis: ["setTimeout"] });
+  const z = new Zswap({
+    maxPoolBytes: TINY_POOL_BYTES,
+    compressor: COMPRESSOR,
+    writebacksInFlightMax: IN_FLIGHT_MAX,
+  });
+  const fill = await SwapSpace.open({
+    slots: TINY_POOL_ENTRIES,
+    device: new MemoryDevice({ slots: TINY_POOL_ENTRIES }),
+    zswap: z,
+    writeback: areaZeroWriteback,
+  });
+  let i = 0;
+  while (z.stats().pool_total_size < TINY_POOL_BYTES * 0.95) await fill.swapOut(tinyPage(i++));
+  spoil(z);
+  z.configure({ maxPoolBytes: TINY_POOL_BYTES / 2 });
+  const waiter = await SwapSpace.open({
+    slots: 1,
+    device: new MemoryDevice({ slots: 1 }),
+    zswap: z,
+    type: 1,
+    whenFull: "wait",
+    waitMs: WAIT_MS,
+  });
+  await settled(waiter.swapOut(tinyPage(i)), "a swap-out with nothing to write back");
+  const st = waiter.stats();
+  const summary = JSON.stringify(st);
+  assert.equal(st.reject_reclaim_fail, 1, summary);
+  assert.equal(st.pswpout, 1, `the page went to the device: ${summary}`);
+  assert.equal(st.written_back_pages, 0, summary);
+  assert.equal(st.writeback_waiters, 0, summary);
+  await waiter.close();
+  await fill.close();
+  return st;
+}
+
+describe(`"wait" with a pool of fresh entries, two scans' worth (${TINY_POOL_ENTRIES})`, () => {
+  it("writeback runs while stores wait; no wait ends by its timer", async (t) => {
+    t.mock.timers.enable({ apis: ["setTimeout"] });
+    const count = 3 * TINY_POOL_ENTRIES;
+    const s = await SwapSpace.open({
+      slots: count,
+      device: new MemoryDevice({ slots: count }),
+      whenFull: "wait",
+      waitMs: WAIT_MS,
+      zswap: {
+        maxPoolBytes: TINY_POOL_BYTES,
+        compressor: COMPRESSOR,
+        writebacksInFlightMax: IN_FLIGHT_MAX,
+        shrinkerEnabled: false,
+      },
+    });
+    // One swap-out at a time, as a program's loop does: each wait has only its own kick.
+    const slots: SwapSlot[] = [];
+    let storedAtFirstWait = 0;
+    for (let i = 0; i < count; i++) {
+      const out = s.swapOut(tinyPage(i));
+      const st = s.stats();
+      if (storedAtFirstWait === 0 && st.writeback_waiters! > 0) {
+        storedAtFirstWait = st.stored_pages!;
+        assert.equal(st.written_back_pages, 0, "the pool filled before any writeback");
+      }
+      slots.push(await settled(out, `swap-out ${i}`));
+    }
+    t.mock.timers.tick(WAIT_MS); // a wait still pending would time out now
+    const st = s.stats();
+    const summary = JSON.stringify(st);
+    assert.ok(storedAtFirstWait > WRITEBACK_SCAN_MAX, `fresh entries filled the pool: ${summary}`);
+    assert.equal(st.reject_reclaim_fail, 0, `no wait timed out: ${summary}`);
+    assert.equal(st.pswpout, 0, summary);
+    assert.ok(st.written_back_pages > 0, summary);
+    assert.equal(st.zswpout, st.stored_pages! + st.written_back_pages, summary);
+    assert.equal(st.zswpwb, st.written_back_pages, summary);
+    assert.ok(st.saved_by_writeback > 0, summary);
+    for (const [i, slot] of slots.entries()) {
+      const into = new Uint8Array(PAGE_SIZE);
+      await s.swapIn(slot, into, { free: true });
+      assert.deepEqual(into, tinyPage(i), `page ${i}`);
+    }
+    await s.close();
+  });
+
+  it("every entry in an area without a device: the wait ends at once", async (t) => {
+    await hopeless(t, false, () => {});
+  });
+
+  it("every entry corrupt: the wait ends at once", async (t) => {
+    const st = await hopeless(t, true, (z) => {
+      const e = z.entries;
+      for (let r = e.next[0]!; r !== 0; r = e.next[r]!) {
+        const h = e.handle[r] as Parameters<typeof z.pool.bytesOf>[0];
+        const at = z.pool.offsetOf(h);
+        z.pool.bytesOf(h).fill(0xff, at, at + e.length[r]!);
+      }
+    });
+    // Each entry was decompressed once, then passed by as CORRUPT.
+    assert.equal(st.decompress_fail, st.stored_pages, JSON.stringify(st));
   });
 });
