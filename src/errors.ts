@@ -1,12 +1,13 @@
 import { PAGE_SIZE } from "./constants.ts";
 
-// Errors: one class per kind of failure, each carrying a stable code that callers can match on.
-// Argument and state errors are raised before anything changes, so the cache is left as it was.
+// Errors: one class per code, grouped in kinds that callers can match on. Argument and state
+// errors are raised before anything changes, so the cache is left as it was.
 
 export type ZswapErrorCode =
   | "ZSWAP_E_PAGE_SIZE" // a page is not exactly PAGE_SIZE bytes
   | "ZSWAP_E_OPTION" // an option is missing, of the wrong type or out of range
   | "ZSWAP_E_COMPRESSOR" // no compressor of that name is available
+  | "ZSWAP_E_TYPE" // a swap type (area number) outside 0..SWAP_AREAS_MAX-1
   | "ZSWAP_E_AREA" // the swap area is not swapped on, or is already on
   | "ZSWAP_E_OFFSET" // a slot offset outside the area
   | "ZSWAP_E_CORRUPT" // stored data failed to decompress or to check: the page is not returned
@@ -18,42 +19,108 @@ export type ZswapErrorCode =
   | "ZSWAP_E_INPUT" // an input file (a trace, a page corpus) is not what it must be
   | "ZSWAP_E_CLOSED"; // the swap space or device is closed
 
-export class ZswapError extends Error {
+/**
+ * Every error zswap-ts raises for a caller's input, state or device. Each code has one class, its
+ * code a static field of the class, so a code and its kind cannot disagree; the kinds below are
+ * what callers may match on by `instanceof`. A broken internal invariant is not one of these:
+ * it is a ZswapInvariantError (assert.ts), a bug in zswap-ts.
+ */
+export abstract class ZswapError extends Error {
   readonly code: ZswapErrorCode;
-  constructor(code: ZswapErrorCode, message: string) {
-    super(`${code}: ${message}`);
+  constructor(message: string, options?: { cause?: unknown }) {
+    const code = (new.target as unknown as { code: ZswapErrorCode }).code;
+    super(`${code}: ${message}`, options);
     this.name = new.target.name;
     this.code = code;
   }
 }
 
-/** The caller passed something invalid; nothing was changed. */
-export class ZswapArgumentError extends ZswapError {}
+/** The caller passed something invalid (an argument, an option, an input file); nothing changed. */
+export abstract class ZswapArgumentError extends ZswapError {}
 
-/** The call does not fit the cache's state (an area not swapped on, ...); nothing was changed. */
-export class ZswapStateError extends ZswapError {}
+/** The call does not fit the current state (an area not on, every slot in use...); nothing changed. */
+export abstract class ZswapStateError extends ZswapError {}
 
-/** Stored data could not be turned back into the page it was. */
-export class ZswapDataError extends ZswapError {}
+/** A page is not a Uint8Array of exactly PAGE_SIZE bytes. */
+export class ZswapPageSizeError extends ZswapArgumentError {
+  static readonly code = "ZSWAP_E_PAGE_SIZE";
+}
 
-/** The swap device failed; `errno` is the system's code (EIO, ENOSPC, ...) when there is one. */
+/** An option or flag is missing, of the wrong type or out of range. */
+export class ZswapOptionError extends ZswapArgumentError {
+  static readonly code = "ZSWAP_E_OPTION";
+}
+
+/** No compressor of that name is available. */
+export class ZswapCompressorError extends ZswapArgumentError {
+  static readonly code = "ZSWAP_E_COMPRESSOR";
+}
+
+/** A swap type (area number) that is not an integer in 0..SWAP_AREAS_MAX-1. */
+export class ZswapSwapTypeError extends ZswapArgumentError {
+  static readonly code = "ZSWAP_E_TYPE";
+}
+
+/** A slot offset outside the swap area or device. */
+export class ZswapOffsetError extends ZswapArgumentError {
+  static readonly code = "ZSWAP_E_OFFSET";
+}
+
+/** A swap slot that is not in use (never given out, or freed). */
+export class ZswapSlotError extends ZswapArgumentError {
+  static readonly code = "ZSWAP_E_SLOT";
+}
+
+/** A file is already at a path where a new one was to be made, and reusing it was not allowed. */
+export class ZswapExistsError extends ZswapArgumentError {
+  static readonly code = "ZSWAP_E_EXISTS";
+}
+
+/** An input file (a trace, a page corpus) is not what it must be; the message says where. */
+export class ZswapInputError extends ZswapArgumentError {
+  static readonly code = "ZSWAP_E_INPUT";
+}
+
+/** The swap area is not swapped on, or is already on. */
+export class ZswapAreaError extends ZswapStateError {
+  static readonly code = "ZSWAP_E_AREA";
+}
+
+/** Every slot of the swap space is in use. */
+export class ZswapFullError extends ZswapStateError {
+  static readonly code = "ZSWAP_E_FULL";
+}
+
+/** Too many swap-outs already wait for a slot whose I/O is settling. */
+export class ZswapBusyError extends ZswapStateError {
+  static readonly code = "ZSWAP_E_BUSY";
+}
+
+/** The swap space or device is closed. */
+export class ZswapClosedError extends ZswapStateError {
+  static readonly code = "ZSWAP_E_CLOSED";
+}
+
+/** Stored data could not be turned back into the page it was: the page is not returned. */
+export class ZswapDataError extends ZswapError {
+  static readonly code = "ZSWAP_E_CORRUPT";
+}
+
+/** The swap device or the file system failed; `errno` is the system's code (EIO, ENOSPC...). */
 export class ZswapIOError extends ZswapError {
+  static readonly code = "ZSWAP_E_IO";
   readonly errno: string | undefined;
   constructor(message: string, errno?: string, options?: { cause?: unknown }) {
-    super("ZSWAP_E_IO", errno === undefined ? message : `${message} (${errno})`);
+    super(errno === undefined ? message : `${message} (${errno})`, options);
     this.errno = errno;
-    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
 
 /** The error for anything that is not a page of exactly PAGE_SIZE bytes, or undefined. */
-export function pageSizeError(page: unknown): ZswapArgumentError | undefined {
+export function pageSizeError(page: unknown): ZswapPageSizeError | undefined {
   if (page instanceof Uint8Array && page.byteLength === PAGE_SIZE) return undefined;
   const got = page instanceof Uint8Array ? `${page.byteLength} bytes` : typeof page;
-  return new ZswapArgumentError(
-    "ZSWAP_E_PAGE_SIZE",
-    `a page must be a Uint8Array of ${PAGE_SIZE} bytes, got ${got}`,
-  );
+  return new ZswapPageSizeError(`a page must be a Uint8Array of ${PAGE_SIZE} bytes, got ${got}`);
 }
 
 /** Throws pageSizeError's error, if any. */
@@ -64,7 +131,7 @@ export function pageCheck(page: unknown): asserts page is Uint8Array {
 
 /** Throws the error for a bad option (ZSWAP_E_OPTION). */
 export function optionBad(message: string): never {
-  throw new ZswapArgumentError("ZSWAP_E_OPTION", message);
+  throw new ZswapOptionError(message);
 }
 
 /** A system error (with `code` such as EIO) as a ZswapIOError; our own errors pass through. */

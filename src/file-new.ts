@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
 import { access, type FileHandle, link, lstat, open, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { ioErrorFrom, ZswapArgumentError } from "./errors.ts";
+import { ioErrorFrom, ZswapExistsError } from "./errors.ts";
 
 /** The error for a path a new file cannot be written to (taken, or its folder missing), if any. */
 export async function fileNewCheck(path: string, what: string): Promise<void> {
@@ -19,8 +19,7 @@ export async function fileNewCheck(path: string, what: string): Promise<void> {
     () => false,
   );
   if (taken) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_EXISTS",
+    throw new ZswapExistsError(
       `${what} ${path}: a file is already there; choose a new name (it is never overwritten)`,
     );
   }

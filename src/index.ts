@@ -1,5 +1,6 @@
 // The public API. What is not exported here is internal and may change.
 
+export { ZswapInvariantError } from "./assert.ts";
 export {
   COMPRESSOR_NAMES,
   type CompressorName,
@@ -18,12 +19,24 @@ export {
   type SwapDevice,
 } from "./device/index.ts";
 export {
+  ZswapAreaError,
   ZswapArgumentError,
+  ZswapBusyError,
+  ZswapClosedError,
+  ZswapCompressorError,
   ZswapDataError,
   ZswapError,
   type ZswapErrorCode,
+  ZswapExistsError,
+  ZswapFullError,
+  ZswapInputError,
   ZswapIOError,
+  ZswapOffsetError,
+  ZswapOptionError,
+  ZswapPageSizeError,
+  ZswapSlotError,
   ZswapStateError,
+  ZswapSwapTypeError,
 } from "./errors.ts";
 export {
   type CounterName,

@@ -1,7 +1,7 @@
 // `zswap capture`: write a live process's anonymous pages to a new page corpus.
 
 import { PAGE_SIZE } from "../constants.ts";
-import { ZswapArgumentError } from "../errors.ts";
+import { ZswapOptionError } from "../errors.ts";
 import { fileNewCheck } from "../file-new.ts";
 import { capturePages } from "../workload/capture.ts";
 import { corpusWrite } from "../workload/corpus.ts";
@@ -33,22 +33,16 @@ export async function captureCommand(
     return 0;
   }
   if (f.pid === undefined || f.out === undefined || f.out === "") {
-    throw new ZswapArgumentError("ZSWAP_E_OPTION", "capture needs --pid PID|self and --out FILE");
+    throw new ZswapOptionError("capture needs --pid PID|self and --out FILE");
   }
   const pid = f.pid === "self" ? "self" : Number(f.pid);
   if (pid !== "self" && !(/^\d+$/.test(f.pid) && Number.isSafeInteger(pid) && pid > 0)) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
-      `--pid must be a process id or self, got ${JSON.stringify(f.pid)}`,
-    );
+    throw new ZswapOptionError(`--pid must be a process id or self, got ${JSON.stringify(f.pid)}`);
   }
   const max = sizeParse("max", f.max ?? "256MiB", false);
   const bytes = "bytes" in max ? max.bytes : 0;
   if (bytes < PAGE_SIZE || bytes > CAPTURE_BYTES_MAX) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
-      `--max must be 4KiB..4GiB, got ${JSON.stringify(f.max)}`,
-    );
+    throw new ZswapOptionError(`--max must be 4KiB..4GiB, got ${JSON.stringify(f.max)}`);
   }
   await fileNewCheck(f.out, "--out");
   const pages = capturePages(pid, Math.floor(bytes / PAGE_SIZE));

@@ -1,7 +1,7 @@
 // Flags of a subcommand: node's parseArgs, strict, with its errors in the user's terms.
 
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { ZswapArgumentError } from "../errors.ts";
+import { ZswapOptionError } from "../errors.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -11,7 +11,7 @@ export function flagsParse<O extends Options>(argv: string[], options: O) {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new ZswapArgumentError("ZSWAP_E_OPTION", message.split("\n")[0]);
+    throw new ZswapOptionError(message.split("\n")[0]);
   }
 }
 
@@ -23,7 +23,7 @@ export function flagsRefuse(
 ): void {
   for (const name of names) {
     if (values[name] !== undefined) {
-      throw new ZswapArgumentError("ZSWAP_E_OPTION", `--${name} ${reason}`);
+      throw new ZswapOptionError(`--${name} ${reason}`);
     }
   }
 }

@@ -4,7 +4,7 @@
 
 import fs from "node:fs";
 import { createRequire } from "node:module";
-import { ZswapArgumentError } from "../errors.ts";
+import { ZswapOptionError } from "../errors.ts";
 import { fileNewWrite } from "../file-new.ts";
 import type { RunReport } from "../workload/plan.ts";
 import type { ConfigName, ConfigResult } from "../workload/run.ts";
@@ -256,8 +256,7 @@ export function reportHtmlCheck(): void {
   try {
     require.resolve("uplot/dist/uPlot.iife.min.js");
   } catch (err) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
+    throw new ZswapOptionError(
       `--html: the report needs the uplot package: ${(err as Error).message}`,
     );
   }

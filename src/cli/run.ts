@@ -4,7 +4,7 @@
 
 import os from "node:os";
 import { DEVICE_LATENCY_US_MAX, PAGE_SIZE, RUN_PAGES_MAX } from "../constants.ts";
-import { ZswapArgumentError } from "../errors.ts";
+import { type ZswapArgumentError, ZswapOptionError } from "../errors.ts";
 import { fileNewCheck } from "../file-new.ts";
 import { PATTERN_NAMES, type PatternName } from "../workload/patterns.ts";
 import {
@@ -98,7 +98,7 @@ function oneOf<T extends string>(flag: string, v: string, names: readonly T[]): 
 }
 
 function usage(message: string): ZswapArgumentError {
-  return new ZswapArgumentError("ZSWAP_E_OPTION", message);
+  return new ZswapOptionError(message);
 }
 
 function workloadParse(f: RunFlags): RunRequest["workload"] {

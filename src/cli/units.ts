@@ -2,7 +2,7 @@
 // durations (`30s`), numbers. Each is checked whole: an empty or partial value is refused.
 
 import { PAGE_SIZE } from "../constants.ts";
-import { ZswapArgumentError } from "../errors.ts";
+import { ZswapOptionError } from "../errors.ts";
 import type { SizeAsked } from "../workload/plan.ts";
 
 const UNITS: Record<string, number> = {
@@ -35,8 +35,7 @@ export function sizeParse(flag: string, text: string, percent: boolean): SizeAsk
   const bytes =
     m !== null && Object.hasOwn(UNITS, unit) ? Math.floor(Number(m[1]) * UNITS[unit]) : Number.NaN;
   if (!Number.isSafeInteger(bytes)) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
+    throw new ZswapOptionError(
       `--${flag} ${JSON.stringify(text)}: give a size with a unit, e.g. 64MiB, 8192p${percent ? ", 25%" : ""}`,
     );
   }
@@ -54,8 +53,7 @@ export function numberParse(
   const n = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
   if (!(n >= min && n <= max) || (integer && !Number.isInteger(n))) {
     const kind = integer ? "an integer" : "a number";
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
+    throw new ZswapOptionError(
       `--${flag} must be ${kind} in ${min}..${max}, got ${JSON.stringify(text)}`,
     );
   }
@@ -70,8 +68,7 @@ export function durationParse(flag: string, text: string): number {
       ? Number.NaN
       : Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms"];
   if (!(ms > 0 && ms <= 86_400_000)) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
+    throw new ZswapOptionError(
       `--${flag} ${JSON.stringify(text)}: give a duration of at most a day, e.g. 30s, 500ms, 2m`,
     );
   }

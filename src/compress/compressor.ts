@@ -1,7 +1,7 @@
 // The one interface every codec implements, and the registry that finds codecs by name.
 
 import { createRequire } from "node:module";
-import { ZswapArgumentError } from "../errors.ts";
+import { ZswapCompressorError } from "../errors.ts";
 
 /** Codec names as zswap's `compressor` parameter spells them. */
 export const COMPRESSOR_NAMES = ["lzo", "lz4", "lz4hc", "zstd", "deflate"] as const;
@@ -53,8 +53,7 @@ export function compressorCreate(name: string): Compressor {
   if (factory !== undefined) return factory();
   const why = unavailable.get(name as CompressorName);
   const available = compressorsAvailable().join(", ");
-  throw new ZswapArgumentError(
-    "ZSWAP_E_COMPRESSOR",
+  throw new ZswapCompressorError(
     why === undefined
       ? `unknown compressor "${name}"; available: ${available}`
       : `compressor "${name}" failed to load (${why}); available: ${available}`,

@@ -2,7 +2,14 @@
 // A call that fails a check returns a rejected promise and touches nothing.
 
 import { AREA_SLOTS_MAX } from "../constants.ts";
-import { pageSizeError, ZswapArgumentError, type ZswapError, ZswapStateError } from "../errors.ts";
+import {
+  pageSizeError,
+  ZswapClosedError,
+  type ZswapError,
+  ZswapOffsetError,
+  ZswapOptionError,
+  type ZswapStateError,
+} from "../errors.ts";
 
 /** The error for a call on a slot or page that the device cannot take, or undefined if valid. */
 export function ioArgumentsCheck(
@@ -11,24 +18,23 @@ export function ioArgumentsCheck(
   page: Uint8Array,
 ): ZswapError | undefined {
   if (!Number.isInteger(slot) || slot < 0 || slot >= slots) {
-    return new ZswapArgumentError("ZSWAP_E_OFFSET", `slot ${slot} is outside 0..${slots - 1}`);
+    return new ZswapOffsetError(`slot ${slot} is outside 0..${slots - 1}`);
   }
   return pageSizeError(page);
 }
 
 /** The error for I/O on a device that is closed or closing. */
 export function closedError(describe: string): ZswapStateError {
-  return new ZswapStateError("ZSWAP_E_CLOSED", `device is closed: ${describe}`);
+  return new ZswapClosedError(`device is closed: ${describe}`);
 }
 
 /** Throws unless `slots` is a slot count a device can hold. */
 export function slotsCheck(slots: unknown): asserts slots is number {
   if (typeof slots !== "number" || !Number.isInteger(slots) || slots < 1) {
-    throw new ZswapArgumentError("ZSWAP_E_OPTION", `slots must be an integer >= 1, got ${slots}`);
+    throw new ZswapOptionError(`slots must be an integer >= 1, got ${slots}`);
   }
   if (slots > AREA_SLOTS_MAX) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
+    throw new ZswapOptionError(
       `slots must be at most AREA_SLOTS_MAX (${AREA_SLOTS_MAX}), got ${slots}`,
     );
   }

@@ -18,7 +18,7 @@
 // A failed read rejects with EIO without calling the inner device, so `into` is untouched.
 
 import { PAGE_SIZE } from "../constants.ts";
-import { ZswapArgumentError, ZswapIOError } from "../errors.ts";
+import { ZswapIOError, ZswapOptionError } from "../errors.ts";
 import { Random } from "../random.ts";
 import type { SwapOffset } from "../types.ts";
 
@@ -98,18 +98,17 @@ export class FaultyDevice extends PageDevice {
   ) {
     super();
     if (typeof options !== "object" || options === null) {
-      throw new ZswapArgumentError("ZSWAP_E_OPTION", "FaultyDevice needs an options object");
+      throw new ZswapOptionError("FaultyDevice needs an options object");
     }
     const { seed, nospcAfterWrites, latency } = options;
     if (!Number.isInteger(seed)) {
-      throw new ZswapArgumentError("ZSWAP_E_OPTION", `seed must be an integer, got ${seed}`);
+      throw new ZswapOptionError(`seed must be an integer, got ${seed}`);
     }
     if (
       nospcAfterWrites !== undefined &&
       (!Number.isInteger(nospcAfterWrites) || nospcAfterWrites < 0)
     ) {
-      throw new ZswapArgumentError(
-        "ZSWAP_E_OPTION",
+      throw new ZswapOptionError(
         `nospcAfterWrites must be an integer >= 0, got ${nospcAfterWrites}`,
       );
     }
@@ -228,7 +227,7 @@ export class FaultyDevice extends PageDevice {
 function rateCheck(name: string, rate: number | undefined): number {
   if (rate === undefined) return 0;
   if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) {
-    throw new ZswapArgumentError("ZSWAP_E_OPTION", `${name} must be in 0..1, got ${rate}`);
+    throw new ZswapOptionError(`${name} must be in 0..1, got ${rate}`);
   }
   return rate;
 }

@@ -22,7 +22,7 @@ import {
   DEVICE_WRITES_IN_FLIGHT_MAX,
   PAGE_SIZE,
 } from "../constants.ts";
-import { ioErrorFrom, ZswapArgumentError, ZswapIOError } from "../errors.ts";
+import { ioErrorFrom, ZswapArgumentError, ZswapIOError, ZswapOptionError } from "../errors.ts";
 import type { SwapOffset } from "../types.ts";
 import { slotsCheck } from "./check.ts";
 import { IoDepth } from "./in-flight.ts";
@@ -175,7 +175,7 @@ type FileDeviceOptionsChecked = ({ path: string; reuse: boolean } | { folder: st
 
 function optionsCheck(options: FileDeviceOptions): FileDeviceOptionsChecked {
   if (typeof options !== "object" || options === null) {
-    throw new ZswapArgumentError("ZSWAP_E_OPTION", "FileDevice.open needs an options object");
+    throw new ZswapOptionError("FileDevice.open needs an options object");
   }
   const { path, reuse = false, folder, slots, direct = false } = options;
   const { ioDepthMax = DEVICE_IO_DEPTH_DEFAULT } = options;
@@ -185,26 +185,25 @@ function optionsCheck(options: FileDeviceOptions): FileDeviceOptionsChecked {
     ["folder", folder],
   ] as const) {
     if (v !== undefined && (typeof v !== "string" || v.length === 0 || v.includes("\0"))) {
-      throw new ZswapArgumentError("ZSWAP_E_OPTION", `${name} must be a non-empty string`);
+      throw new ZswapOptionError(`${name} must be a non-empty string`);
     }
   }
   if (path !== undefined && folder !== undefined) {
-    throw new ZswapArgumentError("ZSWAP_E_OPTION", "give path or folder, not both");
+    throw new ZswapOptionError("give path or folder, not both");
   }
   for (const [name, v] of [
     ["direct", direct],
     ["reuse", reuse],
   ] as const) {
     if (typeof v !== "boolean") {
-      throw new ZswapArgumentError("ZSWAP_E_OPTION", `${name} must be a boolean, got ${v}`);
+      throw new ZswapOptionError(`${name} must be a boolean, got ${v}`);
     }
   }
   if (reuse && path === undefined) {
-    throw new ZswapArgumentError("ZSWAP_E_OPTION", "reuse applies to a path; give one");
+    throw new ZswapOptionError("reuse applies to a path; give one");
   }
   if (!Number.isInteger(ioDepthMax) || ioDepthMax < 1 || ioDepthMax > DEVICE_IO_DEPTH_MAX) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
+    throw new ZswapOptionError(
       `ioDepthMax must be an integer in 1..${DEVICE_IO_DEPTH_MAX}, got ${ioDepthMax}`,
     );
   }
@@ -245,8 +244,7 @@ async function bounceAlignmentProbe(
       throw ioErrorFrom(error, `O_DIRECT alignment probe of ${path} failed`);
     }
   }
-  throw new ZswapArgumentError(
-    "ZSWAP_E_OPTION",
+  throw new ZswapOptionError(
     `direct: no offset in a ${PAGE_SIZE}-byte window satisfies O_DIRECT alignment for ${path}`,
   );
 }

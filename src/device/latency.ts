@@ -2,7 +2,7 @@
 
 import { setImmediate as immediateAwait, setTimeout as timeoutAwait } from "node:timers/promises";
 import { DEVICE_LATENCY_US_MAX } from "../constants.ts";
-import { ZswapArgumentError } from "../errors.ts";
+import { ZswapOptionError } from "../errors.ts";
 import type { Random } from "../random.ts";
 
 /** How long one I/O takes, in microseconds; draws are clamped to 0..DEVICE_LATENCY_US_MAX. */
@@ -27,8 +27,7 @@ export const LATENCY_PRESETS = {
 
 /** Throws ZSWAP_E_OPTION unless `model` is a well-formed latency model. */
 export function latencyModelCheck(model: LatencyModel): void {
-  const bad = (why: string) =>
-    new ZswapArgumentError("ZSWAP_E_OPTION", `latency ${JSON.stringify(model)}: ${why}`);
+  const bad = (why: string) => new ZswapOptionError(`latency ${JSON.stringify(model)}: ${why}`);
   const inRange = (us: unknown) =>
     typeof us === "number" && Number.isFinite(us) && us >= 0 && us <= DEVICE_LATENCY_US_MAX;
   if (typeof model !== "object" || model === null) throw bad("not a latency model");

@@ -11,7 +11,7 @@
 // layer's swap cache does).
 
 import { PAGE_SIZE } from "../constants.ts";
-import { ZswapArgumentError } from "../errors.ts";
+import { ZswapOptionError } from "../errors.ts";
 import type { SwapOffset } from "../types.ts";
 import { slotsCheck } from "./check.ts";
 import { PageDevice } from "./page-device.ts";
@@ -29,15 +29,14 @@ export class MemoryDevice extends PageDevice {
   constructor(options: MemoryDeviceOptions) {
     super();
     if (typeof options !== "object" || options === null) {
-      throw new ZswapArgumentError("ZSWAP_E_OPTION", "MemoryDevice needs an options object");
+      throw new ZswapOptionError("MemoryDevice needs an options object");
     }
     slotsCheck(options.slots);
     this.slots = options.slots;
     try {
       this.bytes = new Uint8Array(this.slots * PAGE_SIZE);
     } catch (error) {
-      throw new ZswapArgumentError(
-        "ZSWAP_E_OPTION",
+      throw new ZswapOptionError(
         `cannot allocate ${this.slots} slots of memory: ${(error as Error).message}`,
       );
     }

@@ -11,7 +11,13 @@ import { randomUUID } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
 import { type FileHandle, lstat, open, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { ioErrorFrom, ZswapArgumentError, type ZswapError } from "../errors.ts";
+import {
+  ioErrorFrom,
+  type ZswapArgumentError,
+  type ZswapError,
+  ZswapExistsError,
+  ZswapOptionError,
+} from "../errors.ts";
 
 /** Linux's O_TMPFILE (include/uapi/asm-generic/fcntl.h, every architecture Node runs on). */
 const O_TMPFILE = 0o20000000 | (fsConstants.O_DIRECTORY ?? 0);
@@ -27,8 +33,7 @@ export interface SwapFile {
 function directFlag(): number {
   const flag = fsConstants.O_DIRECT;
   if (process.platform !== "linux" || flag === undefined) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
+    throw new ZswapOptionError(
       `direct: O_DIRECT is not supported on ${process.platform}; open without direct`,
     );
   }
@@ -55,8 +60,7 @@ export async function swapFileOpen(
     if ((error as { code?: unknown }).code !== "EEXIST") throw openError(error, path, direct);
   }
   if (!reuse) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_EXISTS",
+    throw new ZswapExistsError(
       `${path} exists; to use an existing file you own as swap (its contents are overwritten), allow reuse (reuse: true, --swapfile-reuse)`,
     );
   }
@@ -89,7 +93,7 @@ async function unlinkOwn(handle: FileHandle, path: string): Promise<void> {
   const [mine, named] = await Promise.all([handle.stat(), lstat(path)]);
   if (mine.ino !== named.ino || mine.dev !== named.dev) {
     await handle.close();
-    throw new ZswapArgumentError("ZSWAP_E_EXISTS", `${path} was replaced while being created`);
+    throw new ZswapExistsError(`${path} was replaced while being created`);
   }
   await unlink(path);
 }
@@ -100,10 +104,7 @@ async function existingOpen(path: string, flags: number, direct: boolean): Promi
     handle = await open(path, flags | fsConstants.O_NOFOLLOW);
   } catch (error) {
     if ((error as { code?: unknown }).code === "ELOOP") {
-      throw new ZswapArgumentError(
-        "ZSWAP_E_OPTION",
-        `${path} is a symbolic link; give the file itself`,
-      );
+      throw new ZswapOptionError(`${path} is a symbolic link; give the file itself`);
     }
     throw openError(error, path, direct);
   }
@@ -121,14 +122,13 @@ async function existingOpen(path: string, flags: number, direct: boolean): Promi
 }
 
 function refusal(path: string, why: string): ZswapArgumentError {
-  return new ZswapArgumentError("ZSWAP_E_OPTION", `${path} ${why}: it cannot be used as swap`);
+  return new ZswapOptionError(`${path} ${why}: it cannot be used as swap`);
 }
 
 /** The error for a failed open: EINVAL with O_DIRECT means the file system refuses O_DIRECT. */
 export function openError(error: unknown, path: string, direct: boolean): ZswapError {
   if (direct && (error as { code?: unknown } | null)?.code === "EINVAL") {
-    return new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
+    return new ZswapOptionError(
       `direct: the file system of ${path} does not support O_DIRECT; open without direct`,
     );
   }

@@ -3,7 +3,7 @@
 
 import { assert } from "../assert.ts";
 import { PAGE_SIZE, POOL_PAGES_MAX } from "../constants.ts";
-import { ZswapArgumentError } from "../errors.ts";
+import { ZswapOptionError } from "../errors.ts";
 import { grown } from "../typed-arrays.ts";
 import type { ByteCount, Handle, PageCount } from "../types.ts";
 import { NO_HANDLE } from "../types.ts";
@@ -152,8 +152,7 @@ function pagesMaxCheck(pagesMax: unknown): PageCount {
     (pagesMax as number) < 1 ||
     (pagesMax as number) > POOL_PAGES_MAX
   ) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
+    throw new ZswapOptionError(
       `pool pagesMax must be an integer in 1..${POOL_PAGES_MAX}, got ${String(pagesMax)}`,
     );
   }
@@ -215,10 +214,10 @@ export class ZsPool {
 
   constructor(opts: PoolOptions) {
     if (typeof opts !== "object" || opts === null) {
-      throw new ZswapArgumentError("ZSWAP_E_OPTION", "pool options must be an object");
+      throw new ZswapOptionError("pool options must be an object");
     }
     if (opts.onMove !== undefined && typeof opts.onMove !== "function") {
-      throw new ZswapArgumentError("ZSWAP_E_OPTION", "pool onMove must be a function");
+      throw new ZswapOptionError("pool onMove must be a function");
     }
     this.pagesMaxCount = pagesMaxCheck(opts.pagesMax);
     this.onMove = opts.onMove;
@@ -394,7 +393,7 @@ export class ZsPool {
       index >= sizeIndexObjects[this.zsClass[id]] ||
       (this.zsMeta[id][index * META_WORDS] & LINK_FREE) !== 0
     ) {
-      throw new ZswapArgumentError("ZSWAP_E_OPTION", `not a live pool handle: ${String(handle)}`);
+      throw new ZswapOptionError(`not a live pool handle: ${String(handle)}`);
     }
   }
 
@@ -472,16 +471,12 @@ export class ZsPool {
    */
   malloc(size: ByteCount, tag: number): Handle {
     if (!Number.isInteger(size) || size < 1 || size > PAGE_SIZE) {
-      throw new ZswapArgumentError(
-        "ZSWAP_E_OPTION",
+      throw new ZswapOptionError(
         `pool object size must be an integer in 1..${PAGE_SIZE}, got ${String(size)}`,
       );
     }
     if (tag >>> 0 !== tag) {
-      throw new ZswapArgumentError(
-        "ZSWAP_E_OPTION",
-        `pool tag must be a uint32, got ${String(tag)}`,
-      );
+      throw new ZswapOptionError(`pool tag must be a uint32, got ${String(tag)}`);
     }
     assert(!this.compacting, "malloc from inside onMove");
     const c = classOfSize(size);

@@ -11,7 +11,15 @@
 import { assert } from "../assert.ts";
 import { PAGE_SIZE, ROOM_WAIT_MS_DEFAULT, SLOT_WAITERS_MAX, SWAP_AREAS_MAX } from "../constants.ts";
 import { FileDevice, type SwapDevice } from "../device/index.ts";
-import { optionBad, pageCheck, ZswapArgumentError, ZswapStateError } from "../errors.ts";
+import {
+  optionBad,
+  pageCheck,
+  ZswapArgumentError,
+  ZswapBusyError,
+  ZswapClosedError,
+  ZswapFullError,
+  ZswapSlotError,
+} from "../errors.ts";
 import { Counters } from "../stats/index.ts";
 import type { Brand, SwapOffset } from "../types.ts";
 import { Zswap, type ZswapOptions, type ZswapStats } from "../zswap/index.ts";
@@ -189,7 +197,7 @@ export class SwapSpace {
   // --- checks ---
 
   private openCheck(): void {
-    if (this.closed) throw new ZswapStateError("ZSWAP_E_CLOSED", "the swap space is closed");
+    if (this.closed) throw new ZswapClosedError("the swap space is closed");
   }
 
   private slotCheck(slot: number): SwapOffset {
@@ -199,7 +207,7 @@ export class SwapSpace {
       slot >= this.slotMap.slots ||
       !this.slotMap.isUsed(slot)
     ) {
-      throw new ZswapArgumentError("ZSWAP_E_SLOT", `slot ${slot} is not in use in this swap space`);
+      throw new ZswapSlotError(`slot ${slot} is not in use in this swap space`);
     }
     return slot as SwapOffset;
   }
@@ -242,11 +250,10 @@ export class SwapSpace {
   private async slotWait(): Promise<number> {
     for (let first = true; ; first = false) {
       if (this.slotMap.count === this.slotMap.slots) {
-        throw new ZswapStateError("ZSWAP_E_FULL", `all ${this.slotMap.slots} slots are in use`);
+        throw new ZswapFullError(`all ${this.slotMap.slots} slots are in use`);
       }
       if (this.slotWaiters.length >= SLOT_WAITERS_MAX) {
-        throw new ZswapStateError(
-          "ZSWAP_E_BUSY",
+        throw new ZswapBusyError(
           `${SLOT_WAITERS_MAX} swap-outs already wait for a slot whose I/O is settling`,
         );
       }

@@ -4,7 +4,7 @@
 
 import fs from "node:fs";
 import { PAGE_SIZE } from "../constants.ts";
-import { ZswapArgumentError } from "../errors.ts";
+import { ZswapOptionError } from "../errors.ts";
 
 /** Pages read from /proc/PID/mem in one call (256 KiB). */
 const CAPTURE_CHUNK_PAGES = 64;
@@ -37,10 +37,7 @@ function anonymousMappings(maps: string): Mapping[] {
  */
 export function capturePages(pid: number | "self", pagesMax: number): Uint8Array[] {
   if (!Number.isInteger(pagesMax) || pagesMax < 1) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
-      `pagesMax must be an integer >= 1, got ${pagesMax}`,
-    );
+    throw new ZswapOptionError(`pagesMax must be an integer >= 1, got ${pagesMax}`);
   }
   let maps: string;
   let fd: number;
@@ -49,10 +46,7 @@ export function capturePages(pid: number | "self", pagesMax: number): Uint8Array
     maps = fs.readFileSync(`/proc/${pid}/maps`, "utf8");
     fd = fs.openSync(`/proc/${pid}/mem`, "r");
   } catch (err) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
-      `cannot read process ${pid}'s memory: ${(err as Error).message}`,
-    );
+    throw new ZswapOptionError(`cannot read process ${pid}'s memory: ${(err as Error).message}`);
   }
   try {
     pagemap = fs.openSync(`/proc/${pid}/pagemap`, "r");

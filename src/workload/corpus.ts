@@ -2,7 +2,7 @@
 
 import fs from "node:fs";
 import { PAGE_SIZE } from "../constants.ts";
-import { ioErrorFrom, ZswapArgumentError } from "../errors.ts";
+import { ioErrorFrom, ZswapInputError } from "../errors.ts";
 import { fileNewWrite } from "../file-new.ts";
 
 /** Reads up to `pagesMax` pages of a corpus file. A size that is not whole pages is an error. */
@@ -39,7 +39,7 @@ export function corpusRead(path: string, pagesMax = Number.POSITIVE_INFINITY): U
 }
 
 function corpusBad(path: string, why: string): never {
-  throw new ZswapArgumentError("ZSWAP_E_INPUT", `page corpus ${path} ${why}`);
+  throw new ZswapInputError(`page corpus ${path} ${why}`);
 }
 
 /** Pages handed to the file system in one call when writing a corpus (1 MiB). */

@@ -1,6 +1,6 @@
 // Synthetic access patterns over a working set of pages 0..pages-1, seeded.
 
-import { ZswapArgumentError } from "../errors.ts";
+import { ZswapOptionError } from "../errors.ts";
 import { Random } from "../random.ts";
 
 /** One access: a page of the working set, read or written. */
@@ -76,10 +76,7 @@ function* scan(o: PatternOptions): Generator<number> {
 
 export function* pattern(name: PatternName, o: PatternOptions): Generator<Access> {
   if (!Number.isInteger(o.pages) || o.pages < 1) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
-      `a working set needs at least 1 page, got ${o.pages}`,
-    );
+    throw new ZswapOptionError(`a working set needs at least 1 page, got ${o.pages}`);
   }
   const rng = new Random(o.seed);
   const writes = new Random(o.seed ^ 0x5bd1e995);

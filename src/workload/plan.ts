@@ -13,7 +13,7 @@ import {
   RUN_FRAMES_MAX,
 } from "../constants.ts";
 import { FileDevice, type LatencyModel } from "../device/index.ts";
-import { ZswapArgumentError } from "../errors.ts";
+import { ZswapExistsError, ZswapInputError, ZswapOptionError } from "../errors.ts";
 import { capturePages } from "./capture.ts";
 import { corpusRead } from "./corpus.ts";
 import { GENERATED_MIX, generatePages } from "./generate.ts";
@@ -102,10 +102,7 @@ async function workloadResolve(
   const format = w.format ?? (await traceFormat(w.path));
   const scan = await traceScan(w.path, format, signal);
   if (scan.pages < 2) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_INPUT",
-      `trace ${w.path} touches one page: nothing would swap`,
-    );
+    throw new ZswapInputError(`trace ${w.path} touches one page: nothing would swap`);
   }
   return {
     accesses: () => traceAccesses(w.path, format),
@@ -128,8 +125,7 @@ function corpusLoad(
     return { corpus: corpusRead(from.path, pages), source: `corpus ${from.path}` };
   if (from.kind === "self") {
     const own = capturePages("self", pages);
-    if (own.length === 0)
-      throw new ZswapArgumentError("ZSWAP_E_INPUT", "this process's memory could not be read");
+    if (own.length === 0) throw new ZswapInputError("this process's memory could not be read");
     return { corpus: own, source: `this process's own memory (${own.length} pages)` };
   }
   const mix = Object.entries(GENERATED_MIX)
@@ -155,17 +151,14 @@ function compressedPageBytes(corpus: readonly Uint8Array[], compressor: string):
 function framesResolve(resident: SizeAsked, pages: number): number {
   const frames = Math.floor(sizeBytes(resident, pages * PAGE_SIZE) / PAGE_SIZE);
   const at = `--resident (${frames} pages)`;
-  if (frames < 1)
-    throw new ZswapArgumentError("ZSWAP_E_OPTION", "--resident must be at least one page frame");
+  if (frames < 1) throw new ZswapOptionError("--resident must be at least one page frame");
   if (frames >= pages) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
+    throw new ZswapOptionError(
       `${at} must be smaller than the working set (${pages} pages): nothing would swap`,
     );
   }
   if (frames > RUN_FRAMES_MAX) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
+    throw new ZswapOptionError(
       `${at} is more than the ${RUN_FRAMES_MAX} frames (1 GiB) modelled at most`,
     );
   }
@@ -178,8 +171,7 @@ function poolResolve(pool: SizeAsked | undefined, pages: number, swappableBytes:
       ? Math.max(PAGE_SIZE, Math.floor(swappableBytes / 2))
       : sizeBytes(pool, pages * PAGE_SIZE);
   if (bytes > pages * PAGE_SIZE) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
+    throw new ZswapOptionError(
       `--pool (${bytes} bytes) is larger than the working set: writeback would never run`,
     );
   }
@@ -190,15 +182,13 @@ function poolResolve(pool: SizeAsked | undefined, pages: number, swappableBytes:
 async function swapfileCheck({ path, reuse }: { path: string; reuse: boolean }): Promise<void> {
   const info = await lstat(path).catch(() => undefined);
   if (info !== undefined && !reuse) {
-    throw new ZswapArgumentError(
-      "ZSWAP_E_EXISTS",
+    throw new ZswapExistsError(
       `--swapfile ${path} exists; to use an existing file you own as swap (its contents are overwritten), add --swapfile-reuse`,
     );
   }
   if (reuse && !info?.isFile()) {
     const what = info === undefined ? "does not exist" : "is not a regular file";
-    throw new ZswapArgumentError(
-      "ZSWAP_E_OPTION",
+    throw new ZswapOptionError(
       `--swapfile ${path} ${what}: --swapfile-reuse uses an existing regular file`,
     );
   }

@@ -174,7 +174,6 @@ export class ResidentSet {
     pageContent(this.corpus, page, this.version[page], this.expected);
     if (!Buffer.from(got.buffer, got.byteOffset, PAGE_SIZE).equals(this.expected)) {
       throw new ZswapDataError(
-        "ZSWAP_E_CORRUPT",
         `page ${page} (version ${this.version[page]}) came back from swap with different bytes`,
       );
     }

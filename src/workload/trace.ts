@@ -16,7 +16,7 @@
 import fs from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 import { PAGE_SIZE, RUN_PAGES_MAX, TRACE_LINE_CHARS_MAX } from "../constants.ts";
-import { ioErrorFrom, ZswapArgumentError } from "../errors.ts";
+import { ioErrorFrom, ZswapInputError } from "../errors.ts";
 import type { Access } from "./patterns.ts";
 
 export type TraceFormat = "lackey" | "text";
@@ -38,10 +38,7 @@ interface LineAt {
 }
 
 function bad(at: LineAt, text: string, why: string): never {
-  throw new ZswapArgumentError(
-    "ZSWAP_E_INPUT",
-    `${at.source}:${at.n}: ${why}: ${JSON.stringify(text.slice(0, 80))}`,
-  );
+  throw new ZswapInputError(`${at.source}:${at.n}: ${why}: ${JSON.stringify(text.slice(0, 80))}`);
 }
 
 /** The file's lines; a file-system failure is a ZswapIOError naming the file. */
@@ -111,7 +108,7 @@ export async function traceFormatGuess(
       bad(at, text, "not a lackey or text trace line");
     }
   }
-  throw new ZswapArgumentError("ZSWAP_E_INPUT", `trace ${source} holds no data accesses`);
+  throw new ZswapInputError(`trace ${source} holds no data accesses`);
 }
 
 /**
@@ -177,7 +174,6 @@ export async function traceScan(
     if (a.page >= pages) pages = a.page + 1;
     signal?.throwIfAborted();
   }
-  if (accesses === 0)
-    throw new ZswapArgumentError("ZSWAP_E_INPUT", `trace ${path} holds no data accesses`);
+  if (accesses === 0) throw new ZswapInputError(`trace ${path} holds no data accesses`);
   return { pages, accesses };
 }

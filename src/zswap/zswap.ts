@@ -19,7 +19,14 @@ import {
   SWAP_AREAS_MAX,
 } from "../constants.ts";
 import type { SwapDevice } from "../device/device.ts";
-import { pageCheck, ZswapArgumentError, ZswapDataError, ZswapStateError } from "../errors.ts";
+import {
+  pageCheck,
+  ZswapAreaError,
+  ZswapDataError,
+  ZswapOffsetError,
+  ZswapOptionError,
+  ZswapSwapTypeError,
+} from "../errors.ts";
 import { ZsPool } from "../pool/index.ts";
 import { Counters } from "../stats/index.ts";
 import type { ByteCount, EntryIndex, Handle, PageCount, SwapOffset, SwapType } from "../types.ts";
@@ -124,8 +131,7 @@ export class Zswap {
 
   private static typeCheck(type: number): void {
     if (!Number.isInteger(type) || type < 0 || type >= SWAP_AREAS_MAX) {
-      throw new ZswapArgumentError(
-        "ZSWAP_E_AREA",
+      throw new ZswapSwapTypeError(
         `swap type must be an integer in 0..${SWAP_AREAS_MAX - 1}, got ${type}`,
       );
     }
@@ -135,15 +141,14 @@ export class Zswap {
     Zswap.typeCheck(type);
     const area = this.areas[type];
     if (area === undefined) {
-      throw new ZswapStateError("ZSWAP_E_AREA", `swap area ${type} is not swapped on`);
+      throw new ZswapAreaError(`swap area ${type} is not swapped on`);
     }
     return area;
   }
 
   private static slot(area: Area, type: number, offset: number): SwapOffset {
     if (!Number.isInteger(offset) || offset < 0 || offset >= area.index.slots) {
-      throw new ZswapArgumentError(
-        "ZSWAP_E_OFFSET",
+      throw new ZswapOffsetError(
         `offset ${offset} is outside swap area ${type} (0..${area.index.slots - 1})`,
       );
     }
@@ -336,7 +341,6 @@ export class Zswap {
     if (produced !== PAGE_SIZE) {
       this.counters.decompress_fail++;
       throw new ZswapDataError(
-        "ZSWAP_E_CORRUPT",
         `entry at swap ${t.type[e]}:${t.offset[e]} decompressed to ${produced} bytes, not a page`,
       );
     }
@@ -363,19 +367,15 @@ export class Zswap {
   swapon(type: number, slots: number, device?: SwapDevice): void {
     Zswap.typeCheck(type);
     if (!Number.isInteger(slots) || slots < 1 || slots > AREA_SLOTS_MAX) {
-      throw new ZswapArgumentError(
-        "ZSWAP_E_OPTION",
-        `slots must be an integer in 1..${AREA_SLOTS_MAX}, got ${slots}`,
-      );
+      throw new ZswapOptionError(`slots must be an integer in 1..${AREA_SLOTS_MAX}, got ${slots}`);
     }
     if (device !== undefined && device.slots < slots) {
-      throw new ZswapArgumentError(
-        "ZSWAP_E_OPTION",
+      throw new ZswapOptionError(
         `the device holds ${device.slots} slots, fewer than the area's ${slots}`,
       );
     }
     if (this.areas[type] !== undefined) {
-      throw new ZswapStateError("ZSWAP_E_AREA", `swap area ${type} is already on`);
+      throw new ZswapAreaError(`swap area ${type} is already on`);
     }
     this.areas[type] = { index: new AreaIndex(slots), device };
     if (device !== undefined) this.writebackAreas++;
@@ -398,10 +398,7 @@ export class Zswap {
   configure(options: ZswapOptions): void {
     const next = configResolve(options, this.config);
     if (next.writebacksInFlightMax !== this.config.writebacksInFlightMax) {
-      throw new ZswapArgumentError(
-        "ZSWAP_E_OPTION",
-        "writebacksInFlightMax is fixed at construction",
-      );
+      throw new ZswapOptionError("writebacksInFlightMax is fixed at construction");
     }
     const id = this.codecLoad(next.compressor);
     // Point of no return: next is whole and valid, its codec loaded.

@@ -3,7 +3,12 @@ import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import { compressorCreate } from "../../src/compress/index.ts";
 import { COMPRESS_BUFFER_BYTES, PAGE_SIZE, POOL_BYTES_MAX } from "../../src/constants.ts";
-import { ZswapArgumentError, ZswapError, ZswapStateError } from "../../src/errors.ts";
+import {
+  ZswapAreaError,
+  ZswapArgumentError,
+  ZswapError,
+  ZswapStateError,
+} from "../../src/errors.ts";
 import { Zswap } from "../../src/zswap/index.ts";
 import { realisticPages } from "../pages.ts";
 
@@ -167,8 +172,8 @@ describe("bad input: typed error, stable code, nothing changed", () => {
     ["not a page", "ZSWAP_E_PAGE_SIZE", (z) => z.store(0, 0, "x" as never)],
     ["load into a short page", "ZSWAP_E_PAGE_SIZE", (z) => z.load(0, 0, new Uint8Array(10))],
     ["area not on", "ZSWAP_E_AREA", (z) => z.store(5, 0, pages[0])],
-    ["area out of range", "ZSWAP_E_AREA", (z) => z.store(32, 0, pages[0])],
-    ["negative area", "ZSWAP_E_AREA", (z) => z.invalidate(-1, 0)],
+    ["area out of range", "ZSWAP_E_TYPE", (z) => z.store(32, 0, pages[0])],
+    ["negative area", "ZSWAP_E_TYPE", (z) => z.invalidate(-1, 0)],
     ["offset past the end", "ZSWAP_E_OFFSET", (z) => z.store(0, 1024, pages[0])],
     ["negative offset", "ZSWAP_E_OFFSET", (z) => z.load(0, -1, new Uint8Array(PAGE_SIZE))],
     ["fractional offset", "ZSWAP_E_OFFSET", (z) => z.invalidate(0, 1.5)],
@@ -227,6 +232,9 @@ describe("bad input: typed error, stable code, nothing changed", () => {
     assert.throws(() => new Zswap({ maxPoolPercent: -5 }), code("ZSWAP_E_OPTION"));
     assert.throws(() => new Zswap({ compressor: "nope" }), code("ZSWAP_E_COMPRESSOR"));
     assert.throws(() => new Zswap(null as never), ZswapArgumentError);
-    assert.ok(new ZswapStateError("ZSWAP_E_AREA", "x") instanceof ZswapError);
+    const area = new ZswapAreaError("x");
+    assert.ok(area instanceof ZswapStateError && area instanceof ZswapError);
+    assert.equal(area.code, "ZSWAP_E_AREA");
+    assert.equal(area.message, "ZSWAP_E_AREA: x");
   });
 });
