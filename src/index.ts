@@ -40,10 +40,12 @@ export {
 } from "./errors.ts";
 export {
   type CounterName,
-  Counters,
+  isCounter,
+  SWAP_COUNTERS,
   statsJson,
   statsPrometheus,
   statsText,
+  ZSWAP_COUNTERS,
 } from "./stats/index.ts";
 export {
   type SwapGauges,
@@ -55,6 +57,7 @@ export {
 export {
   type RejectReason,
   Zswap,
+  type ZswapDeps,
   type ZswapGauges,
   type ZswapOptions,
   type ZswapStats,

@@ -14,6 +14,7 @@ import {
   type SwapDevice,
 } from "../../src/device/index.ts";
 import { Random } from "../../src/random.ts";
+import { countsNew, ZSWAP_COUNTERS } from "../../src/stats/index.ts";
 import { type SwapSlot, SwapSpace } from "../../src/swap/index.ts";
 import { Zswap } from "../../src/zswap/index.ts";
 import type { Context } from "../lib/context.ts";
@@ -208,7 +209,8 @@ async function runOne(
       : false,
     ...(policy.zswap ? { whenFull: policy.whenFull } : {}),
   });
-  const c = space.counters;
+  /** The space's counters now, zswap's at 0 when it has none. */
+  const c = () => ({ ...countsNew(ZSWAP_COUNTERS), ...space.stats() });
   const z = space.zswap;
   const slotOf = new Float64Array(w.pages);
   const page = new Uint8Array(PAGE_SIZE);
@@ -227,11 +229,11 @@ async function runOne(
     let k = 0;
     for (; k < w.sequence.length; k++) {
       if (k === w.warm) {
-        zswpin0 = c.zswpin;
-        pswpin0 = c.pswpin;
-        writes0 = c.pswpout + c.zswpwb;
-        written0 = c.written_back_pages;
-        rejects0 = c.pool_limit_hit + c.reject_alloc_fail + c.reject_reclaim_fail;
+        zswpin0 = c().zswpin;
+        pswpin0 = c().pswpin;
+        writes0 = c().pswpout + c().zswpwb;
+        written0 = c().written_back_pages;
+        rejects0 = c().pool_limit_hit + c().reject_alloc_fail + c().reject_reclaim_fail;
         t0 = performance.now();
       }
       const p = w.sequence[k];
@@ -248,8 +250,8 @@ async function runOne(
         inUs[k - w.warm] = (b - a) * 1000;
         outUs += (d - b2) * 1000;
         if (z !== undefined) {
-          storedSum += z.entries.count;
-          if (z.pool.pagesUsed > poolPeak) poolPeak = z.pool.pagesUsed;
+          storedSum += z.stats().stored_pages;
+          if (z.poolPages > poolPeak) poolPeak = z.poolPages;
         }
         if (d - t0 > ctx.sizes.runMsMax) {
           k++;
@@ -266,11 +268,11 @@ async function runOne(
       seconds,
       inUs: inUs.slice(0, measured).sort(),
       outUsMean: measured === 0 ? 0 : outUs / measured,
-      zswapHits: c.zswpin - zswpin0,
-      deviceReads: c.pswpin - pswpin0,
-      deviceWrites: c.pswpout + c.zswpwb - writes0,
-      writtenBack: c.written_back_pages - written0,
-      rejects: c.pool_limit_hit + c.reject_alloc_fail + c.reject_reclaim_fail - rejects0,
+      zswapHits: c().zswpin - zswpin0,
+      deviceReads: c().pswpin - pswpin0,
+      deviceWrites: c().pswpout + c().zswpwb - writes0,
+      writtenBack: c().written_back_pages - written0,
+      rejects: c().pool_limit_hit + c().reject_alloc_fail + c().reject_reclaim_fail - rejects0,
       storedMean,
       poolPeak: poolPeak * PAGE_SIZE,
       poolBound: z === undefined ? 0 : z.options.poolPagesMax * PAGE_SIZE,

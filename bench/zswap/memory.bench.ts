@@ -48,10 +48,10 @@ export function memoryBench(ctx: Context): void {
   gcFull();
   const after = memoryNow();
   const zs = zswap.stats();
-  const ps = zswap.pool.stats();
-  const internals = poolInternals(zswap.pool);
+  const ps = Zswap.unsafeExposeInternals(zswap).pool.stats();
+  const internals = poolInternals(Zswap.unsafeExposeInternals(zswap).pool);
 
-  const entries = zswap.entries.bytes;
+  const entries = Zswap.unsafeExposeInternals(zswap).entries.bytes;
   const index = zs.metadata_bytes - entries;
   const objectMeta = ps.objAllocated * POOL_OBJECT_META_BYTES;
   const zspageIds = internals.zsClass.length;
@@ -81,7 +81,7 @@ export function memoryBench(ctx: Context): void {
         "entry table",
         bytes(entries),
         per(entries),
-        `${num(zswap.entries.capacity)} rows of 21 B for ${num(n)} entries`,
+        `${num(Zswap.unsafeExposeInternals(zswap).entries.capacity)} rows of 21 B for ${num(n)} entries`,
       ],
       ["index (per area)", bytes(index), per(index), `${num(target)} slots, dense 4 B chunks`],
       [

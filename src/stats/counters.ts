@@ -1,44 +1,54 @@
-// Event counters, named as the kernel spells them. Each moves only where its comment says, and
-// only ever up. Gauges (sizes right now) are not kept here: their owners compute them on read.
+// Event counters, named as the kernel spells them: each name with when it moves (the text is the
+// documentation, and Prometheus' HELP). Counters only ever go up. Each layer keeps its own,
+// privately, and hands out snapshots; gauges (sizes right now) are computed by their owners on read.
 
-export class Counters {
-  // --- debugfs: /sys/kernel/debug/zswap/ ---
-  /** A store found the pool at its limit, or still above the accept threshold after one. */
-  pool_limit_hit = 0;
-  /** A `wait` store was declined: writeback made no room in time, or nothing could be written back. */
-  reject_reclaim_fail = 0;
-  /** A store was declined because the pool could not allocate (pages bound reached). */
-  reject_alloc_fail = 0;
-  /** A store was declined because the compressor failed. */
-  reject_compress_fail = 0;
-  /** A store was declined because the page compressed worse than allowed. */
-  reject_compress_poor = 0;
-  /** A load or writeback found stored data that did not decompress to a page. */
-  decompress_fail = 0;
-  /** An entry was written to its swap slot on the device and freed. */
-  written_back_pages = 0;
-  /** A store met an entry already at its slot and replaced it. */
-  duplicate_entry = 0;
-  /** A store succeeded only because writeback made room for it (saved_by_writeback of "zswap: add swap page writeback support"). */
-  saved_by_writeback = 0;
-  /** A writeback's device write failed; the page stayed in the pool (ours, not the kernel's). */
-  writeback_fail = 0;
+/** zswap's counters (debugfs /sys/kernel/debug/zswap/, and vmstat's zswap lines). */
+export const ZSWAP_COUNTERS = {
+  pool_limit_hit:
+    "A store found the pool at its limit, or still above the accept threshold after one",
+  reject_reclaim_fail:
+    "A store that waited for room (whenFull wait) was declined: writeback made no room in time, or nothing could be written back",
+  reject_alloc_fail:
+    "A store was declined because the pool could not allocate (its pages bound reached)",
+  reject_compress_fail: "A store was declined because the compressor failed",
+  reject_compress_poor: "A store was declined because the page compressed worse than allowed",
+  decompress_fail: "A load or writeback found stored data that did not decompress to a page",
+  written_back_pages: "An entry was written to its swap slot on the device and freed",
+  duplicate_entry: "A store met an entry already at its slot and replaced it",
+  saved_by_writeback:
+    'A store succeeded only because writeback made room for it (from "zswap: add swap page writeback support")',
+  writeback_fail:
+    "A writeback's device write failed; the page stayed in the pool (not the kernel's)",
+  zswpin: "A page was loaded from zswap (vmstat)",
+  zswpout: "A page was stored in zswap (vmstat)",
+  zswpwb: "A page was written back from zswap to the device (vmstat)",
+} as const;
 
-  // --- vmstat: /proc/vmstat ---
-  /** A page was loaded from zswap. */
-  zswpin = 0;
-  /** A page was stored in zswap. */
-  zswpout = 0;
-  /** A page was written back from zswap to the device. */
-  zswpwb = 0;
-  /** A page was read from the swap device on swap-in. */
-  pswpin = 0;
-  /** A page was written to the swap device on swap-out (zswap declined it). */
-  pswpout = 0;
-  /** A swapped-in page was zero-filled and came from the swap map's bit, not from storage. */
-  swpin_zero = 0;
-  /** A swapped-out page was zero-filled and was kept as a bit in the swap map. */
-  swpout_zero = 0;
+/** The swap layer's counters (vmstat). */
+export const SWAP_COUNTERS = {
+  pswpin: "A page was read from the swap device on swap-in (vmstat)",
+  pswpout:
+    "A page was written to the swap device on swap-out: zswap declined it, or there is none (vmstat)",
+  swpin_zero:
+    "A swapped-in page was zero-filled and came from the swap map's bit, not from storage (vmstat)",
+  swpout_zero: "A swapped-out page was zero-filled and was kept as a bit in the swap map (vmstat)",
+} as const;
+
+export type ZswapCounterName = keyof typeof ZSWAP_COUNTERS;
+export type SwapCounterName = keyof typeof SWAP_COUNTERS;
+export type CounterName = ZswapCounterName | SwapCounterName;
+
+/** Counts by name; a layer's own, mutable copy is private to it. */
+export type Counts<N extends string> = Record<N, number>;
+
+/** Every counter of `names` at 0. */
+export function countsNew<N extends string>(names: Readonly<Record<N, string>>): Counts<N> {
+  const counts = {} as Counts<N>;
+  for (const name of Object.keys(names) as N[]) counts[name] = 0;
+  return counts;
 }
 
-export type CounterName = keyof Counters;
+/** True for an event counter (which only goes up), false for a gauge. */
+export function isCounter(name: string): name is CounterName {
+  return Object.hasOwn(ZSWAP_COUNTERS, name) || Object.hasOwn(SWAP_COUNTERS, name);
+}

@@ -20,7 +20,7 @@ import {
   ZswapFullError,
   ZswapSlotError,
 } from "../errors.ts";
-import { Counters } from "../stats/index.ts";
+import { type Counts, countsNew, SWAP_COUNTERS, type SwapCounterName } from "../stats/index.ts";
 import type { Brand, SwapOffset } from "../types.ts";
 import { Zswap, type ZswapOptions, type ZswapStats } from "../zswap/index.ts";
 import { SlotMap } from "./slot-map.ts";
@@ -71,7 +71,8 @@ export interface SwapGauges {
   swap_io_in_flight: number;
 }
 
-export type SwapSpaceStats = Readonly<Counters & Partial<ZswapStats> & SwapGauges>;
+/** The space's own counters and gauges, and its Zswap's stats (absent without zswap). */
+export type SwapSpaceStats = Readonly<Counts<SwapCounterName> & Partial<ZswapStats> & SwapGauges>;
 
 const ZERO_PAGE = Buffer.alloc(PAGE_SIZE);
 
@@ -81,35 +82,43 @@ function isZeroPage(page: Uint8Array): boolean {
 
 export class SwapSpace {
   readonly zswap: Zswap | undefined;
-  readonly counters: Counters;
-  private readonly slotMap: SlotMap;
+  readonly #counts = countsNew(SWAP_COUNTERS);
+  readonly #slotMap: SlotMap;
   /** Device I/O in flight per slot. */
-  private readonly busy = new Map<number, number>();
-  private ioCount = 0;
-  private readonly idle: (() => void)[] = [];
+  readonly #busy = new Map<number, number>();
+  #ioCount = 0;
+  readonly #idle: (() => void)[] = [];
   /** Swap-outs waiting for a free slot whose I/O is still settling, first come first served. */
-  private readonly slotWaiters: (() => void)[] = [];
-  private closed = false;
-  private closing: Promise<void> | undefined;
+  readonly #slotWaiters: (() => void)[] = [];
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  readonly #ownsDevice: boolean;
+  readonly #ownsZswap: boolean;
+  readonly #whenFull: "reject" | "wait";
+  readonly #waitMs: number;
 
   private constructor(
     readonly device: SwapDevice,
-    private readonly ownsDevice: boolean,
+    ownsDevice: boolean,
     zswap: Zswap | undefined,
-    private readonly ownsZswap: boolean,
+    ownsZswap: boolean,
     readonly type: number,
-    private readonly whenFull: "reject" | "wait",
-    private readonly waitMs: number,
+    whenFull: "reject" | "wait",
+    waitMs: number,
     slots: number,
   ) {
     this.zswap = zswap;
-    this.counters = zswap?.counters ?? new Counters();
-    this.slotMap = new SlotMap(slots);
+    this.#ownsDevice = ownsDevice;
+    this.#ownsZswap = ownsZswap;
+    this.#whenFull = whenFull;
+    this.#waitMs = waitMs;
+    this.#slotMap = new SlotMap(slots);
   }
 
   /** Opens a swap space; bad options are ZswapArgumentError, nothing is created. */
   static async open(opts: SwapSpaceOptions): Promise<SwapSpace> {
-    const o = SwapSpace.optionsCheck(opts);
+    const o = SwapSpace.#optionsCheck(opts);
     const zswap =
       o.zswap instanceof Zswap ? o.zswap : o.zswap === false ? undefined : new Zswap(o.zswap ?? {});
     const { slots, path, reuse, folder, direct } = o;
@@ -125,15 +134,19 @@ export class SwapSpace {
       o.slots,
     );
     try {
-      zswap?.swapon(space.type, o.slots, (o.writeback ?? true) ? space.trackedDevice() : undefined);
+      zswap?.swapon(
+        space.type,
+        o.slots,
+        (o.writeback ?? true) ? space.#trackedDevice() : undefined,
+      );
     } catch (err) {
-      if (space.ownsDevice) await device.close();
+      if (space.#ownsDevice) await device.close();
       throw err;
     }
     return space;
   }
 
-  private static optionsCheck(opts: SwapSpaceOptions): SwapSpaceOptions {
+  static #optionsCheck(opts: SwapSpaceOptions): SwapSpaceOptions {
     if (typeof opts !== "object" || opts === null) optionBad("options must be an object");
     if (!Number.isInteger(opts.slots) || opts.slots < 1)
       optionBad(`slots must be an integer >= 1, got ${opts.slots}`);
@@ -161,16 +174,16 @@ export class SwapSpace {
 
   // --- I/O tracking: the part of the swap cache that keeps slots from reuse ---
 
-  private io<T>(slot: number, op: () => Promise<T>): Promise<T> {
-    this.busy.set(slot, (this.busy.get(slot) ?? 0) + 1);
-    this.ioCount++;
+  #io<T>(slot: number, op: () => Promise<T>): Promise<T> {
+    this.#busy.set(slot, (this.#busy.get(slot) ?? 0) + 1);
+    this.#ioCount++;
     const settle = () => {
-      const n = this.busy.get(slot)! - 1;
+      const n = this.#busy.get(slot)! - 1;
       if (n === 0) {
-        this.busy.delete(slot);
-        if (!this.slotMap.isUsed(slot)) this.slotWaiters.shift()?.();
-      } else this.busy.set(slot, n);
-      if (--this.ioCount === 0) for (const fn of this.idle.splice(0)) fn();
+        this.#busy.delete(slot);
+        if (!this.#slotMap.isUsed(slot)) this.#slotWaiters.shift()?.();
+      } else this.#busy.set(slot, n);
+      if (--this.#ioCount === 0) for (const fn of this.#idle.splice(0)) fn();
     };
     let p: Promise<T>;
     try {
@@ -183,29 +196,29 @@ export class SwapSpace {
   }
 
   /** The device as writeback sees it: the same, with its I/O tracked per slot. */
-  private trackedDevice(): SwapDevice {
+  #trackedDevice(): SwapDevice {
     const d = this.device;
     return {
       slots: d.slots,
       describe: d.describe,
-      read: (slot, into) => this.io(slot, () => d.read(slot, into)),
-      write: (slot, page) => this.io(slot, () => d.write(slot, page)),
+      read: (slot, into) => this.#io(slot, () => d.read(slot, into)),
+      write: (slot, page) => this.#io(slot, () => d.write(slot, page)),
       close: () => Promise.resolve(),
     };
   }
 
   // --- checks ---
 
-  private openCheck(): void {
-    if (this.closed) throw new ZswapClosedError("the swap space is closed");
+  #openCheck(): void {
+    if (this.#closed) throw new ZswapClosedError("the swap space is closed");
   }
 
-  private slotCheck(slot: number): SwapOffset {
+  #slotCheck(slot: number): SwapOffset {
     if (
       !Number.isInteger(slot) ||
       slot < 0 ||
-      slot >= this.slotMap.slots ||
-      !this.slotMap.isUsed(slot)
+      slot >= this.#slotMap.slots ||
+      !this.#slotMap.isUsed(slot)
     ) {
       throw new ZswapSlotError(`slot ${slot} is not in use in this swap space`);
     }
@@ -221,24 +234,25 @@ export class SwapSpace {
    */
   async swapOut(page: Uint8Array): Promise<SwapSlot> {
     pageCheck(page);
-    this.openCheck();
-    let slot = this.slotMap.alloc((s) => this.busy.has(s));
-    if (slot < 0) slot = await this.slotWait();
+    this.#openCheck();
+    let slot = this.#slotMap.alloc((s) => this.#busy.has(s));
+    if (slot < 0) slot = await this.#slotWait();
     if (isZeroPage(page)) {
-      this.slotMap.zeroSet(slot, true);
-      this.counters.swpout_zero++;
+      this.#slotMap.zeroSet(slot, true);
+      this.#counts.swpout_zero++;
       return slot as SwapSlot;
     }
     try {
-      if (this.zswap !== undefined && (await this.zswapStore(this.zswap, slot, page))) {
+      if (this.zswap !== undefined && (await this.#zswapStore(this.zswap, slot, page))) {
         return slot as SwapSlot;
       }
-      this.openCheck();
-      await this.io(slot, () => this.device.write(slot as SwapOffset, page));
-      this.counters.pswpout++;
+      this.#openCheck();
+      assert(!this.#busy.has(slot), "a slot is never written while I/O on it is in flight");
+      await this.#io(slot, () => this.device.write(slot as SwapOffset, page));
+      this.#counts.pswpout++;
       return slot as SwapSlot;
     } catch (err) {
-      this.slotMap.release(slot);
+      this.#slotMap.release(slot);
       throw err;
     }
   }
@@ -247,55 +261,37 @@ export class SwapSpace {
    * A slot, once one that is free but still has I/O in flight settles: a slot is never handed out
    * while an old write to it may land. ZSWAP_E_FULL only when every slot is in use.
    */
-  private async slotWait(): Promise<number> {
+  async #slotWait(): Promise<number> {
     for (let first = true; ; first = false) {
-      if (this.slotMap.count === this.slotMap.slots) {
-        throw new ZswapFullError(`all ${this.slotMap.slots} slots are in use`);
+      if (this.#slotMap.count === this.#slotMap.slots) {
+        throw new ZswapFullError(`all ${this.#slotMap.slots} slots are in use`);
       }
-      if (this.slotWaiters.length >= SLOT_WAITERS_MAX) {
+      if (this.#slotWaiters.length >= SLOT_WAITERS_MAX) {
         throw new ZswapBusyError(
           `${SLOT_WAITERS_MAX} swap-outs already wait for a slot whose I/O is settling`,
         );
       }
       // Free slots exist and all are busy, so some I/O is in flight and will wake us.
-      assert(this.ioCount > 0, "free slots are busy only while I/O is in flight");
+      assert(this.#ioCount > 0, "free slots are busy only while I/O is in flight");
       await new Promise<void>((resolve) => {
         // One that lost its slot to a newer caller keeps its place at the front.
-        if (first) this.slotWaiters.push(resolve);
-        else this.slotWaiters.unshift(resolve);
+        if (first) this.#slotWaiters.push(resolve);
+        else this.#slotWaiters.unshift(resolve);
       });
-      this.openCheck();
-      const slot = this.slotMap.alloc((s) => this.busy.has(s));
+      this.#openCheck();
+      const slot = this.#slotMap.alloc((s) => this.#busy.has(s));
       if (slot >= 0) return slot;
     }
   }
 
-  /**
-   * Offers the page to zswap. Under the `wait` policy, waits for room first, and again when the
-   * store failed to allocate while the pool is above its accept threshold: a new zspage would
-   * pass the pool's bound, the pool being full in a way the limit check does not see.
-   */
-  private async zswapStore(z: Zswap, slot: number, page: Uint8Array): Promise<boolean> {
-    if (this.whenFull !== "wait") return z.store(this.type, slot, page);
-    const deadline = performance.now() + this.waitMs;
-    let waited = false;
-    for (;;) {
-      while (z.writeback.waiting > 0 || !z.poolAccepts()) {
-        const left = deadline - performance.now();
-        if (left <= 0 || !(await z.writeback.waitForRoom(left))) {
-          return z.reject("reject_reclaim_fail");
-        }
-        this.openCheck();
-        waited = true;
-      }
-      const allocFails = this.counters.reject_alloc_fail;
-      if (z.store(this.type, slot, page)) {
-        if (waited) this.counters.saved_by_writeback++;
-        return true;
-      }
-      // Declined for what waiting cannot change, or the pool accepts (it is below its threshold
-      // and still has no zspage to spare): the device takes the page.
-      if (this.counters.reject_alloc_fail === allocFails || z.poolAccepts()) return false;
+  /** Offers the page to zswap, waiting for room under the `wait` policy. */
+  async #zswapStore(z: Zswap, slot: number, page: Uint8Array): Promise<boolean> {
+    if (this.#whenFull !== "wait") return z.store(this.type, slot, page);
+    try {
+      return await z.storeWait(this.type, slot, page, this.#waitMs);
+    } catch (err) {
+      this.#openCheck(); // closed while it waited: say so, not that the area went away
+      throw err;
     }
   }
 
@@ -306,19 +302,19 @@ export class SwapSpace {
    */
   async swapIn(slot: SwapSlot, into: Uint8Array, opts: { free?: boolean } = {}): Promise<void> {
     pageCheck(into);
-    this.openCheck();
-    const off = this.slotCheck(slot);
+    this.#openCheck();
+    const off = this.#slotCheck(slot);
     const free = opts.free === true;
-    if (this.slotMap.isZero(off)) {
+    if (this.#slotMap.isZero(off)) {
       into.fill(0);
-      this.counters.swpin_zero++;
+      this.#counts.swpin_zero++;
     } else if (!(this.zswap?.load(this.type, off, into, free) ?? false)) {
       // Freed inside the tracked I/O: while it is in flight nobody else can be given this slot,
       // so a slot still in use here is still ours.
-      return this.io(off, async () => {
+      return this.#io(off, async () => {
         await this.device.read(off, into);
-        this.counters.pswpin++;
-        if (free && this.slotMap.isUsed(off)) this.free(slot);
+        this.#counts.pswpin++;
+        if (free && this.#slotMap.isUsed(off)) this.free(slot);
       });
     }
     if (free) this.free(slot);
@@ -326,11 +322,11 @@ export class SwapSpace {
 
   /** Gives the slot back; whatever it held is dropped. */
   free(slot: SwapSlot): void {
-    this.openCheck();
-    const off = this.slotCheck(slot);
+    this.#openCheck();
+    const off = this.#slotCheck(slot);
     this.zswap?.invalidate(this.type, off);
-    this.slotMap.release(off);
-    if (!this.busy.has(off)) this.slotWaiters.shift()?.();
+    this.#slotMap.release(off);
+    if (!this.#busy.has(off)) this.#slotWaiters.shift()?.();
   }
 
   /**
@@ -338,28 +334,28 @@ export class SwapSpace {
    * call resolves when all of that is done, not only the first.
    */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
   }
 
-  private async shutdown(): Promise<void> {
-    this.closed = true;
-    for (const wake of this.slotWaiters.splice(0)) wake(); // each finds the space closed
+  async #shutdown(): Promise<void> {
+    this.#closed = true;
+    for (const wake of this.#slotWaiters.splice(0)) wake(); // each finds the space closed
     if (this.zswap !== undefined) {
       this.zswap.swapoff(this.type);
-      if (this.ownsZswap) this.zswap.writeback.stop();
+      if (this.#ownsZswap) this.zswap.stop();
     }
-    if (this.ioCount > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
-    if (this.ownsDevice) await this.device.close();
+    if (this.#ioCount > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    if (this.#ownsDevice) await this.device.close();
   }
 
   stats(): SwapSpaceStats {
     const gauges: SwapGauges = {
-      swap_slots: this.slotMap.slots,
-      swap_slots_used: this.slotMap.count,
-      swap_zero_pages: this.slotMap.zeroCount,
-      swap_io_in_flight: this.ioCount,
+      swap_slots: this.#slotMap.slots,
+      swap_slots_used: this.#slotMap.count,
+      swap_zero_pages: this.#slotMap.zeroCount,
+      swap_io_in_flight: this.#ioCount,
     };
-    return { ...(this.zswap?.stats() ?? this.counters), ...gauges };
+    return { ...this.zswap?.stats(), ...this.#counts, ...gauges };
   }
 }

@@ -175,10 +175,16 @@ export async function runConfig(
     for await (const a of spec.accesses()) {
       await resident.access(a.page, a.write);
       n++;
-      const pool = space.zswap?.pool.pagesUsed ?? 0;
+      const pool = space.zswap?.poolPages ?? 0;
       if (pool > poolPeak) poolPeak = pool;
       if (n % every === 0) {
-        const s = space.counters;
+        const st = space.stats();
+        const s = {
+          zswpin: st.zswpin ?? 0,
+          zswpwb: st.zswpwb ?? 0,
+          pswpin: st.pswpin,
+          pswpout: st.pswpout,
+        };
         const ins = s.zswpin - last.zswpin + (s.pswpin - last.pswpin);
         series.accesses.push(n);
         series.seconds.push((performance.now() - t0) / 1000);
@@ -206,7 +212,7 @@ export async function runConfig(
   }
   signal?.throwIfAborted();
   const sorted = latencies.subarray(0, Math.min(samples, LATENCY_SAMPLES_MAX)).slice().sort();
-  const zswapIns = counters.zswpin;
+  const zswapIns = counters.zswpin ?? 0;
   const stored = counters.compressed_bytes ?? 0;
   return {
     name,
@@ -222,7 +228,7 @@ export async function runConfig(
       mean: samples === 0 ? 0 : latencySum / samples,
     },
     deviceReads: counters.pswpin,
-    deviceWrites: counters.pswpout + counters.zswpwb,
+    deviceWrites: counters.pswpout + (counters.zswpwb ?? 0),
     zswapHitRatio: zswapIns + counters.pswpin === 0 ? 0 : zswapIns / (zswapIns + counters.pswpin),
     compressionRatio: stored === 0 ? 0 : (counters.Zswapped ?? 0) / stored,
     poolPeakBytes: poolPeak * PAGE_SIZE,

@@ -5,7 +5,8 @@
 // invalidated; such a row is ORPHANED instead of freed, and the writeback frees it on completion,
 // so that a row index never names two entries during one writeback.
 
-import { ENTRY_TABLE_INITIAL, PAGE_SIZE } from "../constants.ts";
+import { assert } from "../assert.ts";
+import { ENTRY_TABLE_INITIAL } from "../constants.ts";
 import { grown } from "../typed-arrays.ts";
 import type { ByteCount, EntryIndex, Handle, SwapOffset, SwapType } from "../types.ts";
 
@@ -14,13 +15,14 @@ export const REFERENCED = 1; // used since it entered the LRU: skipped once by w
 export const WRITEBACK = 2; // a writeback is in flight on it and holds the row
 export const ORPHANED = 4; // invalidated during writeback: the writeback frees the row
 export const CORRUPT = 8; // failed to decompress for writeback: writeback passes it by
+export const RAW = 16; // stored uncompressed (incompressible: "store-raw"); length is PAGE_SIZE
 
 const LRU = 0 as EntryIndex;
 
 export class EntryTable {
   /** Pool object holding the compressed page. */
   handle = new Uint32Array(ENTRY_TABLE_INITIAL);
-  /** Compressed length in bytes; PAGE_SIZE means stored raw. */
+  /** Stored length in bytes (PAGE_SIZE for a RAW entry). */
   length = new Uint16Array(ENTRY_TABLE_INITIAL);
   /** Where the page lives in swap. */
   offset = new Uint32Array(ENTRY_TABLE_INITIAL);
@@ -67,24 +69,27 @@ export class EntryTable {
     handle: Handle,
     length: number,
     codec: number,
+    raw: boolean,
   ): void {
+    assert(e === this.freeHead || e === this.used, "an entry takes the row rowPeek gave");
+    assert(this.flags[e] === 0, "a row under writeback is never reused");
     if (e === this.freeHead) this.freeHead = this.next[e];
-    else if (e === this.used) this.used++;
-    else throw new Error(`entry row ${e} was not the next free row`);
+    else this.used++;
     this.handle[e] = handle;
     this.length[e] = length;
     this.offset[e] = offset;
     this.type[e] = type;
     this.codec[e] = codec;
-    this.flags[e] = REFERENCED; // a new entry gets one trip around the LRU (zswap_lru_add)
+    // A new entry gets one trip around the LRU (zswap_lru_add).
+    this.flags[e] = REFERENCED | (raw ? RAW : 0);
     this.count++;
-    if (length === PAGE_SIZE) this.countRaw++;
+    if (raw) this.countRaw++;
   }
 
   /** Retires a live entry's row: freed now, or orphaned while a writeback holds it. */
   entryFree(e: EntryIndex): void {
     this.count--;
-    if (this.length[e] === PAGE_SIZE) this.countRaw--;
+    if (this.flags[e] & RAW) this.countRaw--;
     if (this.flags[e] & WRITEBACK) {
       this.flags[e] = WRITEBACK | ORPHANED;
       return;

@@ -1,2 +1,9 @@
 export type { ZswapConfig, ZswapOptions } from "./options.ts";
-export { type RejectReason, Zswap, type ZswapGauges, type ZswapStats } from "./zswap.ts";
+export {
+  type RejectReason,
+  Zswap,
+  type ZswapDeps,
+  type ZswapGauges,
+  type ZswapInternals,
+  type ZswapStats,
+} from "./zswap.ts";

@@ -23,6 +23,8 @@
 // of the event loop, until writebacks start or nothing on the LRU can be written back. Then, with
 // no writeback in flight whose end could change that, the stores waiting for room are told at once.
 
+import { assert } from "../assert.ts";
+import type { Clock, ClockTimer } from "../clock.ts";
 import {
   PAGE_SIZE,
   ROOM_WAITERS_MAX,
@@ -31,9 +33,38 @@ import {
   WRITEBACK_FAILURES_MAX,
   WRITEBACK_SCAN_MAX,
 } from "../constants.ts";
+import type { SwapDevice } from "../device/device.ts";
 import type { EntryIndex, SwapOffset } from "../types.ts";
-import { CORRUPT, ORPHANED, REFERENCED, WRITEBACK } from "./entries.ts";
-import type { Zswap } from "./zswap.ts";
+import { CORRUPT, type EntryTable, ORPHANED, REFERENCED, WRITEBACK } from "./entries.ts";
+
+/**
+ * What writeback needs of zswap: the entry table it walks (its LRU and rows), and the decisions
+ * and effects only zswap owns. Zswap implements it; writeback knows nothing else of zswap.
+ */
+export interface WritebackHost {
+  readonly entries: EntryTable;
+  readonly clock: Clock;
+  /** The device area `type`'s entries are written back to, if any. */
+  deviceOf(type: number): SwapDevice | undefined;
+  /** Decompresses entry e into `into`; throws ZswapDataError (counted) when it cannot. */
+  entryRead(e: EntryIndex, into: Uint8Array): void;
+  /** The device holds e's page now: erase e (index, pool, row) and count the writeback. */
+  entryWrittenBack(e: EntryIndex): void;
+  /** A writeback's device write failed (counted). */
+  writebackFailed(): void;
+  /** Stores so far (zswpout): a store during a scan can make an entry writable. */
+  stores(): number;
+  /** The pool, less `inFlightBytes` on their way out, is above the accept threshold. */
+  reclaimWanted(inFlightBytes: number): boolean;
+  /** The proactive shrinker wants the pool, less `inFlightBytes`, smaller. */
+  shrinkWanted(inFlightBytes: number): boolean;
+  /** A store now would pass the pool's limit check. */
+  poolAccepts(): boolean;
+  /** Some area has a device to write back to. */
+  writebackPossible(): boolean;
+  /** Compacts the pool when writebacks left it fragmented (amortized). */
+  compactIfFragmented(): void;
+}
 
 /** Why a writeback pass is running: the 2013 writeback patch's pool-full reclaim, or the proactive shrinker. */
 type Want = "none" | "reclaim" | "shrink";
@@ -51,7 +82,7 @@ export class Writeback {
   private readonly waiters: ((room: boolean) => void)[] = [];
   private failures = 0;
   private backoffMs = 0;
-  private backoffTimer: NodeJS.Timeout | undefined;
+  private backoffTimer: ClockTimer | undefined;
   /** The next kick, when the last one spent its scan while reclaim was still wanted. */
   private rescan: NodeJS.Immediate | undefined;
   /** Entries the current kick may still look at. */
@@ -63,7 +94,7 @@ export class Writeback {
   private passedStores = 0;
 
   constructor(
-    private readonly z: Zswap,
+    private readonly z: WritebackHost,
     readonly inFlightMax: number,
   ) {
     const arena = new ArrayBuffer(inFlightMax * PAGE_SIZE);
@@ -114,14 +145,15 @@ export class Writeback {
     if (this.waiters.length >= ROOM_WAITERS_MAX || !this.z.writebackPossible()) {
       return Promise.resolve(false);
     }
+    const clock = this.z.clock;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = clock.setTimeout(() => {
         const i = this.waiters.indexOf(wake);
         if (i >= 0) this.waiters.splice(i, 1);
         resolve(false);
       }, ms);
       const wake = (room: boolean) => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         resolve(room);
       };
       this.waiters.push(wake);
@@ -131,7 +163,7 @@ export class Writeback {
 
   /** Stops retrying after failures (for close). */
   stop(): void {
-    clearTimeout(this.backoffTimer);
+    this.z.clock.clearTimeout(this.backoffTimer);
     this.backoffTimer = undefined;
     clearImmediate(this.rescan);
     this.rescan = undefined;
@@ -140,8 +172,8 @@ export class Writeback {
 
   private want(): Want {
     const z = this.z;
-    if (z.poolAboveAccept(this.inFlightBytes) || this.waiters.length > 0) return "reclaim";
-    if (z.shrinkerWants(this.inFlightBytes)) return "shrink";
+    if (z.reclaimWanted(this.inFlightBytes) || this.waiters.length > 0) return "reclaim";
+    if (z.shrinkWanted(this.inFlightBytes)) return "shrink";
     return "none";
   }
 
@@ -166,7 +198,7 @@ export class Writeback {
         continue;
       }
       const key = t.type[e] * 2 ** 32 + t.offset[e];
-      const device = this.z.areaDevice(t.type[e]);
+      const device = this.z.deviceOf(t.type[e]);
       if (device === undefined || this.slotsBusy.has(key) || t.flags[e] & CORRUPT) {
         t.lruRotate(e);
       } else if (this.start(e, key)) {
@@ -190,7 +222,7 @@ export class Writeback {
    *      entry back on the LRU), and done() ends the run, as a second chance or a start does.
    */
   private passedAround(): boolean {
-    const stores = this.z.counters.zswpout;
+    const stores = this.z.stores();
     if (this.passed === 0 || stores !== this.passedStores) {
       this.passed = 0;
       this.passedAll = this.z.entries.count;
@@ -218,10 +250,10 @@ export class Writeback {
       this.buffers.push(buffer);
       return false;
     }
-    const type = t.type[e];
     const offset = t.offset[e] as SwapOffset;
-    const device = z.areaDevice(type)!;
+    const device = z.deviceOf(t.type[e])!;
     const length = t.length[e];
+    assert(!this.slotsBusy.has(key), "two writes to one slot are never in flight at once");
     this.inFlight++;
     this.inFlightBytes += length;
     this.slotsBusy.add(key);
@@ -239,6 +271,7 @@ export class Writeback {
     this.inFlightBytes -= length;
     this.slotsBusy.delete(key);
     this.buffers.push(buffer);
+    assert(t.flags[e] & WRITEBACK, "a row under writeback is held until its write ends");
     if (t.flags[e] & ORPHANED) {
       t.rowRelease(e);
     } else if (ok) {
@@ -250,7 +283,7 @@ export class Writeback {
     } else {
       t.flags[e] &= ~WRITEBACK;
       t.lruAdd(e);
-      z.counters.writeback_fail++;
+      z.writebackFailed();
     }
     this.passed = 0;
     this.failures = ok ? 0 : this.failures + 1;
@@ -268,10 +301,13 @@ export class Writeback {
       WRITEBACK_BACKOFF_MS_MAX,
       Math.max(WRITEBACK_BACKOFF_MS_MIN, this.backoffMs * 2),
     );
-    this.backoffTimer = setTimeout(() => {
-      this.backoffTimer = undefined;
-      this.kick();
-    }, this.backoffMs);
-    this.backoffTimer.unref();
+    this.backoffTimer = this.z.clock.setTimeout(
+      () => {
+        this.backoffTimer = undefined;
+        this.kick();
+      },
+      this.backoffMs,
+      true,
+    );
   }
 }

@@ -1,10 +1,15 @@
 // zswap: a compressed cache in front of swap, with the kernel's frontswap hooks
 // (swapon, store, load, invalidate, swapoff). The hooks are synchronous, like the kernel's: a
 // store takes the page or declines it, and the caller then writes the page to the device itself.
-// Writeback (writeback.ts) runs in the background and is bounded.
+// Writeback (writeback.ts) runs in the background and is bounded; the `wait` policy (storeWait)
+// lets a store wait for it.
 //
-// Reads bottom-up like mm/zswap.c: state, helpers, limits, the store path, the other hooks.
+// Reads bottom-up like mm/zswap.c: state, helpers, limits, the store path, the other hooks, the
+// rest of the public API. Everything but the hooks and the public API is private; tests reach the
+// internals through unsafeExposeInternals, and nothing else does.
 
+import { assert } from "../assert.ts";
+import { type Clock, REAL_CLOCK } from "../clock.ts";
 import {
   type Compressor,
   type CompressorName,
@@ -28,13 +33,13 @@ import {
   ZswapSwapTypeError,
 } from "../errors.ts";
 import { ZsPool } from "../pool/index.ts";
-import { Counters } from "../stats/index.ts";
+import { type Counts, countsNew, ZSWAP_COUNTERS, type ZswapCounterName } from "../stats/index.ts";
 import type { ByteCount, EntryIndex, Handle, PageCount, SwapOffset, SwapType } from "../types.ts";
 import { NO_HANDLE } from "../types.ts";
 import { AreaIndex } from "./area-index.ts";
-import { EntryTable, REFERENCED } from "./entries.ts";
+import { EntryTable, RAW, REFERENCED } from "./entries.ts";
 import { configResolve, type ZswapConfig, type ZswapOptions } from "./options.ts";
-import { Writeback } from "./writeback.ts";
+import { Writeback, type WritebackHost } from "./writeback.ts";
 
 /** Why a store was declined: the counter that moved. */
 export type RejectReason =
@@ -66,7 +71,14 @@ export interface ZswapGauges {
   writeback_waiters: number;
 }
 
-export type ZswapStats = Readonly<Counters & ZswapGauges>;
+/** A snapshot of zswap's counters and gauges. */
+export type ZswapStats = Readonly<Counts<ZswapCounterName> & ZswapGauges>;
+
+/** What a Zswap is built with besides its tunables. */
+export interface ZswapDeps {
+  /** The clock of the `wait` policy and writeback's backoff (default: real time). */
+  clock?: Clock;
+}
 
 /** A swap area as zswap sees it: its index, and the device writeback writes to (if any). */
 interface Area {
@@ -74,62 +86,67 @@ interface Area {
   device: SwapDevice | undefined;
 }
 
-export class Zswap {
-  /** Event counters; shared with the swap layer, which counts its own events in them. */
-  readonly counters: Counters;
+/** Zswap's insides, for tests only: changing them breaks the cache's invariants. */
+export interface ZswapInternals {
+  readonly entries: EntryTable;
   readonly pool: ZsPool;
-  /** @internal the entry table; writeback and tests reach the rows through it. */
-  readonly entries = new EntryTable();
-  /** @internal */
   readonly writeback: Writeback;
-  private readonly areas: (Area | undefined)[] = new Array(SWAP_AREAS_MAX).fill(undefined);
-  private config: ZswapConfig;
-  private readonly codecs: (Compressor | undefined)[] = [];
-  private codecId: number;
-  /** Store path's destination: one buffer, reused, so a store allocates nothing. */
-  private readonly dst = new Uint8Array(COMPRESS_BUFFER_BYTES);
-  /** Views of dst's first n bytes, made once per length (at most PAGE_SIZE of them). */
-  private readonly dstViews: (Uint8Array | undefined)[] = [];
-  /** Set when the pool filled; cleared once it is below the accept threshold (hysteresis). */
-  private poolReachedFull = false;
-  private compressedBytes = 0;
-  /** Areas swapped on with a device: writeback has somewhere to write. */
-  private writebackAreas = 0;
-  /** Writebacks since the last compaction check. */
-  private sinceCompact = 0;
+}
 
-  constructor(options: ZswapOptions = {}, counters = new Counters()) {
-    this.config = configResolve(options);
-    this.counters = counters;
-    this.codecId = this.codecLoad(this.config.compressor);
-    this.pool = new ZsPool({
-      pagesMax: Math.max(1, this.config.poolPagesMax) as PageCount,
+export class Zswap {
+  readonly #counts = countsNew(ZSWAP_COUNTERS);
+  readonly #pool: ZsPool;
+  readonly #entries = new EntryTable();
+  readonly #writeback: Writeback;
+  readonly #areas: (Area | undefined)[] = new Array(SWAP_AREAS_MAX).fill(undefined);
+  readonly #clock: Clock;
+  #config: ZswapConfig;
+  readonly #codecs: (Compressor | undefined)[] = [];
+  #codecId: number;
+  /** Store path's destination: one buffer, reused, so a store allocates nothing. */
+  readonly #dst = new Uint8Array(COMPRESS_BUFFER_BYTES);
+  /** Views of dst's first n bytes, made once per length (at most PAGE_SIZE of them). */
+  readonly #dstViews: (Uint8Array | undefined)[] = [];
+  /** Set when the pool filled; cleared once it is below the accept threshold (hysteresis). */
+  #poolReachedFull = false;
+  #compressedBytes = 0;
+  /** Areas swapped on with a device: writeback has somewhere to write. */
+  #writebackAreas = 0;
+  /** Writebacks since the last compaction check. */
+  #sinceCompact = 0;
+
+  constructor(options: ZswapOptions = {}, deps: ZswapDeps = {}) {
+    this.#config = configResolve(options);
+    this.#clock = deps.clock ?? REAL_CLOCK;
+    this.#codecId = this.#codecLoad(this.#config.compressor);
+    this.#pool = new ZsPool({
+      pagesMax: Math.max(1, this.#config.poolPagesMax) as PageCount,
       onMove: (e, to) => {
-        this.entries.handle[e] = to;
+        this.#entries.handle[e] = to;
       },
     });
-    this.writeback = new Writeback(this, this.config.writebacksInFlightMax);
+    this.#writeback = new Writeback(this.#writebackHost(), this.#config.writebacksInFlightMax);
   }
 
   // --- helpers ---
 
   /** dst's first `length` bytes; JS has no copy between buffers that takes a length without a view. */
-  private dstView(length: number): Uint8Array {
-    let view = this.dstViews[length];
+  #dstView(length: number): Uint8Array {
+    let view = this.#dstViews[length];
     if (view === undefined) {
-      view = this.dst.subarray(0, length);
-      this.dstViews[length] = view;
+      view = this.#dst.subarray(0, length);
+      this.#dstViews[length] = view;
     }
     return view;
   }
 
-  private codecLoad(name: string): number {
+  #codecLoad(name: string): number {
     const id = compressorId(name as CompressorName);
-    this.codecs[id] ??= compressorCreate(name);
+    this.#codecs[id] ??= compressorCreate(name);
     return id;
   }
 
-  private static typeCheck(type: number): void {
+  static #typeCheck(type: number): void {
     if (!Number.isInteger(type) || type < 0 || type >= SWAP_AREAS_MAX) {
       throw new ZswapSwapTypeError(
         `swap type must be an integer in 0..${SWAP_AREAS_MAX - 1}, got ${type}`,
@@ -137,16 +154,14 @@ export class Zswap {
     }
   }
 
-  private area(type: number): Area {
-    Zswap.typeCheck(type);
-    const area = this.areas[type];
-    if (area === undefined) {
-      throw new ZswapAreaError(`swap area ${type} is not swapped on`);
-    }
+  #area(type: number): Area {
+    Zswap.#typeCheck(type);
+    const area = this.#areas[type];
+    if (area === undefined) throw new ZswapAreaError(`swap area ${type} is not swapped on`);
     return area;
   }
 
-  private static slot(area: Area, type: number, offset: number): SwapOffset {
+  static #slot(area: Area, type: number, offset: number): SwapOffset {
     if (!Number.isInteger(offset) || offset < 0 || offset >= area.index.slots) {
       throw new ZswapOffsetError(
         `offset ${offset} is outside swap area ${type} (0..${area.index.slots - 1})`,
@@ -156,18 +171,39 @@ export class Zswap {
   }
 
   /** Removes an entry from the index, then frees it. */
-  private entryErase(area: Area, e: EntryIndex): void {
-    area.index.erase(this.entries.offset[e] as SwapOffset);
-    this.entryDrop(e);
+  #entryErase(area: Area, e: EntryIndex): void {
+    const erased = area.index.erase(this.#entries.offset[e] as SwapOffset);
+    assert(erased === e, "an entry's slot in the index names that entry");
+    this.#entryDrop(e);
   }
 
   /** Frees an entry that is already out of the index: LRU, pool, row. */
-  private entryDrop(e: EntryIndex): void {
-    const t = this.entries;
+  #entryDrop(e: EntryIndex): void {
+    const t = this.#entries;
     t.lruDel(e); // a no-op when writeback took it off already
-    this.compressedBytes -= t.length[e];
-    this.pool.free(t.handle[e] as Handle);
+    this.#compressedBytes -= t.length[e];
+    this.#pool.free(t.handle[e] as Handle);
     t.entryFree(e);
+  }
+
+  /** Decompresses entry e into `into`; shared by load and writeback. */
+  #entryRead(e: EntryIndex, into: Uint8Array): void {
+    const t = this.#entries;
+    const h = t.handle[e] as Handle;
+    const bytes = this.#pool.bytesOf(h);
+    const at = this.#pool.offsetOf(h);
+    const length = t.length[e];
+    if (t.flags[e] & RAW) {
+      into.set(bytes.subarray(at, at + PAGE_SIZE));
+      return;
+    }
+    const produced = this.#codecs[t.codec[e]]!.decompress(bytes, at, at + length, into);
+    if (produced !== PAGE_SIZE) {
+      this.#counts.decompress_fail++;
+      throw new ZswapDataError(
+        `entry at swap ${t.type[e]}:${t.offset[e]} decompressed to ${produced} bytes, not a page`,
+      );
+    }
   }
 
   // --- limits ---
@@ -177,62 +213,70 @@ export class Zswap {
    * never closer to the bound than one zspage of the longest chain, or the next allocation
    * could fail at once (reject_alloc_fail) while the limit check lets stores through.
    */
-  private acceptPages(): number {
-    const max = this.config.poolPagesMax;
-    const threshold = Math.floor((max * this.config.acceptThresholdPercent) / 100);
+  #acceptPages(): number {
+    const max = this.#config.poolPagesMax;
+    const threshold = Math.floor((max * this.#config.acceptThresholdPercent) / 100);
     return Math.max(0, Math.min(threshold, max - POOL_ZSPAGE_PAGES_MAX));
   }
 
   /** The pool limit with hysteresis (zswap_check_limits): true when stores must be refused. */
-  private poolLimited(): boolean {
-    const used = this.pool.pagesUsed;
-    if (used >= this.config.poolPagesMax) this.poolReachedFull = true;
-    else if (this.poolReachedFull && used <= this.acceptPages()) this.poolReachedFull = false;
-    if (this.poolReachedFull) this.writeback.kick();
-    return this.poolReachedFull;
+  #poolLimited(): boolean {
+    const used = this.#pool.pagesUsed;
+    if (used >= this.#config.poolPagesMax) this.#poolReachedFull = true;
+    else if (this.#poolReachedFull && used <= this.#acceptPages()) this.#poolReachedFull = false;
+    if (this.#poolReachedFull) this.#writeback.kick();
+    return this.#poolReachedFull;
   }
 
-  /** @internal true when a store now would pass the limit check. */
-  poolAccepts(): boolean {
-    const used = this.pool.pagesUsed;
-    return used < this.config.poolPagesMax && (!this.poolReachedFull || used <= this.acceptPages());
-  }
-
-  /** @internal true while the pool, less what is being written back, is above the threshold. */
-  poolAboveAccept(inFlightBytes: number): boolean {
+  /** True when a store now would pass the limit check. */
+  #poolAccepts(): boolean {
+    const used = this.#pool.pagesUsed;
     return (
-      this.poolReachedFull &&
-      this.pool.pagesUsed * PAGE_SIZE - inFlightBytes > this.acceptPages() * PAGE_SIZE
+      used < this.#config.poolPagesMax && (!this.#poolReachedFull || used <= this.#acceptPages())
     );
   }
 
-  /** @internal true while the proactive shrinker wants the pool smaller. */
-  shrinkerWants(inFlightBytes: number): boolean {
-    if (!this.config.shrinkerEnabled) return false;
-    const target = Math.floor((this.config.poolPagesMax * this.config.shrinkerTargetPercent) / 100);
-    return this.pool.pagesUsed * PAGE_SIZE - inFlightBytes > target * PAGE_SIZE;
-  }
-
-  /** @internal true when some swap area has a device to write back to. */
-  writebackPossible(): boolean {
-    return this.writebackAreas > 0;
-  }
-
-  /** @internal the device writeback writes area `type`'s entries to. */
-  areaDevice(type: number): SwapDevice | undefined {
-    return this.areas[type]?.device;
+  /** What writeback needs of zswap, and nothing more (writeback.ts declares it). */
+  #writebackHost(): WritebackHost {
+    return {
+      entries: this.#entries,
+      deviceOf: (type) => this.#areas[type]?.device,
+      entryRead: (e, into) => this.#entryRead(e, into),
+      entryWrittenBack: (e) => {
+        this.#entryErase(this.#areas[this.#entries.type[e]]!, e);
+        this.#counts.written_back_pages++;
+        this.#counts.zswpwb++;
+      },
+      writebackFailed: () => {
+        this.#counts.writeback_fail++;
+      },
+      stores: () => this.#counts.zswpout,
+      reclaimWanted: (inFlightBytes) =>
+        this.#poolReachedFull &&
+        this.#pool.pagesUsed * PAGE_SIZE - inFlightBytes > this.#acceptPages() * PAGE_SIZE,
+      shrinkWanted: (inFlightBytes) => {
+        if (!this.#config.shrinkerEnabled) return false;
+        const c = this.#config;
+        const target = Math.floor((c.poolPagesMax * c.shrinkerTargetPercent) / 100);
+        return this.#pool.pagesUsed * PAGE_SIZE - inFlightBytes > target * PAGE_SIZE;
+      },
+      poolAccepts: () => this.#poolAccepts(),
+      writebackPossible: () => this.#writebackAreas > 0,
+      compactIfFragmented: () => this.#compactIfFragmented(),
+      clock: this.#clock,
+    };
   }
 
   /**
-   * @internal After writeback freed objects scattered over zspages, the pool may hold many
-   * half-empty pages; compact when more than a quarter of its bytes are slack. Checked at most
-   * once per writeback bound's worth of writebacks, so the cost stays amortized.
+   * After writeback freed objects scattered over zspages, the pool may hold many half-empty
+   * pages; compact when more than a quarter of its bytes are slack. Checked at most once per
+   * writeback bound's worth of writebacks, so the cost stays amortized.
    */
-  compactIfFragmented(): void {
-    if (++this.sinceCompact < this.writeback.inFlightMax) return;
-    this.sinceCompact = 0;
-    const held = this.pool.pagesUsed * PAGE_SIZE;
-    if (held - this.compressedBytes > held / 4) this.pool.compact();
+  #compactIfFragmented(): void {
+    if (++this.#sinceCompact < this.#config.writebacksInFlightMax) return;
+    this.#sinceCompact = 0;
+    const held = this.#pool.pagesUsed * PAGE_SIZE;
+    if (held - this.#compressedBytes > held / 4) this.#pool.compact();
   }
 
   // --- the store path (zswap_store) ---
@@ -243,63 +287,105 @@ export class Zswap {
    * is stale once the page is swapped out again.
    */
   store(type: number, offset: number, page: Uint8Array): boolean {
+    return this.#store(type, offset, page) === undefined;
+  }
+
+  /** The store path; returns why it declined, or undefined when it stored the page. */
+  #store(type: number, offset: number, page: Uint8Array): RejectReason | undefined {
     pageCheck(page);
-    const area = this.area(type);
-    const off = Zswap.slot(area, type, offset);
-    const t = this.entries;
+    const area = this.#area(type);
+    const off = Zswap.#slot(area, type, offset);
+    const t = this.#entries;
 
     // 1. Cheap rejects, then 2. the fallible work: compress (allocation comes after step 3).
     let length = 0;
     let reason: RejectReason | undefined;
-    if (this.poolLimited()) {
+    if (this.#poolLimited()) {
       reason = "pool_limit_hit";
     } else {
-      const limit = Math.floor((PAGE_SIZE * this.config.maxCompressionRatio) / 100);
+      const limit = Math.floor((PAGE_SIZE * this.#config.maxCompressionRatio) / 100);
       try {
-        length = this.codecs[this.codecId]!.compress(page, this.dst, limit);
+        length = this.#codecs[this.#codecId]!.compress(page, this.#dst, limit);
       } catch {
         length = -1;
       }
-      if (length <= 0 && this.config.incompressible === "store-raw") length = PAGE_SIZE;
-      else if (length <= 0) reason = length === 0 ? "reject_compress_poor" : "reject_compress_fail";
+      if (length <= 0 && this.#config.incompressible !== "store-raw") {
+        reason = length === 0 ? "reject_compress_poor" : "reject_compress_fail";
+      }
     }
+    const raw = reason === undefined && length <= 0;
+    if (raw) length = PAGE_SIZE;
 
     // 3. The old entry goes whatever happens next (its data is stale), and before allocating,
     // since its pool space may be what makes room for the new one.
     const old = area.index.get(off);
     if (old !== 0) {
-      this.counters.duplicate_entry++;
-      this.entryErase(area, old);
+      this.#counts.duplicate_entry++;
+      this.#entryErase(area, old);
     }
-    if (reason !== undefined) return this.reject(reason);
+    if (reason !== undefined) return this.#reject(reason);
 
     const e = t.rowPeek();
-    const handle = this.pool.malloc(length as ByteCount, e);
+    const handle = this.#pool.malloc(length as ByteCount, e);
     if (handle === NO_HANDLE) {
       // The pool is at its page bound with no room in this class: as full as it gets.
-      this.poolReachedFull = true;
-      this.writeback.kick();
-      return this.reject("reject_alloc_fail");
+      this.#poolReachedFull = true;
+      this.#writeback.kick();
+      return this.#reject("reject_alloc_fail");
     }
 
     // 4. Point of no return: nothing below fails. Copy into the pool, publish the entry.
-    const bytes = this.pool.bytesOf(handle);
-    const at = this.pool.offsetOf(handle);
-    bytes.set(length === PAGE_SIZE ? page : this.dstView(length), at);
-    const codec = length === PAGE_SIZE ? 0 : this.codecId;
-    t.entryAlloc(e, type as SwapType, off, handle, length, codec);
+    const bytes = this.#pool.bytesOf(handle);
+    bytes.set(raw ? page : this.#dstView(length), this.#pool.offsetOf(handle));
+    t.entryAlloc(e, type as SwapType, off, handle, length, this.#codecId, raw);
     area.index.set(off, e);
     t.lruAdd(e);
-    this.compressedBytes += length;
-    this.counters.zswpout++;
-    if (this.config.shrinkerEnabled) this.writeback.kick();
-    return true;
+    this.#compressedBytes += length;
+    this.#counts.zswpout++;
+    if (this.#config.shrinkerEnabled) this.#writeback.kick();
+    return undefined;
   }
 
-  /** The one place a declined store is counted; the swap layer uses it for its own declines. */
-  reject(reason: RejectReason): false {
-    this.counters[reason]++;
-    return false;
+  /** The one place a declined store is counted. */
+  #reject(reason: RejectReason): RejectReason {
+    this.#counts[reason]++;
+    return reason;
+  }
+
+  /**
+   * The `wait` policy (the waitqueue the 2013 writeback patch's review asked for): a store that
+   * finds the pool full waits, up to `waitMs` in all, for writeback to make room, and is stored
+   * then. Also waits again when the store failed to allocate while the pool is above its accept
+   * threshold (full in a way the limit check does not see). Resolves false when it declined,
+   * with exactly one reject counter moved: reject_reclaim_fail when waiting did not make room.
+   */
+  async storeWait(
+    type: number,
+    offset: number,
+    page: Uint8Array,
+    waitMs: number,
+  ): Promise<boolean> {
+    const deadline = this.#clock.now() + waitMs;
+    let waited = false;
+    for (;;) {
+      while (this.#writeback.waiting > 0 || !this.#poolAccepts()) {
+        const left = deadline - this.#clock.now();
+        if (left <= 0 || !(await this.#writeback.waitForRoom(left))) {
+          this.#area(type); // an area swapped off meanwhile is the caller's error, not a decline
+          this.#reject("reject_reclaim_fail");
+          return false;
+        }
+        waited = true;
+      }
+      const reason = this.#store(type, offset, page);
+      if (reason === undefined) {
+        if (waited) this.#counts.saved_by_writeback++;
+        return true;
+      }
+      // Declined for what waiting cannot change, or the pool accepts (it is below its threshold
+      // and still has no zspage to spare): the caller's device takes the page.
+      if (reason !== "reject_alloc_fail" || this.#poolAccepts()) return false;
+    }
   }
 
   // --- the other hooks ---
@@ -313,51 +399,24 @@ export class Zswap {
     type: number,
     offset: number,
     into: Uint8Array,
-    exclusive = this.config.exclusiveLoads,
+    exclusive = this.#config.exclusiveLoads,
   ): boolean {
     pageCheck(into);
-    const area = this.area(type);
-    const e = area.index.get(Zswap.slot(area, type, offset));
+    const area = this.#area(type);
+    const e = area.index.get(Zswap.#slot(area, type, offset));
     if (e === 0) return false;
-    this.entryRead(e, into);
-    this.counters.zswpin++;
-    if (exclusive) this.entryErase(area, e);
-    else this.entries.flags[e] |= REFERENCED;
+    this.#entryRead(e, into);
+    this.#counts.zswpin++;
+    if (exclusive) this.#entryErase(area, e);
+    else this.#entries.flags[e] |= REFERENCED;
     return true;
-  }
-
-  /** @internal decompresses entry e into `into`; shared by load and writeback. */
-  entryRead(e: EntryIndex, into: Uint8Array): void {
-    const t = this.entries;
-    const h = t.handle[e] as Handle;
-    const bytes = this.pool.bytesOf(h);
-    const at = this.pool.offsetOf(h);
-    const length = t.length[e];
-    if (length === PAGE_SIZE) {
-      into.set(bytes.subarray(at, at + PAGE_SIZE));
-      return;
-    }
-    const produced = this.codecs[t.codec[e]]!.decompress(bytes, at, at + length, into);
-    if (produced !== PAGE_SIZE) {
-      this.counters.decompress_fail++;
-      throw new ZswapDataError(
-        `entry at swap ${t.type[e]}:${t.offset[e]} decompressed to ${produced} bytes, not a page`,
-      );
-    }
-  }
-
-  /** @internal the device now holds entry e's page: drop the entry (writeback's success). */
-  entryWrittenBack(e: EntryIndex): void {
-    this.entryErase(this.areas[this.entries.type[e]]!, e);
-    this.counters.written_back_pages++;
-    this.counters.zswpwb++;
   }
 
   /** Drops whatever is stored at (type, offset); the slot was freed. */
   invalidate(type: number, offset: number): void {
-    const area = this.area(type);
-    const e = area.index.get(Zswap.slot(area, type, offset));
-    if (e !== 0) this.entryErase(area, e);
+    const area = this.#area(type);
+    const e = area.index.get(Zswap.#slot(area, type, offset));
+    if (e !== 0) this.#entryErase(area, e);
   }
 
   /**
@@ -365,7 +424,7 @@ export class Zswap {
    * pages to their slots on it; without one, they stay until loaded or invalidated.
    */
   swapon(type: number, slots: number, device?: SwapDevice): void {
-    Zswap.typeCheck(type);
+    Zswap.#typeCheck(type);
     if (!Number.isInteger(slots) || slots < 1 || slots > AREA_SLOTS_MAX) {
       throw new ZswapOptionError(`slots must be an integer in 1..${AREA_SLOTS_MAX}, got ${slots}`);
     }
@@ -374,64 +433,84 @@ export class Zswap {
         `the device holds ${device.slots} slots, fewer than the area's ${slots}`,
       );
     }
-    if (this.areas[type] !== undefined) {
+    if (this.#areas[type] !== undefined) {
       throw new ZswapAreaError(`swap area ${type} is already on`);
     }
-    this.areas[type] = { index: new AreaIndex(slots), device };
-    if (device !== undefined) this.writebackAreas++;
+    this.#areas[type] = { index: new AreaIndex(slots), device };
+    if (device !== undefined) this.#writebackAreas++;
   }
 
   /** Closes swap area `type`, dropping every entry it holds; writebacks in flight are orphaned. */
   swapoff(type: number): void {
-    const area = this.area(type);
+    const area = this.#area(type);
     area.index.forEach((_off, e) => {
-      this.entryDrop(e);
+      this.#entryDrop(e);
     });
-    this.areas[type] = undefined;
-    if (area.device !== undefined) this.writebackAreas--;
+    this.#areas[type] = undefined;
+    if (area.device !== undefined) this.#writebackAreas--;
   }
+
+  // --- the rest of the public API ---
 
   /**
    * Changes tunables at run time, all or nothing: every option is checked (and a new codec
    * loaded) before anything changes. Entries stored with an older codec stay readable.
    */
   configure(options: ZswapOptions): void {
-    const next = configResolve(options, this.config);
-    if (next.writebacksInFlightMax !== this.config.writebacksInFlightMax) {
+    const next = configResolve(options, this.#config);
+    if (next.writebacksInFlightMax !== this.#config.writebacksInFlightMax) {
       throw new ZswapOptionError("writebacksInFlightMax is fixed at construction");
     }
-    const id = this.codecLoad(next.compressor);
+    const id = this.#codecLoad(next.compressor);
     // Point of no return: next is whole and valid, its codec loaded.
-    this.config = next;
-    this.codecId = id;
-    this.pool.pagesMax = Math.max(1, next.poolPagesMax) as PageCount;
-    this.writeback.kick();
+    this.#config = next;
+    this.#codecId = id;
+    this.#pool.pagesMax = Math.max(1, next.poolPagesMax) as PageCount;
+    this.#writeback.kick();
   }
 
   get options(): Readonly<ZswapConfig> {
-    return this.config;
+    return { ...this.#config };
   }
 
   /** Moves pool objects to free pages (zsmalloc compaction); returns the pages freed. */
   compact(): PageCount {
-    return this.pool.compact();
+    return this.#pool.compact();
+  }
+
+  /** Stops writeback's retries and releases every store waiting for room (for close). */
+  stop(): void {
+    this.#writeback.stop();
   }
 
   stats(): ZswapStats {
-    const t = this.entries;
+    const t = this.#entries;
     let metadata: number = t.bytes;
-    for (const a of this.areas) if (a !== undefined) metadata += a.index.bytes;
+    for (const a of this.#areas) if (a !== undefined) metadata += a.index.bytes;
     return {
-      ...this.counters,
-      pool_total_size: this.pool.pagesUsed * PAGE_SIZE,
-      pool_limit_bytes: this.config.poolPagesMax * PAGE_SIZE,
+      ...this.#counts,
+      pool_total_size: this.#pool.pagesUsed * PAGE_SIZE,
+      pool_limit_bytes: this.#config.poolPagesMax * PAGE_SIZE,
       stored_pages: t.count,
       stored_incompressible_pages: t.countRaw,
       Zswapped: t.count * PAGE_SIZE,
-      compressed_bytes: this.compressedBytes,
+      compressed_bytes: this.#compressedBytes,
       metadata_bytes: metadata,
-      outstanding_writebacks: this.writeback.inFlight,
-      writeback_waiters: this.writeback.waiting,
+      outstanding_writebacks: this.#writeback.inFlight,
+      writeback_waiters: this.#writeback.waiting,
     };
+  }
+
+  /** Pages the pool holds now: pool_total_size / PAGE_SIZE, without building a snapshot. */
+  get poolPages(): number {
+    return this.#pool.pagesUsed;
+  }
+
+  /**
+   * The entry table, the pool and writeback, live, for tests that check or break invariants.
+   * Nothing else may use this: any change through it can lose pages.
+   */
+  static unsafeExposeInternals(z: Zswap): ZswapInternals {
+    return { entries: z.#entries, pool: z.#pool, writeback: z.#writeback };
   }
 }

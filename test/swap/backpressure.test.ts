@@ -14,6 +14,7 @@ import { Random } from "../../src/random.ts";
 import { type SwapSlot, SwapSpace, type SwapSpaceStats } from "../../src/swap/index.ts";
 import { generatePage } from "../../src/workload/generate.ts";
 import { Zswap } from "../../src/zswap/index.ts";
+import { entriesCorrupt } from "../zswap/consistency.ts";
 
 /** The pool: 128 pages, so that its accept threshold (90%) leaves room for any zspage (8 pages). */
 const POOL_PAGES = 128;
@@ -123,9 +124,9 @@ describe(`a working set of ${pages.length} pages, twice a pool of ${POOL_PAGES} 
       assert.equal(st.reject_reclaim_fail, 0, `the wait bound held: ${summary}`);
       assert.equal(st.pswpout, 0, `no page went to the device around zswap: ${summary}`);
       assert.equal(st.pool_limit_hit, 0, summary);
-      assert.ok(st.written_back_pages > 0, summary);
-      assert.ok(st.saved_by_writeback > 0, `stores waited for room: ${summary}`);
-      assert.equal(st.zswpout, st.zswpin + st.written_back_pages, summary);
+      assert.ok(st.written_back_pages! > 0, summary);
+      assert.ok(st.saved_by_writeback! > 0, `stores waited for room: ${summary}`);
+      assert.equal(st.zswpout, st.zswpin! + st.written_back_pages!, summary);
       assert.equal(st.pswpin, st.written_back_pages, summary);
       assert.equal(st.writeback_waiters, 0, summary);
     });
@@ -136,9 +137,9 @@ describe(`a working set of ${pages.length} pages, twice a pool of ${POOL_PAGES} 
       await device.close();
       const summary = JSON.stringify(st);
       assert.ok(st.pswpout > 0, summary);
-      assert.ok(st.pool_limit_hit > 0, summary);
+      assert.ok(st.pool_limit_hit! > 0, summary);
       assert.equal(st.saved_by_writeback, 0, summary);
-      assert.equal(st.pswpin, st.pswpout + st.written_back_pages, summary);
+      assert.equal(st.pswpin, st.pswpout + st.written_back_pages!, summary);
     });
   }
 
@@ -313,10 +314,10 @@ describe(`"wait" with a pool of fresh entries, two scans' worth (${TINY_POOL_ENT
     assert.ok(storedAtFirstWait > WRITEBACK_SCAN_MAX, `fresh entries filled the pool: ${summary}`);
     assert.equal(st.reject_reclaim_fail, 0, `no wait timed out: ${summary}`);
     assert.equal(st.pswpout, 0, summary);
-    assert.ok(st.written_back_pages > 0, summary);
-    assert.equal(st.zswpout, st.stored_pages! + st.written_back_pages, summary);
+    assert.ok(st.written_back_pages! > 0, summary);
+    assert.equal(st.zswpout, st.stored_pages! + st.written_back_pages!, summary);
     assert.equal(st.zswpwb, st.written_back_pages, summary);
-    assert.ok(st.saved_by_writeback > 0, summary);
+    assert.ok(st.saved_by_writeback! > 0, summary);
     for (const [i, slot] of slots.entries()) {
       const into = new Uint8Array(PAGE_SIZE);
       await s.swapIn(slot, into, { free: true });
@@ -330,14 +331,7 @@ describe(`"wait" with a pool of fresh entries, two scans' worth (${TINY_POOL_ENT
   });
 
   it("every entry corrupt: the wait ends at once", async (t) => {
-    const st = await hopeless(t, true, (z) => {
-      const e = z.entries;
-      for (let r = e.next[0]!; r !== 0; r = e.next[r]!) {
-        const h = e.handle[r] as Parameters<typeof z.pool.bytesOf>[0];
-        const at = z.pool.offsetOf(h);
-        z.pool.bytesOf(h).fill(0xff, at, at + e.length[r]!);
-      }
-    });
+    const st = await hopeless(t, true, (z) => entriesCorrupt(z));
     // Each entry was decompressed once, then passed by as CORRUPT.
     assert.equal(st.decompress_fail, st.stored_pages, JSON.stringify(st));
   });

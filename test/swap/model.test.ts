@@ -28,11 +28,11 @@ import {
 } from "../../src/device/index.ts";
 import { type ZswapError, ZswapIOError } from "../../src/errors.ts";
 import { Random } from "../../src/random.ts";
-import { Counters } from "../../src/stats/index.ts";
+import { SWAP_COUNTERS, ZSWAP_COUNTERS } from "../../src/stats/index.ts";
 import { type SwapSlot, SwapSpace, type SwapSpaceStats } from "../../src/swap/index.ts";
 import type { SwapOffset } from "../../src/types.ts";
 import { generatePages } from "../../src/workload/generate.ts";
-import type { Zswap } from "../../src/zswap/index.ts";
+import { Zswap } from "../../src/zswap/index.ts";
 
 const OPS_PER_RUN = Number(process.env.ZSWAP_OPS_PER_RUN ?? 4000);
 const OPS_TOTAL = Number(process.env.ZSWAP_SOAK_OPS ?? 500_000);
@@ -140,7 +140,10 @@ class TrackedDevice implements SwapDevice {
 
 class ModelFailure extends Error {}
 
-const COUNTER_NAMES = new Set(Object.keys(new Counters()));
+const COUNTER_NAMES = new Set<string>([
+  ...Object.keys(ZSWAP_COUNTERS),
+  ...Object.keys(SWAP_COUNTERS),
+]);
 
 function pagesDiffer(a: Uint8Array, b: Uint8Array): string | undefined {
   if (Buffer.compare(a, b) === 0) return undefined;
@@ -161,7 +164,7 @@ function pagesDiffer(a: Uint8Array, b: Uint8Array): string | undefined {
  * exactly the stored entries.
  */
 function lruCheck(z: Zswap): string | undefined {
-  const t = z.entries;
+  const t = Zswap.unsafeExposeInternals(z).entries;
   let onLru = 0;
   let prev = 0;
   for (let e = t.next[0]; e !== 0; e = t.next[e]) {

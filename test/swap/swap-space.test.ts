@@ -32,6 +32,7 @@ import { Zswap } from "../../src/zswap/index.ts";
 import { swapFileOf } from "../device/helpers.ts";
 import { realisticPages } from "../pages.ts";
 import { inWorker, isTestThread } from "../watchdog.ts";
+import { entriesCorrupt } from "../zswap/consistency.ts";
 
 // --- pages ---
 
@@ -212,7 +213,7 @@ function testsDeclare(): void {
       let st = s.stats();
       assert.equal(st.pswpout, pages.length - zero);
       assert.equal(st.swpout_zero, zero);
-      assert.equal(st.zswpout, 0);
+      assert.equal(st.zswpout, undefined, "no zswap, no zswap counters");
       assert.equal(st.pool_total_size, undefined, "no zswap, no pool gauges");
       for (const [i, slot] of slots.entries()) {
         const into = dirty();
@@ -222,7 +223,7 @@ function testsDeclare(): void {
       st = s.stats();
       assert.equal(st.pswpin, pages.length - zero);
       assert.equal(st.swpin_zero, zero);
-      assert.equal(st.zswpin, 0);
+      assert.equal(st.zswpin, undefined);
       assert.equal(st.swap_slots_used, pages.length, "swapIn without free keeps every slot");
       await s.close();
     });
@@ -236,7 +237,7 @@ function testsDeclare(): void {
         let st = s.stats();
         assert.equal(st.swpout_zero, 20);
         assert.equal(st.swap_zero_pages, 20);
-        assert.equal(st.zswpout + st.pswpout, 0);
+        assert.equal((st.zswpout ?? 0) + st.pswpout, 0);
         assert.equal(st.stored_pages ?? 0, 0);
         assert.equal(st.pool_total_size ?? 0, 0);
         for (const slot of slots.slice(0, 10)) {
@@ -247,7 +248,7 @@ function testsDeclare(): void {
         for (const slot of slots) await s.swapIn(slot, dirty(), { free: true });
         st = s.stats();
         assert.equal(st.swpin_zero, 30);
-        assert.equal(st.zswpin + st.pswpin, 0);
+        assert.equal((st.zswpin ?? 0) + st.pswpin, 0);
         assert.equal(st.swap_zero_pages, 0);
         assert.equal(dev.reads + dev.writes, 0, "zero pages never reach the device");
         await s.close();
@@ -698,8 +699,8 @@ function testsDeclare(): void {
       for (const p of compressiblePages(150, 1000)) await swapOutKeep(p, true);
       await writebackSettled(s);
       let st = s.stats();
-      assert.ok(st.pool_limit_hit > 0, "the pool filled");
-      assert.ok(st.writeback_fail > 0, "writeback was tried and failed");
+      assert.ok(st.pool_limit_hit! > 0, "the pool filled");
+      assert.ok(st.writeback_fail! > 0, "writeback was tried and failed");
       assert.equal(st.written_back_pages, 0);
       assert.equal(st.zswpwb, 0);
       assert.equal(st.pswpout, 0, "no device write succeeded");
@@ -719,7 +720,7 @@ function testsDeclare(): void {
       }
       await writebackSettled(s);
       st = s.stats();
-      assert.ok(st.written_back_pages > 0, "writeback succeeded after the device healed");
+      assert.ok(st.written_back_pages! > 0, "writeback succeeded after the device healed");
       assert.equal(st.writeback_fail, failed, "no writeback failed after the device healed");
       for (const [slot, page] of live) {
         const into = dirty();
@@ -757,7 +758,7 @@ function testsDeclare(): void {
         slots.push(await s.swapOut(p));
         pool(`swapOut ${i}`);
       }
-      assert.ok(s.stats().written_back_pages > 0, "writeback ran while swapping out");
+      assert.ok(s.stats().written_back_pages! > 0, "writeback ran while swapping out");
       for (const [i, slot] of slots.entries()) {
         const into = dirty();
         await s.swapIn(slot, into, { free: true });
@@ -766,14 +767,14 @@ function testsDeclare(): void {
       }
       await writebackSettled(s);
       const st = s.stats();
-      assert.ok(st.written_back_pages > 0);
+      assert.ok(st.written_back_pages! > 0);
       assert.equal(st.writeback_fail, 0);
       assert.equal(st.zswpwb, st.written_back_pages);
-      assert.ok(st.zswpin > 0, "some pages came back from zswap");
+      assert.ok(st.zswpin! > 0, "some pages came back from zswap");
       assert.ok(st.pswpin > st.pswpout, "some written-back pages came back from the device");
       // Every page went one way and came back the same way.
-      assert.equal(st.zswpin + st.written_back_pages, st.zswpout);
-      assert.equal(st.pswpin, st.pswpout + st.written_back_pages);
+      assert.equal(st.zswpin! + st.written_back_pages!, st.zswpout);
+      assert.equal(st.pswpin, st.pswpout + st.written_back_pages!);
       assert.equal(st.swpin_zero, st.swpout_zero);
       assert.equal(st.swap_slots_used, 0);
       await s.close();
@@ -800,7 +801,7 @@ const ORPHANED = 4;
  * the stored entries.
  */
 function lruCheck(z: Zswap): void {
-  const t = z.entries;
+  const t = Zswap.unsafeExposeInternals(z).entries;
   let onLru = 0;
   let prev = 0;
   for (let e = t.next[0]; e !== 0; e = t.next[e]) {
@@ -857,8 +858,9 @@ const scenarios: Record<string, () => Promise<void>> = {
     }
     await immediate(); // the swap-outs zswap took resolve; those sent to the device are held
     let underWriteback = -1;
-    for (let e = 1; e < z.entries.capacity; e++) {
-      if (z.entries.flags[e] & WRITEBACK) underWriteback = z.entries.offset[e]!;
+    for (let e = 1; e < Zswap.unsafeExposeInternals(z).entries.capacity; e++) {
+      if (Zswap.unsafeExposeInternals(z).entries.flags[e] & WRITEBACK)
+        underWriteback = Zswap.unsafeExposeInternals(z).entries.offset[e]!;
     }
     assert.ok(underWriteback >= 0 && live.has(underWriteback as SwapSlot));
     for (const [slot, p] of [...live]) {
@@ -871,7 +873,7 @@ const scenarios: Record<string, () => Promise<void>> = {
     dev.release();
     await Promise.all(outs);
     await writebackSettled(s);
-    assert.ok(s.stats().written_back_pages >= 1);
+    assert.ok(s.stats().written_back_pages! >= 1);
     lruCheck(z);
     // And the cache goes on working: three pools' worth more, all back byte for byte.
     for (const p of pages.slice(next, next + 96)) live.set(await s.swapOut(p), p);
@@ -913,17 +915,12 @@ const scenarios: Record<string, () => Promise<void>> = {
     }
     assert.equal(s.stats().outstanding_writebacks, 0, "no writeback yet");
     assert.equal(s.stats().stored_pages, corrupt.size);
-    const t = z.entries;
-    for (let e = t.next[0]; e !== 0; e = t.next[e]) {
-      const h = t.handle[e] as Parameters<typeof z.pool.bytesOf>[0];
-      const at = z.pool.offsetOf(h);
-      z.pool.bytesOf(h).fill(0xff, at, at + t.length[e]!);
-    }
+    entriesCorrupt(z);
     const good = new Map<SwapSlot, Uint8Array>();
     for (const p of pages.slice(next, next + 60)) good.set(await s.swapOut(p), p);
     const st = s.stats();
-    assert.ok(st.pool_limit_hit > 0, "the pool filled");
-    assert.ok(st.decompress_fail > 0, "writeback found the corrupt entries");
+    assert.ok(st.pool_limit_hit! > 0, "the pool filled");
+    assert.ok(st.decompress_fail! > 0, "writeback found the corrupt entries");
     assert.ok(st.stored_pages! >= corrupt.size, "the corrupt entries stay (for swapIn to report)");
     for (const [slot, p] of good) {
       const into = dirty();

@@ -224,5 +224,5 @@ test("zswap run --trace replays a real program's valgrind lackey trace", async (
     // Each later pass finds the block swapped out: 768 pages, three times over at least.
     assert.ok(c.verified >= 768 * 3, `${c.name}: verified ${c.verified}`);
   }
-  assert.ok(report.results[1].counters.zswpout > 0, "zswap stored pages");
+  assert.ok(report.results[1]!.counters.zswpout! > 0, "zswap stored pages");
 });

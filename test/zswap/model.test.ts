@@ -117,7 +117,7 @@ function run(setup: Setup, ops: Op[]): void {
         if (model.has(k)) want.duplicate_entry++;
         model.delete(k);
         // Predict the decline the way zswap_store decides it.
-        const used = z.pool.pagesUsed;
+        const used = z.poolPages;
         if (used >= setup.poolPages) reachedFull = true;
         else if (reachedFull && used <= acceptPages) reachedFull = false;
         let n = codec.compress(page, dst, Math.floor((PAGE_SIZE * setup.ratio) / 100));

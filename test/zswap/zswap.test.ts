@@ -11,6 +11,7 @@ import {
 } from "../../src/errors.ts";
 import { Zswap } from "../../src/zswap/index.ts";
 import { realisticPages } from "../pages.ts";
+import { entriesCorrupt } from "./consistency.ts";
 
 // Real pages that zswap takes with its defaults (nonzero, under 80% with lz4): the captured ones
 // differ from run to run, and a test that stores pages[i] must not meet an incompressible one.
@@ -99,10 +100,10 @@ describe("zswap hooks", () => {
     assert.equal(full.pool_limit_hit + full.reject_alloc_fail, 1);
     assert.ok(full.pool_total_size <= 100 * PAGE_SIZE);
     let next = 0;
-    while (z.pool.pagesUsed > 90) z.invalidate(0, next++);
+    while (z.poolPages > 90) z.invalidate(0, next++);
     assert.equal(z.store(0, 900, pages[0]), false, "refused above the threshold: hysteresis");
     assert.equal(z.stats().pool_limit_hit, full.pool_limit_hit + 1);
-    while (z.pool.pagesUsed > 50) z.invalidate(0, next++);
+    while (z.poolPages > 50) z.invalidate(0, next++);
     assert.ok(z.store(0, 901, pages[0]), "accepted again at the threshold");
   });
 
@@ -117,9 +118,9 @@ describe("zswap hooks", () => {
     const random = () => new Uint8Array(randomBytes(PAGE_SIZE));
     let i = 0;
     while (z.store(0, i, random())) i++;
-    assert.equal(z.pool.pagesUsed, 32);
-    for (let next = 0; z.pool.pagesUsed > 24; next++) {
-      assert.equal(z.store(0, 900, random()), false, `${z.pool.pagesUsed} pages: still refused`);
+    assert.equal(z.poolPages, 32);
+    for (let next = 0; z.poolPages > 24; next++) {
+      assert.equal(z.store(0, 900, random()), false, `${z.poolPages} pages: still refused`);
       z.invalidate(0, next);
     }
     assert.ok(z.store(0, 901, random()), "24 pages: accepted");
@@ -156,10 +157,7 @@ describe("zswap hooks", () => {
   it("corrupt stored data is a typed error, counted, never a wrong page", () => {
     const z = cache();
     assert.ok(z.store(0, 3, pages[0]));
-    const h = z.entries.handle[z.entries.lruOldest()];
-    const bytes = z.pool.bytesOf(h as never);
-    const at = z.pool.offsetOf(h as never);
-    for (let i = 0; i < 16; i++) bytes[at + i] ^= 0xff;
+    entriesCorrupt(z, 1, 16);
     assert.throws(() => z.load(0, 3, new Uint8Array(PAGE_SIZE)), code("ZSWAP_E_CORRUPT"));
     assert.equal(z.stats().decompress_fail, 1);
   });

@@ -1,0 +1,80 @@
+// Time, injected. The `wait` policy's deadlines, writeback's backoff and modelled device latency
+// read the clock they are given, so that a simulation runs them on virtual time and a seed fixes
+// a whole run. Real time by default.
+
+/** A timer set on a clock; pass it to the same clock's clearTimeout. */
+export interface ClockTimer {
+  readonly clock: unknown;
+}
+
+export interface Clock {
+  /** Milliseconds since an arbitrary origin. */
+  now(): number;
+  /** Calls `fn` once `ms` have passed. A `background` timer does not keep the process alive. */
+  setTimeout(fn: () => void, ms: number, background?: boolean): ClockTimer;
+  clearTimeout(timer: ClockTimer | undefined): void;
+}
+
+interface RealTimer extends ClockTimer {
+  readonly timeout: NodeJS.Timeout;
+}
+
+/** The process's own time: performance.now() and the event loop's timers. */
+export const REAL_CLOCK: Clock = {
+  now: () => performance.now(),
+  setTimeout(fn, ms, background = false) {
+    const timeout = setTimeout(fn, ms);
+    if (background) timeout.unref();
+    return { clock: REAL_CLOCK, timeout } as RealTimer;
+  },
+  clearTimeout(timer) {
+    if (timer !== undefined) clearTimeout((timer as RealTimer).timeout);
+  },
+};
+
+interface SimTimer extends ClockTimer {
+  readonly at: number;
+  readonly fn: () => void;
+}
+
+/**
+ * Virtual time: it stands still until `advance()` moves it to the next timer and fires that.
+ * Timers due at the same time fire in the order they were set, so a run is repeatable.
+ */
+export class SimClock implements Clock {
+  #now = 0;
+  /** Pending timers, earliest first (a sorted array: runs hold few at a time). */
+  #timers: SimTimer[] = [];
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(fn: () => void, ms: number): ClockTimer {
+    const timer: SimTimer = { clock: this, at: this.#now + Math.max(0, ms), fn };
+    let i = this.#timers.length;
+    while (i > 0 && this.#timers[i - 1].at > timer.at) i--;
+    this.#timers.splice(i, 0, timer);
+    return timer;
+  }
+
+  clearTimeout(timer: ClockTimer | undefined): void {
+    if (timer === undefined) return;
+    const i = this.#timers.indexOf(timer as SimTimer);
+    if (i >= 0) this.#timers.splice(i, 1);
+  }
+
+  /** Timers set and not yet fired or cleared. */
+  get pending(): number {
+    return this.#timers.length;
+  }
+
+  /** Moves time to the earliest timer and fires it; false when no timer is set. */
+  advance(): boolean {
+    const timer = this.#timers.shift();
+    if (timer === undefined) return false;
+    this.#now = Math.max(this.#now, timer.at);
+    timer.fn();
+    return true;
+  }
+}
