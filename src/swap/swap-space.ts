@@ -247,7 +247,6 @@ export class SwapSpace {
         return slot as SwapSlot;
       }
       this.#openCheck();
-      assert(!this.#busy.has(slot), "a slot is never written while I/O on it is in flight");
       await this.#io(slot, () => this.device.write(slot as SwapOffset, page));
       this.#counts.pswpout++;
       return slot as SwapSlot;
@@ -347,6 +346,14 @@ export class SwapSpace {
     }
     if (this.#ioCount > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
     if (this.#ownsDevice) await this.device.close();
+  }
+
+  /**
+   * The slot map and the per-slot I/O counts, live, for tests that check or break invariants.
+   * Nothing else may use this: any change through it can lose pages.
+   */
+  static unsafeExposeInternals(s: SwapSpace): { slotMap: SlotMap; busy: Map<number, number> } {
+    return { slotMap: s.#slotMap, busy: s.#busy };
   }
 
   stats(): SwapSpaceStats {

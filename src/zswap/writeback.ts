@@ -23,7 +23,6 @@
 // of the event loop, until writebacks start or nothing on the LRU can be written back. Then, with
 // no writeback in flight whose end could change that, the stores waiting for room are told at once.
 
-import { assert } from "../assert.ts";
 import type { Clock, ClockTimer } from "../clock.ts";
 import {
   PAGE_SIZE,
@@ -253,7 +252,6 @@ export class Writeback {
     const offset = t.offset[e] as SwapOffset;
     const device = z.deviceOf(t.type[e])!;
     const length = t.length[e];
-    assert(!this.slotsBusy.has(key), "two writes to one slot are never in flight at once");
     this.inFlight++;
     this.inFlightBytes += length;
     this.slotsBusy.add(key);
@@ -271,7 +269,6 @@ export class Writeback {
     this.inFlightBytes -= length;
     this.slotsBusy.delete(key);
     this.buffers.push(buffer);
-    assert(t.flags[e] & WRITEBACK, "a row under writeback is held until its write ends");
     if (t.flags[e] & ORPHANED) {
       t.rowRelease(e);
     } else if (ok) {
