@@ -65,6 +65,7 @@ function isZeroPage(page: Uint8Array): boolean {
 
 export class SwapSpace {
   readonly zswap: Zswap | undefined;
+  /** @internal live counters; the workload's run samples them, users read stats(). */
   readonly counters: Counters;
   private readonly slotMap: SlotMap;
   /** Device I/O in flight per slot. */

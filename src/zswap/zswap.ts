@@ -68,8 +68,9 @@ interface Area {
 }
 
 export class Zswap {
-  /** Event counters; shared with the swap layer, which counts its own events in them. */
+  /** @internal event counters; shared with the swap layer, which counts its own events in them. */
   readonly counters: Counters;
+  /** @internal the pool; the workload's run and tests read its pages and objects. */
   readonly pool: ZsPool;
   /** @internal the entry table; writeback and tests reach the rows through it. */
   readonly entries = new EntryTable();
@@ -291,7 +292,7 @@ export class Zswap {
     return true;
   }
 
-  /** The one place a declined store is counted; the swap layer uses it for its own declines. */
+  /** @internal the one place a declined store is counted; the swap layer counts its declines here. */
   reject(reason: RejectReason): false {
     this.counters[reason]++;
     return false;
