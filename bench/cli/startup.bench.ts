@@ -5,6 +5,7 @@
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Context } from "../lib/context.ts";
@@ -60,6 +61,7 @@ export function startupBench(ctx: Context): void {
   const commands = [NODE_ONLY, COMPILED, TSX_WARM, TSX_COLD];
   const rounds = ctx.options.smoke ? ROUNDS_SMOKE : ROUNDS_FULL;
   const times: number[][] = commands.map(() => []);
+  const load = os.loadavg()[0]!.toFixed(1);
   for (let r = -1; r < rounds; r++) {
     commands.forEach((c, i) => {
       const ms = runMs(c);
@@ -81,7 +83,7 @@ export function startupBench(ctx: Context): void {
     `Method: ${rounds} rounds after one unrecorded, each running the four commands once in this ` +
       "order from the repository root with this Node, wall time from spawn to exit " +
       "(child_process.spawnSync), stdout and stderr piped. The compiled command runs what " +
-      "`npm run build` left in dist/.",
+      `\`npm run build\` left in dist/. Load average when it started: ${load}.`,
   );
   const tsxRatio = median(times[2]!) / compiled;
   const target = verdict(compiled, STARTUP_TARGET_MS, "ceiling");
