@@ -151,16 +151,18 @@ describe("the packed package, installed into an empty project", () => {
     run("node", [tsc, "-p", "."], app);
   });
 
-  it("(d) `zswap --help` and a short `zswap run` work through npx", () => {
+  it("(d) `zswap --help` and a short `zswap run --html` work through npx", () => {
     assert.match(run("npx", ["--no", "--", "zswap", "--help"], app), /^usage: zswap <command>/);
-    const out = run(
-      "npx",
-      ["--no", "--", "zswap", "run", "--accesses", "2000", "--working-set", "256p"],
-      app,
-    );
+    const html = path.join(tmp, "report.html");
+    const args = ["run", "--accesses", "2000", "--working-set", "256p", "--html", html];
+    const out = run("npx", ["--no", "--", "zswap", ...args], app);
     const verified = out.match(/verified \d+ swap-ins, \d+ mismatches/g) ?? [];
     assert.equal(verified.length, 4, out);
     for (const line of verified) assert.match(line, /, 0 mismatches$/);
+    // uPlot's files, found from dist/ in the installed package, are inlined in the report.
+    const report = fs.readFileSync(html, "utf8");
+    assert.match(report, /var uPlot=function/);
+    assert.match(report, /<style>\.uplot, /);
   });
 
   it("installs with CC=false CXX=false (no compiler) and runs", {
