@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { compressorsAvailable } from "../src/compress/index.ts";
 import { defaultCompressor } from "../src/zswap/options.ts";
+import { startupBench } from "./cli/startup.bench.ts";
 import { compressBench } from "./compress/compress.bench.ts";
 import {
   type BenchOptions,
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
     pool: () => poolBench(ctx),
     writeback: () => writebackBench(ctx),
     scale: () => scaleBench(ctx),
+    cli: () => startupBench(ctx),
   };
   for (const section of SECTIONS) {
     if (!options.only.has(section)) continue;

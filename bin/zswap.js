@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// The `zswap` command: runs the TypeScript sources through tsx's loader.
-import { register } from "tsx/esm/api";
-
-register();
-await import("../src/cli/main.ts");
+// The `zswap` command: the compiled CLI in dist/ (`npm run build`; `npm ci` and `npm pack` run it).
+import "../dist/cli/main.js";

@@ -5,7 +5,15 @@ import type { Corpus } from "./corpus.ts";
 import type { Machine } from "./machine.ts";
 import type { PassPlan } from "./timing.ts";
 
-export const SECTIONS = ["compress", "zswap", "memory", "pool", "writeback", "scale"] as const;
+export const SECTIONS = [
+  "compress",
+  "zswap",
+  "memory",
+  "pool",
+  "writeback",
+  "scale",
+  "cli",
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {

@@ -349,7 +349,7 @@ export class SwapSpace {
   }
 
   /**
-   * The slot map and the per-slot I/O counts, live, for tests that check or break invariants.
+   * @internal The slot map and the per-slot I/O counts, live, for tests that check or break invariants.
    * Nothing else may use this: any change through it can lose pages.
    */
   static unsafeExposeInternals(s: SwapSpace): { slotMap: SlotMap; busy: Map<number, number> } {

@@ -86,7 +86,7 @@ interface Area {
   device: SwapDevice | undefined;
 }
 
-/** Zswap's insides, for tests only: changing them breaks the cache's invariants. */
+/** @internal Zswap's insides, for tests only: changing them breaks the cache's invariants. */
 export interface ZswapInternals {
   readonly entries: EntryTable;
   readonly pool: ZsPool;
@@ -507,7 +507,7 @@ export class Zswap {
   }
 
   /**
-   * The entry table, the pool and writeback, live, for tests that check or break invariants.
+   * @internal The entry table, the pool and writeback, live, for tests that check or break invariants.
    * Nothing else may use this: any change through it can lose pages.
    */
   static unsafeExposeInternals(z: Zswap): ZswapInternals {
