@@ -5,8 +5,13 @@ import { ZswapOptionError } from "../errors.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
+/** The values parseArgs returns for `options`, strict and without positionals. */
+export type FlagValues<O extends Options> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: false }>
+>["values"];
+
 /** The flags' values; an unknown flag, a missing value or a stray argument is ZSWAP_E_OPTION. */
-export function flagsParse<O extends Options>(argv: string[], options: O) {
+export function flagsParse<O extends Options>(argv: string[], options: O): FlagValues<O> {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (error) {

@@ -22,7 +22,7 @@ import {
   runConfig,
 } from "../workload/run.ts";
 import { TRACE_FORMATS } from "../workload/trace.ts";
-import { flagsParse, flagsRefuse } from "./flags.ts";
+import { type FlagValues, flagsParse, flagsRefuse } from "./flags.ts";
 import { reportHtmlCheck, reportHtmlWrite } from "./html.ts";
 import { Interrupted } from "./signals.ts";
 import { countersTable, resultsTable } from "./table.ts";
@@ -81,7 +81,7 @@ const RUN_FLAGS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-type RunFlags = ReturnType<typeof flagsParse<typeof RUN_FLAGS>>;
+type RunFlags = FlagValues<typeof RUN_FLAGS>;
 
 /** `zswap run`'s arguments, checked: what to run, and how to print it. */
 export interface RunArgs {
