@@ -154,7 +154,15 @@ describe("the packed package, installed into an empty project", () => {
   it("(d) `zswap --help` and a short `zswap run --html` work through npx", () => {
     assert.match(run("npx", ["--no", "--", "zswap", "--help"], app), /^usage: zswap <command>/);
     const html = path.join(tmp, "report.html");
-    const args = ["run", "--accesses", "2000", "--working-set", "256p", "--pages-from", "generated"];
+    const args = [
+      "run",
+      "--accesses",
+      "2000",
+      "--working-set",
+      "256p",
+      "--pages-from",
+      "generated",
+    ];
     const out = run("npx", ["--no", "--", "zswap", ...args, "--html", html], app);
     const verified = out.match(/: every swap-in verified \(\d+\)$/gm) ?? [];
     assert.equal(verified.length, 4, out);
