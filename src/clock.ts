@@ -1,3 +1,7 @@
+import { setImmediate as immediate } from "node:timers/promises";
+import { assert } from "./assert.ts";
+import { SIM_TURNS_MAX } from "./constants.ts";
+
 // Time, injected. The `wait` policy's deadlines, writeback's backoff and modelled device latency
 // read the clock they are given, so that a simulation runs them on virtual time and a seed fixes
 // a whole run. Real time by default.
@@ -76,5 +80,24 @@ export class SimClock implements Clock {
     this.#now = Math.max(this.#now, timer.at);
     timer.fn();
     return true;
+  }
+
+  /**
+   * Awaits `work`, moving time to the next timer after each turn of the event loop in which it
+   * did not settle. Only microtasks, immediates and this clock's timers may drive `work` (no real
+   * I/O, no real timers), so the same inputs run the same way every time.
+   */
+  async run<T>(work: Promise<T>): Promise<T> {
+    let done = false;
+    const settled = work.finally(() => {
+      done = true;
+    });
+    for (let idle = 0; !done; ) {
+      await immediate();
+      if (done) break;
+      idle = this.advance() ? 0 : idle + 1;
+      assert(idle <= SIM_TURNS_MAX, "simulated work ends, or waits on a timer");
+    }
+    return settled;
   }
 }

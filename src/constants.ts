@@ -97,6 +97,12 @@ export const RUN_PAGES_MAX = 2 ** 22;
 /** Resident page frames `zswap run` models (1 GiB): the modelled RAM is real memory. */
 export const RUN_FRAMES_MAX = 2 ** 18;
 
+/**
+ * Event-loop turns in a row that simulated work may take with no virtual timer to fire before it
+ * is declared stuck (writeback's rescans take a turn each; a real run of them ends far sooner).
+ */
+export const SIM_TURNS_MAX = 100_000;
+
 /** Characters of one trace line: a longer line is not a trace line, and is refused. */
 export const TRACE_LINE_CHARS_MAX = 4096;
 

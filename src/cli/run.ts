@@ -47,6 +47,8 @@ export const RUN_USAGE = `zswap run [options]
   --duration TIME              stop each configuration after TIME (e.g. 10s)
   --policy clock|lru2          resident-set eviction (default clock)
   --seed N                     seed of the workload, generated pages and modelled device (default 1)
+  --device file|memory         the swap device: a swap file (default), or memory, simulated on
+                               virtual time, so that a seed fixes the whole run
   --swapfile PATH              create the swap file at PATH (must not exist; unlinked once open)
   --swapfile-reuse             let --swapfile be an existing regular file you own (kept)
   --page-cache                 let swap I/O go through the OS page cache (default: O_DIRECT where
@@ -72,6 +74,7 @@ const RUN_FLAGS = {
   "zipf-skew": { type: "string" },
   policy: { type: "string" },
   seed: { type: "string" },
+  device: { type: "string" },
   swapfile: { type: "string" },
   "swapfile-reuse": { type: "boolean" },
   "page-cache": { type: "boolean" },
@@ -164,6 +167,9 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
   if (f.help) return "help";
   if (f["swapfile-reuse"] && f.swapfile === undefined)
     throw usage("--swapfile-reuse needs --swapfile");
+  const device = oneOf("device", f.device ?? "file", ["file", "memory"] as const);
+  if (device === "memory")
+    flagsRefuse(f, ["swapfile", "page-cache"], "applies to --device file only");
   const compressor = f.compressor ?? "lz4";
   compressorCheck(compressor);
   const request: RunRequest = {
@@ -177,6 +183,7 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
     seed: numberParse("seed", f.seed ?? "1", 0, 2 ** 32 - 1, true),
     durationMs: f.duration === undefined ? undefined : durationParse("duration", f.duration),
     deviceLatency: latencyParse(f["device-latency"]),
+    device,
     swapfile:
       f.swapfile === undefined
         ? undefined

@@ -17,6 +17,7 @@
 //    write is always reported, like a real failed bio; it is never a silent success.
 // A failed read rejects with EIO without calling the inner device, so `into` is untouched.
 
+import type { Clock } from "../clock.ts";
 import { PAGE_SIZE } from "../constants.ts";
 import { ZswapIOError, ZswapOptionError } from "../errors.ts";
 import { Random } from "../random.ts";
@@ -50,6 +51,8 @@ export interface FaultyDeviceOptions {
   nospcAfterWrites?: number | undefined;
   /** Latency of every read and write; default none (only the inner device's own). */
   latency?: LatencyModel;
+  /** The clock latency is waited on (a simulation's virtual clock); default real time. */
+  clock?: Clock;
 }
 
 /** What the wrapper did; each counter moves during the call that it counts. */
@@ -79,6 +82,7 @@ export class FaultyDevice extends PageDevice {
   private readonly tornWriteRate: number;
   private readonly nospcAfterWrites: number | undefined;
   private readonly latency: LatencyModel | undefined;
+  private readonly clock: Clock | undefined;
   private readonly faultRandom: Random;
   private readonly latencyRandom: Random;
   /** Writes that passed since open or the last heal(), for the ENOSPC budget. */
@@ -119,6 +123,7 @@ export class FaultyDevice extends PageDevice {
     this.tornWriteRate = rateCheck("tornWriteRate", options.tornWriteRate);
     this.nospcAfterWrites = nospcAfterWrites;
     this.latency = latency;
+    this.clock = options.clock;
     this.faultRandom = new Random(seed);
     this.latencyRandom = new Random((seed ^ LATENCY_SEED_MIX) >>> 0);
     this.slots = inner.slots;
@@ -142,7 +147,7 @@ export class FaultyDevice extends PageDevice {
     if (fails) this.count.readErrors++;
     const latencyUs = this.latencyDraw();
     const ordinal = this.count.reads;
-    await latencyWait(latencyUs);
+    await this.latencyWait(latencyUs);
     if (fails) throw this.injectedError(`read #${ordinal} of slot ${slot} failed`, "EIO");
     await this.inner.read(slot, into);
   }
@@ -152,7 +157,7 @@ export class FaultyDevice extends PageDevice {
     const fate = this.writeFateDraw();
     const latencyUs = this.latencyDraw();
     const ordinal = this.count.writes;
-    await latencyWait(latencyUs);
+    await this.latencyWait(latencyUs);
     const what = `write #${ordinal} of slot ${slot}`;
     switch (fate.kind) {
       case "pass":
@@ -165,6 +170,15 @@ export class FaultyDevice extends PageDevice {
         await this.tornWrite(slot, page, fate.bytes);
         throw this.injectedError(`${what} torn after ${fate.bytes} bytes`, "EIO");
     }
+  }
+
+  /** Waits `us` on the device's clock: real time, or the simulation's. */
+  private latencyWait(us: number): Promise<void> {
+    const clock = this.clock;
+    if (clock === undefined) return latencyWait(us);
+    return us > 0
+      ? new Promise((resolve) => clock.setTimeout(resolve, us / 1000))
+      : Promise.resolve();
   }
 
   /** Closes the inner device, once the wrapper's own I/O settled. */

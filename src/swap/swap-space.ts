@@ -9,6 +9,7 @@
 //   3. close() waits for every I/O in flight before it closes the device.
 
 import { assert } from "../assert.ts";
+import type { Clock } from "../clock.ts";
 import { PAGE_SIZE, ROOM_WAIT_MS_DEFAULT, SLOT_WAITERS_MAX, SWAP_AREAS_MAX } from "../constants.ts";
 import { FileDevice, type SwapDevice } from "../device/index.ts";
 import {
@@ -44,6 +45,8 @@ export interface SwapSpaceOptions {
   folder?: string;
   /** Open the swap file with O_DIRECT, bypassing the OS page cache (Linux). */
   direct?: boolean;
+  /** The clock of the Zswap this space makes from options (default real time); see ZswapDeps. */
+  clock?: Clock;
   /** zswap's options, a Zswap to share with other spaces, or false for no zswap (disk only). */
   zswap?: ZswapOptions | Zswap | false;
   /** This space's area number in the Zswap (0..31); needed to share one Zswap. Default 0. */
@@ -120,7 +123,11 @@ export class SwapSpace {
   static async open(opts: SwapSpaceOptions): Promise<SwapSpace> {
     const o = SwapSpace.#optionsCheck(opts);
     const zswap =
-      o.zswap instanceof Zswap ? o.zswap : o.zswap === false ? undefined : new Zswap(o.zswap ?? {});
+      o.zswap instanceof Zswap
+        ? o.zswap
+        : o.zswap === false
+          ? undefined
+          : new Zswap(o.zswap ?? {}, { clock: o.clock });
     const { slots, path, reuse, folder, direct } = o;
     const device = o.device ?? (await FileDevice.open({ slots, path, reuse, folder, direct }));
     const space = new SwapSpace(

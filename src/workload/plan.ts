@@ -54,6 +54,8 @@ export interface RunRequest {
   seed: number;
   durationMs: number | undefined;
   deviceLatency: { model: LatencyModel; label: string } | undefined;
+  /** The swap device: a file (real I/O and time), or memory, simulated (deterministic). */
+  device: "file" | "memory";
   swapfile: { path: string; reuse: boolean } | undefined;
   /** Swap I/O through the OS page cache instead of O_DIRECT. */
   pageCache: boolean;
@@ -196,6 +198,9 @@ async function swapfileCheck({ path, reuse }: { path: string; reuse: boolean }):
 
 /** Where each configuration's swap file goes, and whether it bypasses the page cache. */
 async function deviceResolve(req: RunRequest): Promise<{ direct: boolean; label: string }> {
+  if (req.device === "memory") {
+    return { direct: false, label: "memory, simulated (virtual time: a seed fixes the run)" };
+  }
   if (req.swapfile !== undefined) await swapfileCheck(req.swapfile);
   const folder = req.swapfile === undefined ? undefined : dirname(req.swapfile.path);
   const direct = !req.pageCache && (await FileDevice.directSupported(folder));
@@ -247,6 +252,7 @@ export async function planMake(
     poolBytes,
     compressor: req.compressor,
     configs: req.configs,
+    device: req.device,
     swapfile: req.swapfile,
     direct: device.direct,
     deviceLatency: req.deviceLatency?.model,

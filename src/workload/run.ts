@@ -2,8 +2,15 @@
 // swap stack, every swap-in verified. What `zswap run` (and `npm start`) executes.
 
 import { setImmediate } from "node:timers/promises";
+import { type Clock, SimClock } from "../clock.ts";
 import { PAGE_SIZE } from "../constants.ts";
-import { FaultyDevice, FileDevice, type LatencyModel, type SwapDevice } from "../device/index.ts";
+import {
+  FaultyDevice,
+  FileDevice,
+  type LatencyModel,
+  MemoryDevice,
+  type SwapDevice,
+} from "../device/index.ts";
 import { SwapSpace, type SwapSpaceOptions, type SwapSpaceStats } from "../swap/index.ts";
 import type { Access } from "./patterns.ts";
 import { type EvictionPolicy, ResidentSet } from "./resident.ts";
@@ -38,6 +45,11 @@ export interface RunSpec {
   poolBytes: number;
   compressor: string;
   configs: readonly ConfigName[];
+  /**
+   * The device: a swap file (real I/O, real time), or memory, simulated: virtual time for the
+   * wait policy, writeback's backoff and modelled latency, so a seed fixes the whole run.
+   */
+  device: "file" | "memory";
   /** The swap file each configuration creates (or reuses); default an unnamed temporary one. */
   swapfile?: { path: string; reuse: boolean };
   /** Bypass the OS page cache (O_DIRECT), so the device costs what the disk costs. */
@@ -96,16 +108,23 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function openSpace(
+/** The configuration's device, over a swap file or simulated memory, with modelled latency. */
+async function deviceOpen(spec: RunSpec, clock: Clock | undefined): Promise<SwapDevice> {
+  const inner =
+    spec.device === "memory"
+      ? new MemoryDevice({ slots: spec.pages })
+      : await FileDevice.open({ slots: spec.pages, ...spec.swapfile, direct: spec.direct });
+  if (spec.deviceLatency === undefined) return inner;
+  return new FaultyDevice(inner, { seed: spec.seed, latency: spec.deviceLatency, clock });
+}
+
+async function spaceOpen(
   spec: RunSpec,
   name: ConfigName,
+  clock: Clock | undefined,
 ): Promise<{ space: SwapSpace; device: SwapDevice }> {
   const config = CONFIGS[name];
-  const file = await FileDevice.open({ slots: spec.pages, ...spec.swapfile, direct: spec.direct });
-  const device =
-    spec.deviceLatency === undefined
-      ? file
-      : new FaultyDevice(file, { seed: spec.seed, latency: spec.deviceLatency });
+  const device = await deviceOpen(spec, clock);
   const zswap =
     "zswap" in config.space
       ? (false as const)
@@ -115,14 +134,109 @@ async function openSpace(
           shrinkerEnabled: "shrinker" in config && config.shrinker,
         };
   try {
-    return {
-      space: await SwapSpace.open({ ...config.space, slots: spec.pages, device, zswap }),
-      device,
-    };
+    const options = { ...config.space, slots: spec.pages, device, zswap, clock };
+    return { space: await SwapSpace.open(options), device };
   } catch (err) {
     await device.close();
     throw err;
   }
+}
+
+/** Swap-in latencies (a reservoir of samples, and the current window's) and the run's series. */
+class Recorder {
+  readonly latencies = new Float64Array(LATENCY_SAMPLES_MAX);
+  samples = 0;
+  latencySum = 0;
+  readonly series: Series = {
+    accesses: [],
+    seconds: [],
+    poolBytes: [],
+    hitRatio: [],
+    deviceReads: [],
+    deviceWrites: [],
+    swapInP50Us: [],
+  };
+  poolPeak = 0;
+  #reservoir: number;
+  // The window's own latencies: once the reservoir is full it holds no window in order. At most
+  // one swap-in per access, so a window holds at most accessCount / SERIES_POINTS of them.
+  #window: number[] = [];
+  #last = { zswpin: 0, pswpin: 0 };
+
+  constructor(seed: number) {
+    this.#reservoir = seed >>> 0 || 1;
+  }
+
+  swapIn(us: number): void {
+    this.latencySum += us;
+    this.#window.push(us);
+    if (this.samples < LATENCY_SAMPLES_MAX) this.latencies[this.samples] = us;
+    else {
+      this.#reservoir = (Math.imul(this.#reservoir, 1664525) + 1013904223) >>> 0;
+      const j = this.#reservoir % (this.samples + 1);
+      if (j < LATENCY_SAMPLES_MAX) this.latencies[j] = us;
+    }
+    this.samples++;
+  }
+
+  /** A point of the series after `n` accesses, `seconds` into the run. */
+  point(n: number, seconds: number, st: SwapSpaceStats): void {
+    const zswpin = st.zswpin ?? 0;
+    const ins = zswpin - this.#last.zswpin + (st.pswpin - this.#last.pswpin);
+    const s = this.series;
+    s.accesses.push(n);
+    s.seconds.push(seconds);
+    s.poolBytes.push(st.pool_total_size ?? 0);
+    s.hitRatio.push(ins === 0 ? 0 : (zswpin - this.#last.zswpin) / ins);
+    s.deviceReads.push(st.pswpin);
+    s.deviceWrites.push(st.pswpout + (st.zswpwb ?? 0));
+    s.swapInP50Us.push(percentile(Float64Array.from(this.#window).sort(), 50));
+    this.#window = [];
+    this.#last = { zswpin, pswpin: st.pswpin };
+  }
+
+  latencyUs(): ConfigResult["swapInLatencyUs"] {
+    const n = Math.min(this.samples, LATENCY_SAMPLES_MAX);
+    const sorted = this.latencies.subarray(0, n).slice().sort();
+    return {
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      p999: percentile(sorted, 99.9),
+      mean: this.samples === 0 ? 0 : this.latencySum / this.samples,
+    };
+  }
+}
+
+/** Replays the accesses through `resident`; returns how many ran (a duration or a signal stops it). */
+async function replay(
+  spec: RunSpec,
+  name: ConfigName,
+  space: SwapSpace,
+  resident: ResidentSet,
+  rec: Recorder,
+  clock: SimClock | undefined,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const every = Math.max(1, Math.floor(spec.accessCount / SERIES_POINTS));
+  const progressEvery = Math.max(1, Math.floor(spec.accessCount / 100));
+  const t0 = performance.now();
+  let n = 0;
+  for await (const a of spec.accesses()) {
+    const access = resident.access(a.page, a.write);
+    await (clock === undefined ? access : clock.run(access));
+    n++;
+    const pool = space.zswap?.poolPages ?? 0;
+    if (pool > rec.poolPeak) rec.poolPeak = pool;
+    if (n % every === 0) rec.point(n, (performance.now() - t0) / 1000, space.stats());
+    if (n % progressEvery === 0) {
+      spec.onProgress?.(name, n);
+      if (spec.durationMs !== undefined && performance.now() - t0 > spec.durationMs) break;
+      // Swap-ins served from the pool never leave the microtask queue: let signals in.
+      await setImmediate();
+    }
+    if (signal?.aborted) break;
+  }
+  return n;
 }
 
 /**
@@ -134,84 +248,23 @@ export async function runConfig(
   name: ConfigName,
   signal?: AbortSignal,
 ): Promise<ConfigResult> {
-  const { space, device } = await openSpace(spec, name);
+  const clock = spec.device === "memory" ? new SimClock() : undefined;
+  const { space, device } = await spaceOpen(spec, name, clock);
   const resident = new ResidentSet(space, spec.corpus, spec.frames, spec.policy);
-  const latencies = new Float64Array(LATENCY_SAMPLES_MAX);
-  let samples = 0;
-  let latencySum = 0;
-  let reservoir = spec.seed >>> 0 || 1;
-  // The window's own latencies: once the reservoir is full it holds no window in order. At most
-  // one swap-in per access, so a window holds at most accessCount / SERIES_POINTS of them.
-  let window: number[] = [];
-  resident.onSwapIn = (us) => {
-    latencySum += us;
-    window.push(us);
-    if (samples < LATENCY_SAMPLES_MAX) latencies[samples] = us;
-    else {
-      reservoir = (Math.imul(reservoir, 1664525) + 1013904223) >>> 0;
-      const j = reservoir % (samples + 1);
-      if (j < LATENCY_SAMPLES_MAX) latencies[j] = us;
-    }
-    samples++;
-  };
-  const series: Series = {
-    accesses: [],
-    seconds: [],
-    poolBytes: [],
-    hitRatio: [],
-    deviceReads: [],
-    deviceWrites: [],
-    swapInP50Us: [],
-  };
-  const every = Math.max(1, Math.floor(spec.accessCount / SERIES_POINTS));
-  const progressEvery = Math.max(1, Math.floor(spec.accessCount / 100));
-  let last = { zswpin: 0, pswpin: 0 };
-  let poolPeak = 0;
+  const rec = new Recorder(spec.seed);
+  resident.onSwapIn = (us) => rec.swapIn(us);
   const t0 = performance.now();
-  let n = 0;
+  let n: number;
   let counters: SwapSpaceStats;
-  let seconds: number;
   try {
-    for await (const a of spec.accesses()) {
-      await resident.access(a.page, a.write);
-      n++;
-      const pool = space.zswap?.poolPages ?? 0;
-      if (pool > poolPeak) poolPeak = pool;
-      if (n % every === 0) {
-        const st = space.stats();
-        const s = {
-          zswpin: st.zswpin ?? 0,
-          zswpwb: st.zswpwb ?? 0,
-          pswpin: st.pswpin,
-          pswpout: st.pswpout,
-        };
-        const ins = s.zswpin - last.zswpin + (s.pswpin - last.pswpin);
-        series.accesses.push(n);
-        series.seconds.push((performance.now() - t0) / 1000);
-        series.poolBytes.push(pool * PAGE_SIZE);
-        series.hitRatio.push(ins === 0 ? 0 : (s.zswpin - last.zswpin) / ins);
-        series.deviceReads.push(s.pswpin);
-        series.deviceWrites.push(s.pswpout + s.zswpwb);
-        series.swapInP50Us.push(percentile(Float64Array.from(window).sort(), 50));
-        window = [];
-        last = { zswpin: s.zswpin, pswpin: s.pswpin };
-      }
-      if (n % progressEvery === 0) {
-        spec.onProgress?.(name, n);
-        if (spec.durationMs !== undefined && performance.now() - t0 > spec.durationMs) break;
-        // Swap-ins served from the pool never leave the microtask queue: let signals in.
-        await setImmediate();
-      }
-      if (signal?.aborted) break;
-    }
+    n = await replay(spec, name, space, resident, rec, clock, signal);
     counters = space.stats();
-    seconds = (performance.now() - t0) / 1000;
   } finally {
     await space.close();
     await device.close();
   }
+  const seconds = (performance.now() - t0) / 1000;
   signal?.throwIfAborted();
-  const sorted = latencies.subarray(0, Math.min(samples, LATENCY_SAMPLES_MAX)).slice().sort();
   const zswapIns = counters.zswpin ?? 0;
   const stored = counters.compressed_bytes ?? 0;
   return {
@@ -220,20 +273,15 @@ export async function runConfig(
     accesses: n,
     seconds,
     accessesPerSecond: n / seconds,
-    swapIns: samples,
-    swapInLatencyUs: {
-      p50: percentile(sorted, 50),
-      p99: percentile(sorted, 99),
-      p999: percentile(sorted, 99.9),
-      mean: samples === 0 ? 0 : latencySum / samples,
-    },
+    swapIns: rec.samples,
+    swapInLatencyUs: rec.latencyUs(),
     deviceReads: counters.pswpin,
     deviceWrites: counters.pswpout + (counters.zswpwb ?? 0),
     zswapHitRatio: zswapIns + counters.pswpin === 0 ? 0 : zswapIns / (zswapIns + counters.pswpin),
     compressionRatio: stored === 0 ? 0 : (counters.Zswapped ?? 0) / stored,
-    poolPeakBytes: poolPeak * PAGE_SIZE,
+    poolPeakBytes: rec.poolPeak * PAGE_SIZE,
     verified: resident.verified,
     counters,
-    series,
+    series: rec.series,
   };
 }

@@ -4,6 +4,5 @@ export {
   Zswap,
   type ZswapDeps,
   type ZswapGauges,
-  type ZswapInternals,
   type ZswapStats,
 } from "./zswap.ts";
