@@ -38,13 +38,17 @@ interface ChartSpec {
 
 const require = createRequire(import.meta.url);
 
-function assetRead(specifier: string, closing: string): string {
-  const text = fs.readFileSync(require.resolve(specifier), "utf8");
-  // Inlined as is, so it must not close its own tag.
-  if (text.toLowerCase().includes(closing))
-    throw new Error(`${specifier} contains ${closing}; it cannot be inlined`);
+/**
+ * A file's text, to inline in the page: uPlot's (from its package) or the report's own
+ * (src/cli/report, copied to dist/cli/report by the build). It must not close its own tag.
+ */
+function inlined(file: string | URL, closing: string): string {
+  const text = fs.readFileSync(file, "utf8");
+  if (text.toLowerCase().includes(closing)) throw new Error(`${file} contains ${closing}`);
   return text;
 }
+
+const ownAsset = (name: string) => new URL(`./report/${name}`, import.meta.url);
 
 const escapeHtml = (s: string): string =>
   s.replace(
@@ -156,100 +160,7 @@ function planHtml(report: RunReport): string {
   return `<dl class="plan">${items.map(([k, v]) => `<dt>${k}</dt><dd>${escapeHtml(v)}</dd>`).join("")}</dl>`;
 }
 
-const STYLE = `
-:root { color-scheme: light; --fg: #1d1d1f; --muted: #5f6368; --line: #e3e3e8; --bg: #fafafb; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
-header { padding: 20px 32px 12px; background: #fff; border-bottom: 1px solid var(--line); }
-header h1 { margin: 0; font-size: 22px; }
-header p { margin: 4px 0 0; color: var(--muted); }
-main { padding: 8px 32px 32px; max-width: 1400px; }
-h2 { font-size: 17px; margin: 24px 0 10px; }
-.plan { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
-.plan dt { color: var(--muted); }
-.plan dd { margin: 0; }
-table { border-collapse: collapse; background: #fff; font-variant-numeric: tabular-nums; }
-th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
-thead th { font-weight: 600; border-bottom: 2px solid #c8c8d0; }
-thead th:first-child { text-align: left; }
-tbody th { text-align: left; font-weight: 500; }
-.verified { color: var(--muted); margin: 8px 0 0; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
-.chart { margin: 0; padding: 12px 14px; background: #fff; border: 1px solid var(--line); border-radius: 6px; min-width: 0; }
-.chart figcaption { margin-bottom: 6px; }
-.chart figcaption b { display: block; font-size: 15px; }
-.chart figcaption span { color: var(--muted); }
-.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
-details { margin-top: 24px; }
-summary { cursor: pointer; font-weight: 600; }
-`;
 
-// The page's own script: plain JavaScript, run after uPlot's.
-const PAGE_SCRIPT = `
-(function () {
-  "use strict";
-  var charts = JSON.parse(document.getElementById("zswap-charts").textContent);
-  var KIB = ["B", "KiB", "MiB", "GiB", "TiB"];
-  function bytes(v) {
-    if (v == null) return "-";
-    var i = 0;
-    while (Math.abs(v) >= 1024 && i < KIB.length - 1) { v /= 1024; i++; }
-    return (i > 0 && Math.abs(v) < 10 ? v.toFixed(1) : Math.round(v)) + " " + KIB[i];
-  }
-  function count(v) {
-    if (v == null) return "-";
-    var a = Math.abs(v);
-    if (a >= 1e6) return +(v / 1e6).toFixed(2) + "M";
-    if (a >= 1e3) return +(v / 1e3).toFixed(1) + "k";
-    return String(+v.toFixed(2));
-  }
-  var FORMAT = {
-    bytes: bytes,
-    ratio: function (v) { return v == null ? "-" : (100 * v).toFixed(0) + "%"; },
-    count: count,
-    us: function (v) { return v == null ? "-" : (v < 10 ? +v.toFixed(1) : Math.round(v)) + " µs"; },
-  };
-  var drawn = {};
-  var plots = [];
-  function onDraw(id) {
-    if (drawn[id]) return;
-    drawn[id] = true;
-    document.body.dataset.chartsDrawn = String(Object.keys(drawn).length);
-  }
-  function width(el) { return Math.max(300, el.clientWidth); }
-  charts.forEach(function (c) {
-    var el = document.querySelector('[data-chart="' + c.id + '"] .plot');
-    var fmt = FORMAT[c.unit];
-    var y = c.unit === "ratio" ? { range: [0, 1] } : c.log ? { distr: 3 } : {};
-    var opts = {
-      width: width(el),
-      height: 280,
-      scales: { x: { time: false }, y: y },
-      series: [{ label: "accesses", value: function (u, v) { return count(v); } }].concat(
-        c.lines.map(function (l) {
-          return {
-            label: l.label,
-            stroke: l.color,
-            width: 2,
-            points: { show: false },
-            value: function (u, v) { return fmt(v); },
-          };
-        }),
-      ),
-      axes: [
-        { label: "accesses", values: function (u, ts) { return ts.map(count); } },
-        { size: 72, values: function (u, ts) { return ts.map(fmt); } },
-      ],
-      hooks: { draw: [function () { onDraw(c.id); }] },
-    };
-    var data = [c.x].concat(c.lines.map(function (l) { return l.y; }));
-    plots.push({ el: el, plot: new uPlot(opts, data, el) });
-  });
-  window.addEventListener("resize", function () {
-    plots.forEach(function (p) { p.plot.setSize({ width: width(p.el), height: 280 }); });
-  });
-})();
-`;
 
 /** Checks, before a run, that a report can be made: uPlot, which it inlines, is installed. */
 export function reportHtmlCheck(): void {
@@ -264,8 +175,8 @@ export function reportHtmlCheck(): void {
 
 /** Writes the report for `report` to `path`, a new file, as one HTML file. */
 export async function reportHtmlWrite(path: string, report: RunReport): Promise<void> {
-  const uplotJs = assetRead("uplot/dist/uPlot.iife.min.js", "</script");
-  const uplotCss = assetRead("uplot/dist/uPlot.min.css", "</style");
+  const uplotJs = inlined(require.resolve("uplot/dist/uPlot.iife.min.js"), "</script");
+  const uplotCss = inlined(require.resolve("uplot/dist/uPlot.min.css"), "</style");
   const specs = chartSpecs(report.results);
   const figures = specs
     .map(
@@ -288,7 +199,7 @@ export async function reportHtmlWrite(path: string, report: RunReport): Promise<
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>zswap run: ${escapeHtml(report.plan.workload)}</title>
 <style>${uplotCss}</style>
-<style>${STYLE}</style>
+<style>${inlined(ownAsset("report.css"), "</style")}</style>
 </head>
 <body>
 <header>
@@ -315,7 +226,7 @@ ${tableHtml("counters", countersCells(report.results))}
 <script type="application/json" id="zswap-report">${jsonInline(report)}</script>
 <script type="application/json" id="zswap-charts">${jsonInline(specs)}</script>
 <script>${uplotJs}</script>
-<script>${PAGE_SCRIPT}</script>
+<script>${inlined(ownAsset("report.js"), "</script")}</script>
 </body>
 </html>
 `;

@@ -69,92 +69,84 @@ export function defaultCompressor(): string {
   return compressorsAvailable().includes("lzo") ? "lzo" : "lz4";
 }
 
-/** Resolves options over a base config (the defaults, or the current config when reconfiguring). */
-export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConfig {
-  if (typeof opts !== "object" || opts === null) optionBad("options must be an object");
-  const known = new Set([
-    "compressor",
-    "maxPoolBytes",
-    "maxPoolPercent",
-    "memoryBytes",
-    "acceptThresholdPercent",
-    "maxCompressionRatio",
-    "incompressible",
-    "exclusiveLoads",
-    "writebacksInFlightMax",
-    "shrinkerEnabled",
-    "shrinkerTargetPercent",
-  ]);
-  for (const key of Object.keys(opts)) if (!known.has(key)) optionBad(`unknown option "${key}"`);
+const KNOWN = new Set<string>([
+  "compressor",
+  "maxPoolBytes",
+  "maxPoolPercent",
+  "memoryBytes",
+  "acceptThresholdPercent",
+  "maxCompressionRatio",
+  "incompressible",
+  "exclusiveLoads",
+  "writebacksInFlightMax",
+  "shrinkerEnabled",
+  "shrinkerTargetPercent",
+]);
 
-  const compressor = opts.compressor ?? base?.compressor ?? defaultCompressor();
-  if (opts.compressor !== undefined) compressorCreate(opts.compressor); // throws if unavailable
-
+/** The pool's bound in pages: from maxPoolBytes, a percent of memory (capped), or the base's. */
+function poolPagesResolve(opts: ZswapOptions, base: ZswapConfig | undefined): number {
   if (opts.maxPoolBytes !== undefined && opts.maxPoolPercent !== undefined) {
     optionBad("give maxPoolBytes or maxPoolPercent, not both");
   }
-  let poolPagesMax: number;
   if (opts.maxPoolBytes !== undefined) {
-    poolPagesMax = Math.floor(
-      optionNumber("maxPoolBytes", opts.maxPoolBytes, 0, POOL_BYTES_MAX) / PAGE_SIZE,
-    );
-  } else if (opts.maxPoolPercent !== undefined || base === undefined) {
-    const percent = optionNumber(
-      "maxPoolPercent",
-      opts.maxPoolPercent ?? MAX_POOL_PERCENT_DEFAULT,
-      0,
-      100,
-    );
-    const memory = optionNumber("memoryBytes", opts.memoryBytes ?? os.totalmem(), 0, 2 ** 52);
-    poolPagesMax = Math.min(POOL_PAGES_MAX, Math.floor((memory * percent) / 100 / PAGE_SIZE));
-  } else {
-    if (opts.memoryBytes !== undefined) optionBad("memoryBytes needs maxPoolPercent");
-    poolPagesMax = base.poolPagesMax;
+    const bytes = optionNumber("maxPoolBytes", opts.maxPoolBytes, 0, POOL_BYTES_MAX);
+    return Math.floor(bytes / PAGE_SIZE);
   }
+  if (opts.maxPoolPercent === undefined && base !== undefined) {
+    if (opts.memoryBytes !== undefined) optionBad("memoryBytes needs maxPoolPercent");
+    return base.poolPagesMax;
+  }
+  const percent = optionNumber(
+    "maxPoolPercent",
+    opts.maxPoolPercent ?? MAX_POOL_PERCENT_DEFAULT,
+    0,
+    100,
+  );
+  const memory = optionNumber("memoryBytes", opts.memoryBytes ?? os.totalmem(), 0, 2 ** 52);
+  return Math.min(POOL_PAGES_MAX, Math.floor((memory * percent) / 100 / PAGE_SIZE));
+}
 
+function optionBoolean(name: string, v: unknown): boolean {
+  if (typeof v !== "boolean") optionBad(`${name} must be a boolean`);
+  return v;
+}
+
+/** Resolves options over a base config (the defaults, or the current config when reconfiguring). */
+export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConfig {
+  if (typeof opts !== "object" || opts === null) optionBad("options must be an object");
+  for (const key of Object.keys(opts)) if (!KNOWN.has(key)) optionBad(`unknown option "${key}"`);
+  const compressor = opts.compressor ?? base?.compressor ?? defaultCompressor();
+  if (opts.compressor !== undefined) compressorCreate(opts.compressor); // throws if unavailable
   const incompressible = opts.incompressible ?? base?.incompressible ?? "reject";
   if (incompressible !== "reject" && incompressible !== "store-raw") {
     optionBad(`incompressible must be "reject" or "store-raw", got ${String(incompressible)}`);
   }
-  const exclusiveLoads = opts.exclusiveLoads ?? base?.exclusiveLoads ?? true;
-  if (typeof exclusiveLoads !== "boolean") optionBad("exclusiveLoads must be a boolean");
-  const shrinkerEnabled = opts.shrinkerEnabled ?? base?.shrinkerEnabled ?? false;
-  if (typeof shrinkerEnabled !== "boolean") optionBad("shrinkerEnabled must be a boolean");
+  const percent = (name: keyof ZswapConfig & keyof ZswapOptions, fallback: number) =>
+    optionNumber(name, opts[name] ?? base?.[name] ?? fallback, 0, 100);
   const writebacksInFlightMax = optionNumber(
     "writebacksInFlightMax",
     opts.writebacksInFlightMax ?? base?.writebacksInFlightMax ?? WRITEBACK_IN_FLIGHT_DEFAULT,
     1,
     WRITEBACK_IN_FLIGHT_MAX,
   );
-  if (!Number.isInteger(writebacksInFlightMax))
+  if (!Number.isInteger(writebacksInFlightMax)) {
     optionBad("writebacksInFlightMax must be an integer");
-
+  }
   return {
     compressor,
-    poolPagesMax,
-    acceptThresholdPercent: optionNumber(
-      "acceptThresholdPercent",
-      opts.acceptThresholdPercent ??
-        base?.acceptThresholdPercent ??
-        ACCEPT_THRESHOLD_PERCENT_DEFAULT,
-      0,
-      100,
-    ),
-    maxCompressionRatio: optionNumber(
-      "maxCompressionRatio",
-      opts.maxCompressionRatio ?? base?.maxCompressionRatio ?? MAX_COMPRESSION_RATIO_DEFAULT,
-      0,
-      100,
-    ),
+    poolPagesMax: poolPagesResolve(opts, base),
+    acceptThresholdPercent: percent("acceptThresholdPercent", ACCEPT_THRESHOLD_PERCENT_DEFAULT),
+    maxCompressionRatio: percent("maxCompressionRatio", MAX_COMPRESSION_RATIO_DEFAULT),
     incompressible,
-    exclusiveLoads,
-    writebacksInFlightMax,
-    shrinkerEnabled,
-    shrinkerTargetPercent: optionNumber(
-      "shrinkerTargetPercent",
-      opts.shrinkerTargetPercent ?? base?.shrinkerTargetPercent ?? SHRINKER_TARGET_PERCENT_DEFAULT,
-      0,
-      100,
+    exclusiveLoads: optionBoolean(
+      "exclusiveLoads",
+      opts.exclusiveLoads ?? base?.exclusiveLoads ?? true,
     ),
+    writebacksInFlightMax,
+    shrinkerEnabled: optionBoolean(
+      "shrinkerEnabled",
+      opts.shrinkerEnabled ?? base?.shrinkerEnabled ?? false,
+    ),
+    shrinkerTargetPercent: percent("shrinkerTargetPercent", SHRINKER_TARGET_PERCENT_DEFAULT),
   };
 }

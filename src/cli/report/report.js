@@ -1,0 +1,75 @@
+// The --html report's own script: plain JavaScript, inlined into the page after uPlot's. It
+// draws one uPlot chart per entry of the page's zswap-charts JSON.
+(() => {
+  var charts = JSON.parse(document.getElementById("zswap-charts").textContent);
+  var KIB = ["B", "KiB", "MiB", "GiB", "TiB"];
+  function bytes(v) {
+    if (v == null) return "-";
+    var i = 0;
+    while (Math.abs(v) >= 1024 && i < KIB.length - 1) {
+      v /= 1024;
+      i++;
+    }
+    return `${i > 0 && Math.abs(v) < 10 ? v.toFixed(1) : Math.round(v)} ${KIB[i]}`;
+  }
+  function count(v) {
+    if (v == null) return "-";
+    var a = Math.abs(v);
+    if (a >= 1e6) return `${+(v / 1e6).toFixed(2)}M`;
+    if (a >= 1e3) return `${+(v / 1e3).toFixed(1)}k`;
+    return String(+v.toFixed(2));
+  }
+  var FORMAT = {
+    bytes: bytes,
+    ratio: (v) => (v == null ? "-" : `${(100 * v).toFixed(0)}%`),
+    count: count,
+    us: (v) => (v == null ? "-" : `${v < 10 ? +v.toFixed(1) : Math.round(v)} µs`),
+  };
+  var drawn = {};
+  var plots = [];
+  function onDraw(id) {
+    if (drawn[id]) return;
+    drawn[id] = true;
+    document.body.dataset.chartsDrawn = String(Object.keys(drawn).length);
+  }
+  function width(el) {
+    return Math.max(300, el.clientWidth);
+  }
+  charts.forEach((c) => {
+    var el = document.querySelector(`[data-chart="${c.id}"] .plot`);
+    var fmt = FORMAT[c.unit];
+    var y = c.unit === "ratio" ? { range: [0, 1] } : c.log ? { distr: 3 } : {};
+    var opts = {
+      width: width(el),
+      height: 280,
+      scales: { x: { time: false }, y: y },
+      series: [{ label: "accesses", value: (_u, v) => count(v) }].concat(
+        c.lines.map((l) => ({
+          label: l.label,
+          stroke: l.color,
+          width: 2,
+          points: { show: false },
+          value: (_u, v) => fmt(v),
+        })),
+      ),
+      axes: [
+        { label: "accesses", values: (_u, ts) => ts.map(count) },
+        { size: 72, values: (_u, ts) => ts.map(fmt) },
+      ],
+      hooks: {
+        draw: [
+          () => {
+            onDraw(c.id);
+          },
+        ],
+      },
+    };
+    var data = [c.x].concat(c.lines.map((l) => l.y));
+    plots.push({ el: el, plot: new uPlot(opts, data, el) });
+  });
+  window.addEventListener("resize", () => {
+    plots.forEach((p) => {
+      p.plot.setSize({ width: width(p.el), height: 280 });
+    });
+  });
+})();
