@@ -1,6 +1,8 @@
-// The public API. What is not exported here is internal and may change.
+// The public API. What is not exported here (or from ./testing.ts, the `zswap-ts/testing` entry
+// of fault injection and simulated time) is internal and may change.
 
 export { ZswapInvariantError } from "./assert.ts";
+export { type Clock, type ClockTimer, REAL_CLOCK } from "./clock.ts";
 export {
   COMPRESSOR_NAMES,
   type CompressorName,
@@ -8,14 +10,10 @@ export {
 } from "./compress/index.ts";
 export { PAGE_SIZE, POOL_BYTES_MAX, SWAP_AREAS_MAX } from "./constants.ts";
 export {
-  type FaultCounters,
-  FaultyDevice,
-  type FaultyDeviceOptions,
   FileDevice,
   type FileDeviceOptions,
-  LATENCY_PRESETS,
-  type LatencyModel,
   MemoryDevice,
+  type MemoryDeviceOptions,
   type SwapDevice,
 } from "./device/index.ts";
 export {
@@ -40,12 +38,16 @@ export {
 } from "./errors.ts";
 export {
   type CounterName,
+  type Counts,
   isCounter,
+  type StatsRecord,
   SWAP_COUNTERS,
+  type SwapCounterName,
   statsJson,
   statsPrometheus,
   statsText,
   ZSWAP_COUNTERS,
+  type ZswapCounterName,
 } from "./stats/index.ts";
 export {
   type SwapGauges,
@@ -54,9 +56,11 @@ export {
   type SwapSpaceOptions,
   type SwapSpaceStats,
 } from "./swap/index.ts";
+export type { PageCount, SwapOffset, SwapType } from "./types.ts";
 export {
   type RejectReason,
   Zswap,
+  type ZswapConfig,
   type ZswapDeps,
   type ZswapGauges,
   type ZswapOptions,

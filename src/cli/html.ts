@@ -160,8 +160,6 @@ function planHtml(report: RunReport): string {
   return `<dl class="plan">${items.map(([k, v]) => `<dt>${k}</dt><dd>${escapeHtml(v)}</dd>`).join("")}</dl>`;
 }
 
-
-
 /** Checks, before a run, that a report can be made: uPlot, which it inlines, is installed. */
 export function reportHtmlCheck(): void {
   try {

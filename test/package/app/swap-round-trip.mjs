@@ -2,6 +2,9 @@
 // pages go out through SwapSpace (a small pool, so most are written back to the swap file) and
 // come back in; every byte is compared. Prints one JSON line for the test to check.
 import { PAGE_SIZE, SwapSpace } from "zswap-ts";
+import { SimClock } from "zswap-ts/testing";
+
+if (typeof new SimClock().run !== "function") throw new Error("zswap-ts/testing: no SimClock");
 
 const PAGES = 512;
 const POOL_PAGES = 32;

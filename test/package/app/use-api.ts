@@ -11,6 +11,7 @@ import {
   ZswapError,
   type ZswapErrorCode,
 } from "zswap-ts";
+import { FaultyDevice, LATENCY_PRESETS, SimClock } from "zswap-ts/testing";
 
 export async function roundTrip(page: Uint8Array): Promise<SwapSpaceStats> {
   const space = await SwapSpace.open({
@@ -39,4 +40,18 @@ export function hooks(page: Uint8Array): string {
   // @ts-expect-error the pool is internal: not in the declarations
   z.pool;
   return `${stored} ${statsText(z.stats())}`;
+}
+
+/** The testing entry: a faulty device over memory on virtual time, driving a space. */
+export async function simulated(page: Uint8Array): Promise<number> {
+  const clock = new SimClock();
+  const device = new FaultyDevice(new MemoryDevice({ slots: 8 }), {
+    seed: 1,
+    latency: LATENCY_PRESETS.ssd,
+    clock,
+  });
+  const space = await SwapSpace.open({ slots: 8, device, zswap: false, clock });
+  const slot = await clock.run(space.swapOut(page));
+  await clock.run(space.close());
+  return slot;
 }
