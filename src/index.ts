@@ -15,6 +15,8 @@ export {
   LATENCY_PRESETS,
   type LatencyModel,
   MemoryDevice,
+  RedisDevice,
+  type RedisDeviceOptions,
   type SwapDevice,
 } from "./device/index.ts";
 export {

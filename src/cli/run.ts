@@ -13,6 +13,7 @@ import {
   planMake,
   type RunReport,
   type RunRequest,
+  redisTargetParse,
 } from "../workload/plan.ts";
 import {
   CONFIG_NAMES,
@@ -52,6 +53,9 @@ export const RUN_USAGE = `zswap run [options]
   --page-cache                 let swap I/O go through the OS page cache (default: O_DIRECT where
                                the file system allows it, so the device costs what the disk costs)
   --device-latency MODEL       add modelled latency: nvme, ssd, hdd, or microseconds (e.g. 100)
+  --device file|URL            the swap device: a swap file (default), or Redis:
+                               redis[s]://[USER:PASSWORD@]HOST:PORT[/DB] (one server) or
+                               redis[s]-cluster://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]
   --json                       print the result as JSON on stdout (no table)
   --html FILE                  also write a self-contained report with charts (FILE must not exist)
   Sizes: 64MiB, 2GiB, 1TiB, 4096B, 8192p (pages), 25% (of the working set).`;
@@ -76,6 +80,7 @@ const RUN_FLAGS = {
   "swapfile-reuse": { type: "boolean" },
   "page-cache": { type: "boolean" },
   "device-latency": { type: "string" },
+  device: { type: "string" },
   json: { type: "boolean" },
   html: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -144,6 +149,18 @@ function latencyParse(v: string | undefined): RunRequest["deviceLatency"] {
   return { model: { kind: "fixed", us }, label: `${us} µs` };
 }
 
+function deviceParse(f: RunFlags): RunRequest["redis"] {
+  const v = f.device ?? "file";
+  if (v === "file") return undefined;
+  if (!/^rediss?(-cluster)?:/i.test(v)) {
+    throw usage(
+      `--device must be file or a redis://, rediss://, redis-cluster:// or rediss-cluster:// URL`,
+    );
+  }
+  flagsRefuse(f, ["swapfile", "swapfile-reuse", "page-cache"], "applies to the file device only");
+  return { url: v, describe: redisTargetParse(v, "--device").describe };
+}
+
 function configsParse(v: string | undefined): ConfigName[] {
   if (v === undefined) return [...CONFIG_NAMES];
   const names = v.split(",").map((c) => oneOf("configs", c.trim(), CONFIG_NAMES));
@@ -182,6 +199,7 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
         ? undefined
         : { path: nonEmpty("swapfile", f.swapfile), reuse: f["swapfile-reuse"] === true },
     pageCache: f["page-cache"] === true,
+    redis: deviceParse(f),
   };
   return {
     request,

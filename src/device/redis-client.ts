@@ -9,7 +9,7 @@
 // one server, those issued in one event-loop turn also go out in one socket write.
 
 import type { ConnectionOptions } from "node:tls";
-import { Cluster, Redis, type RedisOptions } from "ioredis";
+import type { Cluster, Redis, RedisOptions } from "ioredis";
 import {
   REDIS_COMMAND_TIMEOUT_MS,
   REDIS_CONNECT_TIMEOUT_MS,
@@ -48,10 +48,12 @@ export async function redisConnect(
   target: RedisTarget,
   tls: ConnectionOptions | undefined,
 ): Promise<RedisClient> {
+  // Loaded on first use: a program that never opens a Redis device never loads the client.
+  const { Cluster, Redis } = await import("ioredis");
   const connection = redisConnectionOptions(target, tls);
   let opened = false;
   const retry = (times: number) => (opened ? reconnectDelayMs(times) : null);
-  const client = target.cluster
+  const client: RedisClient = target.cluster
     ? new Cluster([...target.nodes], {
         lazyConnect: true,
         enableOfflineQueue: false,
@@ -68,14 +70,20 @@ export async function redisConnect(
         enableAutoPipelining: true,
         retryStrategy: retry,
       });
-  // Errors reach the commands they hit; the events would only repeat them.
-  client.on("error", () => {});
+  // Errors reach the commands they hit; the events would only repeat them, except while
+  // opening, where the socket's error (ECONNREFUSED...) says more than "Connection is closed".
+  let socketError: unknown;
+  client.on("error", (error: unknown) => {
+    socketError ??= error;
+  });
   try {
     await client.connect();
     await client.ping();
   } catch (error) {
     client.disconnect();
-    throw redisError(error, `cannot connect to ${target.describe}`);
+    // A cluster that failed to start says why in its last node's error.
+    const nodeError = (socketError as { lastNodeError?: unknown } | undefined)?.lastNodeError;
+    throw redisError(nodeError ?? socketError ?? error, `cannot connect to ${target.describe}`);
   }
   opened = true;
   return client;

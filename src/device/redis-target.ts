@@ -64,10 +64,12 @@ export function redisTargetParse(url: string, what = "url"): RedisTarget {
   if (!Object.hasOwn(SCHEMES, scheme)) throw bad(`unknown scheme ${scheme}://; ${EXPECTED}`);
   const { cluster, tls } = SCHEMES[scheme as keyof typeof SCHEMES];
   const nodes = hostList!.split(",").map((node) => nodeParse(node, cluster, bad));
-  if (!cluster && nodes.length > 1) throw bad("one server takes one HOST:PORT; for several, use redis-cluster://");
+  if (!cluster && nodes.length > 1)
+    throw bad("one server takes one HOST:PORT; for several, use redis-cluster://");
   const db = dbParse(path, cluster, bad);
   const { username, password } = userinfoParse(userinfo, bad);
-  const hidden = userinfo === undefined ? "" : `${username ?? ""}${password === undefined ? "" : ":***"}@`;
+  const hidden =
+    userinfo === undefined ? "" : `${username ?? ""}${password === undefined ? "" : ":***"}@`;
   const hosts = nodes.map(({ host, port }) => `${host.includes(":") ? `[${host}]` : host}:${port}`);
   const describe = `${scheme}://${hidden}${hosts.join(",")}${cluster ? "" : `/${db}`}`;
   return { cluster, tls, nodes, db, username, password, describe };

@@ -174,7 +174,11 @@ export class RedisDevice extends PageDevice {
         : epoch === 1
           ? "the key was removed or evicted (the epoch key is still there)"
           : "lost";
-    return this.readError(slot, `was written (generation ${generation}) but its key is gone: ${cause}`, "ENODATA");
+    return this.readError(
+      slot,
+      `was written (generation ${generation}) but its key is gone: ${cause}`,
+      "ENODATA",
+    );
   }
 
   /** Removes every key this device wrote, then its epoch key, and disconnects. */
@@ -192,7 +196,10 @@ export class RedisDevice extends PageDevice {
       await Promise.all(batch);
       await this.client.unlink(`${this.namespace}:epoch`);
     } catch (error) {
-      throw redisError(error, `cannot remove keys ${this.namespace}:* from ${this.target.describe}`);
+      throw redisError(
+        error,
+        `cannot remove keys ${this.namespace}:* from ${this.target.describe}`,
+      );
     } finally {
       this.client.disconnect();
     }

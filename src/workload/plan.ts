@@ -12,7 +12,7 @@ import {
   RUN_CORPUS_PAGES_MAX,
   RUN_FRAMES_MAX,
 } from "../constants.ts";
-import { FileDevice, type LatencyModel } from "../device/index.ts";
+import { FileDevice, type LatencyModel, RedisDevice } from "../device/index.ts";
 import { ZswapArgumentError } from "../errors.ts";
 import { capturePages } from "./capture.ts";
 import { corpusRead } from "./corpus.ts";
@@ -22,7 +22,7 @@ import type { EvictionPolicy } from "./resident.ts";
 import type { ConfigName, ConfigResult, RunSpec } from "./run.ts";
 import { type TraceFormat, traceAccesses, traceFormat, traceScan } from "./trace.ts";
 
-export { LATENCY_PRESETS } from "../device/index.ts";
+export { LATENCY_PRESETS, redisTargetParse } from "../device/index.ts";
 
 /** Throws ZSWAP_E_COMPRESSOR unless a compressor of that name can be loaded. */
 export function compressorCheck(name: string): void {
@@ -57,6 +57,8 @@ export interface RunRequest {
   swapfile: { path: string; reuse: boolean } | undefined;
   /** Swap I/O through the OS page cache instead of O_DIRECT. */
   pageCache: boolean;
+  /** A Redis server or cluster as the device (a URL checked by redisTargetParse); else a file. */
+  redis: { url: string; describe: string } | undefined;
 }
 
 /** What `run` was asked to do, resolved, as the report states it. */
@@ -204,8 +206,19 @@ async function swapfileCheck({ path, reuse }: { path: string; reuse: boolean }):
   }
 }
 
+/**
+ * Opens and closes a one-slot device on the Redis server or cluster, so that one that cannot be
+ * reached, or refuses this user, fails before anything runs (ZswapIOError naming the address).
+ */
+async function redisResolve(redis: { url: string; describe: string }): Promise<string> {
+  const device = await RedisDevice.open({ slots: 1, url: redis.url, keyPrefix: "zswap-run" });
+  await device.close();
+  return `${device.target.cluster ? "redis cluster" : "redis"} ${redis.describe} (each configuration under its own key prefix, removed after)`;
+}
+
 /** Where each configuration's swap file goes, and whether it bypasses the page cache. */
 async function deviceResolve(req: RunRequest): Promise<{ direct: boolean; label: string }> {
+  if (req.redis !== undefined) return { direct: false, label: await redisResolve(req.redis) };
   if (req.swapfile !== undefined) await swapfileCheck(req.swapfile);
   const folder = req.swapfile === undefined ? undefined : dirname(req.swapfile.path);
   const direct = !req.pageCache && (await FileDevice.directSupported(folder));
@@ -246,7 +259,7 @@ export async function planMake(
     policy: req.policy,
     configs: req.configs,
     seed: req.seed,
-    deviceLatency: req.deviceLatency?.label ?? "none (the file's own)",
+    deviceLatency: req.deviceLatency?.label ?? "none (the device's own)",
     device: device.label,
   };
   const spec = {
@@ -258,6 +271,7 @@ export async function planMake(
     compressor: req.compressor,
     configs: req.configs,
     swapfile: req.swapfile,
+    redisUrl: req.redis?.url,
     direct: device.direct,
     deviceLatency: req.deviceLatency?.model,
     seed: req.seed,

@@ -3,7 +3,13 @@
 
 import { setImmediate } from "node:timers/promises";
 import { PAGE_SIZE } from "../constants.ts";
-import { FaultyDevice, FileDevice, type LatencyModel, type SwapDevice } from "../device/index.ts";
+import {
+  FaultyDevice,
+  FileDevice,
+  type LatencyModel,
+  RedisDevice,
+  type SwapDevice,
+} from "../device/index.ts";
 import { SwapSpace, type SwapSpaceOptions, type SwapSpaceStats } from "../swap/index.ts";
 import type { Access } from "./patterns.ts";
 import { type EvictionPolicy, ResidentSet } from "./resident.ts";
@@ -40,6 +46,8 @@ export interface RunSpec {
   configs: readonly ConfigName[];
   /** The swap file each configuration creates (or reuses); default an unnamed temporary one. */
   swapfile?: { path: string; reuse: boolean };
+  /** A Redis server or cluster URL as the device instead of a swap file. */
+  redisUrl?: string;
   /** Bypass the OS page cache (O_DIRECT), so the device costs what the disk costs. */
   direct: boolean;
   deviceLatency?: LatencyModel;
@@ -101,11 +109,19 @@ async function openSpace(
   name: ConfigName,
 ): Promise<{ space: SwapSpace; device: SwapDevice }> {
   const config = CONFIGS[name];
-  const file = await FileDevice.open({ slots: spec.pages, ...spec.swapfile, direct: spec.direct });
+  // A configuration's Redis keys have their own prefix, and are removed when it closes.
+  const inner =
+    spec.redisUrl === undefined
+      ? await FileDevice.open({ slots: spec.pages, ...spec.swapfile, direct: spec.direct })
+      : await RedisDevice.open({
+          slots: spec.pages,
+          url: spec.redisUrl,
+          keyPrefix: `zswap-run-${name}`,
+        });
   const device =
     spec.deviceLatency === undefined
-      ? file
-      : new FaultyDevice(file, { seed: spec.seed, latency: spec.deviceLatency });
+      ? inner
+      : new FaultyDevice(inner, { seed: spec.seed, latency: spec.deviceLatency });
   const zswap =
     "zswap" in config.space
       ? (false as const)
