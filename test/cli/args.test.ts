@@ -29,6 +29,7 @@ const FLAGS = [
   "swapfile-reuse",
   "page-cache",
   "device-latency",
+  "device",
   "json",
   "html",
   "help",
@@ -40,6 +41,7 @@ const VALUES = [
   ...["lz4", "zstd", "snappy", "zipf", "shift", "scan", "clock", "lru2", "nvme", "hdd"],
   ...["disk,best", "disk,,best", "disk,disk", "best", "\0", "self", "generated", "a.trace"],
   ...["1h", "0s", "25h", "500ms", "9007199254740993", "4294967296", "lackey", "text"],
+  ...["file", "redis://127.0.0.1:1", "redis-cluster://a:1,b:2", "rediss://u:p@h/3", "redis://"],
 ];
 
 const token = fc.oneof(
@@ -103,6 +105,18 @@ if (await isTestThread(scenarios)) {
       assert.equal(request.seed, 1);
       assert.equal(json, false);
       assert.equal(html, undefined);
+      assert.equal(request.redis, undefined, "the device is a swap file");
+    });
+
+    test("--device takes a Redis URL, checked and described without its password", () => {
+      assert.equal(parses(["--device", "file"]).request.redis, undefined);
+      const url = "rediss://swapper:s3cret@cache:6390/2";
+      assert.deepEqual(parses(["--device", url]).request.redis, {
+        url,
+        describe: "rediss://swapper:***@cache:6390/2",
+      });
+      const cluster = parses(["--device", "redis-cluster://a:1,b:2"]).request.redis;
+      assert.equal(cluster?.describe, "redis-cluster://a:1,b:2");
     });
 
     test("sizes take every unit up to TiB, and pages", () => {
@@ -181,6 +195,23 @@ if (await isTestThread(scenarios)) {
         /--trace-format must be one of lackey, text/,
       ],
       ["reuse without a swap file", ["--swapfile-reuse"], /--swapfile-reuse needs --swapfile/],
+      ["an unknown device", ["--device", "disk"], /--device must be file or a redis:\/\//],
+      ["a Redis port out of range", ["--device", "redis://h:70000"], /--device .*port 70000/],
+      [
+        "a database on a cluster",
+        ["--device", "redis-cluster://h:1/1"],
+        /a cluster has only database 0/,
+      ],
+      [
+        "a swap file with Redis",
+        ["--device", "redis://h:1", "--swapfile", "x"],
+        /--swapfile applies to the file device only/,
+      ],
+      [
+        "--page-cache with Redis",
+        ["--device", "redis://h:1", "--page-cache"],
+        /--page-cache applies to the file device only/,
+      ],
       ["an empty swap file name", ["--swapfile", ""], /--swapfile needs a file name/],
       ["an empty report name", ["--html="], /--html needs a file name/],
     ];
