@@ -5,7 +5,15 @@ import type { Corpus } from "./corpus.ts";
 import type { Machine } from "./machine.ts";
 import type { PassPlan } from "./timing.ts";
 
-export const SECTIONS = ["compress", "zswap", "memory", "pool", "writeback", "scale"] as const;
+export const SECTIONS = [
+  "compress",
+  "zswap",
+  "memory",
+  "pool",
+  "device",
+  "writeback",
+  "scale",
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -38,6 +46,9 @@ export interface Sizes {
   workingSetPages: number;
   accesses: number;
   runMsMax: number;
+  /** Device: pages written and read per device, and swap-in latency samples. */
+  devicePages: number;
+  deviceLatencySamples: number;
   /** Scale: pages swapped through, and the pool bound in bytes. */
   scalePages: number;
   scalePoolBytes: number;
@@ -54,6 +65,8 @@ export const FULL: Sizes = {
   workingSetPages: 8192,
   accesses: 32_768,
   runMsMax: 4000,
+  devicePages: 8192,
+  deviceLatencySamples: 4000,
   scalePages: 1 << 20,
   scalePoolBytes: 2 ** 30,
 };
@@ -69,6 +82,8 @@ export const SMOKE: Sizes = {
   workingSetPages: 128,
   accesses: 128,
   runMsMax: 100,
+  devicePages: 256,
+  deviceLatencySamples: 64,
   scalePages: 1024,
   scalePoolBytes: 2 ** 20,
 };
