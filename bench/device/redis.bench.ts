@@ -15,7 +15,7 @@ import type { SwapOffset } from "../../src/types.ts";
 import { RedisCluster, RedisServer, redisInstalled } from "../../test/redis-server.ts";
 import type { Context } from "../lib/context.ts";
 import { heading, note, num, rate, ratio, table } from "../lib/report.ts";
-import { percentile } from "../lib/timing.ts";
+import { median, percentile } from "../lib/timing.ts";
 
 /** Reads and writes in flight at once in the throughput runs (zswap's writeback default). */
 const QUEUE_DEPTH = 64;
@@ -73,12 +73,20 @@ async function deviceMeasure(ctx: Context, kind: DeviceKind): Promise<DeviceFigu
   const device = await kind.open(devicePages);
   try {
     const intos = Array.from({ length: QUEUE_DEPTH }, () => new Uint8Array(PAGE_SIZE));
-    const outSeconds = await depthRun(devicePages, QUEUE_DEPTH, (i) =>
-      device.write(slotOf(i), pages[i % pages.length]),
-    );
-    const inSeconds = await depthRun(devicePages, QUEUE_DEPTH, (i) =>
-      device.read(slotOf(i), intos[i % QUEUE_DEPTH]),
-    );
+    const outSeconds: number[] = [];
+    const inSeconds: number[] = [];
+    for (let pass = 0; pass < ctx.sizes.plan.passesMin; pass++) {
+      outSeconds.push(
+        await depthRun(devicePages, QUEUE_DEPTH, (i) =>
+          device.write(slotOf(i), pages[(i + pass) % pages.length]),
+        ),
+      );
+      inSeconds.push(
+        await depthRun(devicePages, QUEUE_DEPTH, (i) =>
+          device.read(slotOf(i), intos[i % QUEUE_DEPTH]),
+        ),
+      );
+    }
     const random = new Random(ctx.options.seed);
     const latencies = new Float64Array(deviceLatencySamples);
     for (let n = 0; n < deviceLatencySamples; n++) {
@@ -89,8 +97,8 @@ async function deviceMeasure(ctx: Context, kind: DeviceKind): Promise<DeviceFigu
     latencies.sort();
     return {
       label: kind.label,
-      outPerSecond: devicePages / outSeconds,
-      inPerSecond: devicePages / inSeconds,
+      outPerSecond: devicePages / median(outSeconds),
+      inPerSecond: devicePages / median(inSeconds),
       inUsP50: percentile(latencies, 50),
       inUsP99: percentile(latencies, 99),
     };
@@ -109,12 +117,16 @@ async function batchMeasure(ctx: Context, kind: DeviceKind): Promise<(string | n
   try {
     let base: { out: number; in: number } | undefined;
     for (const batch of BATCHES) {
-      const outSeconds = await batchRun(count, batch, (i) =>
-        device.write(slotOf(i), pages[i % pages.length]),
-      );
-      const inSeconds = await batchRun(count, batch, (i) =>
-        device.read(slotOf(i), intos[i % batch]),
-      );
+      const outs: number[] = [];
+      const ins: number[] = [];
+      for (let pass = 0; pass < ctx.sizes.plan.passesMin; pass++) {
+        outs.push(
+          await batchRun(count, batch, (i) => device.write(slotOf(i), pages[i % pages.length])),
+        );
+        ins.push(await batchRun(count, batch, (i) => device.read(slotOf(i), intos[i % batch])));
+      }
+      const outSeconds = median(outs);
+      const inSeconds = median(ins);
       const out = count / outSeconds;
       const into = count / inSeconds;
       base ??= { out, in: into };
@@ -158,7 +170,7 @@ export async function redisBench(ctx: Context): Promise<void> {
   const { devicePages, deviceLatencySamples } = ctx.sizes;
   note(
     `Method: ${devicePages} pages written to ${devicePages} slots and read back with ${QUEUE_DEPTH} ` +
-      `I/Os in flight (pages/s), then ${deviceLatencySamples} reads one at a time of random slots ` +
+      `I/Os in flight (pages/s: the median of ${ctx.sizes.plan.passesMin} passes), then ${deviceLatencySamples} reads one at a time of random slots ` +
       "(swap-in latency: a page fault waits for one page). Each device is opened empty and closed " +
       "after (Redis keys removed). Redis: redis-server started here on 127.0.0.1, no persistence, " +
       "one server, and three masters made into a cluster with `redis-cli --cluster create`; the " +
@@ -202,7 +214,7 @@ export async function redisBench(ctx: Context): Promise<void> {
     note(
       `Pipelining: ${devicePages} writes then ${devicePages} reads in batches of B commands sent ` +
         "together, each batch awaited whole before the next (so one batch is one round trip); " +
-        "µs per batch, and pages/s against a batch of one on the same device.",
+        `µs per batch, and pages/s against a batch of one on the same device (medians of ${ctx.sizes.plan.passesMin} passes).`,
     );
     const rows = [
       ...(await batchMeasure(ctx, redisKind("redis, one server", server.url))),
