@@ -7,18 +7,20 @@
 // The servers are started here on loopback (redis-server, no persistence) and stopped after;
 // without redis-server installed the Redis rows are skipped, and the report says so.
 
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { PAGE_SIZE } from "../../src/constants.ts";
 import { FileDevice, RedisDevice, type SwapDevice } from "../../src/device/index.ts";
 import { Random } from "../../src/random.ts";
 import type { SwapOffset } from "../../src/types.ts";
 import { RedisCluster, RedisServer, redisInstalled } from "../../test/redis-server.ts";
 import type { Context } from "../lib/context.ts";
-import { heading, note, num, rate, ratio, table } from "../lib/report.ts";
+import { type Cell, heading, note, num, rate, ratio, table } from "../lib/report.ts";
 import { median, percentile } from "../lib/timing.ts";
 
 /** Reads and writes in flight at once in the throughput runs (zswap's writeback default). */
 const QUEUE_DEPTH = 64;
+/** Reads one device does before the next takes its turn, in the latency run. */
+const LATENCY_BLOCK = 100;
 /** Pipeline batches compared: commands sent together before waiting for their replies. */
 const BATCHES = [1, 16, 64] as const;
 
@@ -67,85 +69,103 @@ async function batchRun(
   return (performance.now() - t0) / 1000;
 }
 
-async function deviceMeasure(ctx: Context, kind: DeviceKind): Promise<DeviceFigures> {
-  const { devicePages, deviceLatencySamples } = ctx.sizes;
-  const pages = ctx.corpus.pages;
-  const device = await kind.open(devicePages);
+/** Opens one device of each kind, runs `body` on them, and closes them all. */
+async function devicesWith<T>(
+  kinds: readonly DeviceKind[],
+  slots: number,
+  body: (devices: SwapDevice[]) => Promise<T>,
+): Promise<T> {
+  const devices: SwapDevice[] = [];
   try {
-    const intos = Array.from({ length: QUEUE_DEPTH }, () => new Uint8Array(PAGE_SIZE));
-    const outSeconds: number[] = [];
-    const inSeconds: number[] = [];
-    for (let pass = 0; pass < ctx.sizes.plan.passesMin; pass++) {
-      outSeconds.push(
-        await depthRun(devicePages, QUEUE_DEPTH, (i) =>
-          device.write(slotOf(i), pages[(i + pass) % pages.length]),
-        ),
-      );
-      inSeconds.push(
-        await depthRun(devicePages, QUEUE_DEPTH, (i) =>
-          device.read(slotOf(i), intos[i % QUEUE_DEPTH]),
-        ),
-      );
-    }
-    const random = new Random(ctx.options.seed);
-    const latencies = new Float64Array(deviceLatencySamples);
-    for (let n = 0; n < deviceLatencySamples; n++) {
-      const t0 = performance.now();
-      await device.read(slotOf(random.below(devicePages)), intos[0]);
-      latencies[n] = (performance.now() - t0) * 1000;
-    }
-    latencies.sort();
-    return {
-      label: kind.label,
-      outPerSecond: devicePages / median(outSeconds),
-      inPerSecond: devicePages / median(inSeconds),
-      inUsP50: percentile(latencies, 50),
-      inUsP99: percentile(latencies, 99),
-    };
+    for (const kind of kinds) devices.push(await kind.open(slots));
+    return await body(devices);
   } finally {
-    await device.close();
+    for (const device of devices) await device.close();
   }
 }
 
-/** Pages/s of writes and of reads by pipeline batch, on one device. */
-async function batchMeasure(ctx: Context, kind: DeviceKind): Promise<(string | number)[][]> {
+/**
+ * Throughput at QUEUE_DEPTH and one-at-a-time latency of each device. The devices take turns
+ * (pass by pass, and latency in blocks of LATENCY_BLOCK reads), so a load that comes and goes
+ * on a shared machine falls on all of them alike.
+ */
+async function deviceMeasure(ctx: Context, kinds: readonly DeviceKind[]): Promise<DeviceFigures[]> {
+  const { devicePages, deviceLatencySamples } = ctx.sizes;
+  const pages = ctx.corpus.pages;
+  const intos = Array.from({ length: QUEUE_DEPTH }, () => new Uint8Array(PAGE_SIZE));
+  return devicesWith(kinds, devicePages, async (devices) => {
+    const outSeconds = devices.map((): number[] => []);
+    const inSeconds = devices.map((): number[] => []);
+    for (let pass = 0; pass < ctx.sizes.plan.passesMin; pass++) {
+      for (const [d, device] of devices.entries()) {
+        const write = (i: number) => device.write(slotOf(i), pages[(i + pass) % pages.length]);
+        outSeconds[d].push(await depthRun(devicePages, QUEUE_DEPTH, write));
+        const read = (i: number) => device.read(slotOf(i), intos[i % QUEUE_DEPTH]);
+        inSeconds[d].push(await depthRun(devicePages, QUEUE_DEPTH, read));
+      }
+    }
+    const random = new Random(ctx.options.seed);
+    const latencies = devices.map(() => new Float64Array(deviceLatencySamples));
+    for (let first = 0; first < deviceLatencySamples; first += LATENCY_BLOCK) {
+      for (const [d, device] of devices.entries()) {
+        for (let n = first; n < Math.min(deviceLatencySamples, first + LATENCY_BLOCK); n++) {
+          const t0 = performance.now();
+          await device.read(slotOf(random.below(devicePages)), intos[0]);
+          latencies[d][n] = (performance.now() - t0) * 1000;
+        }
+      }
+    }
+    return kinds.map((kind, d) => {
+      const sorted = latencies[d].sort();
+      return {
+        label: kind.label,
+        outPerSecond: devicePages / median(outSeconds[d]),
+        inPerSecond: devicePages / median(inSeconds[d]),
+        inUsP50: percentile(sorted, 50),
+        inUsP99: percentile(sorted, 99),
+      };
+    });
+  });
+}
+
+/** Pages/s of writes and of reads by pipeline batch; the devices and batches take turns. */
+async function batchMeasure(ctx: Context, kinds: readonly DeviceKind[]): Promise<Cell[][]> {
   const count = ctx.sizes.devicePages;
   const pages = ctx.corpus.pages;
-  const device = await kind.open(count);
   const intos = Array.from({ length: Math.max(...BATCHES) }, () => new Uint8Array(PAGE_SIZE));
-  const rows: (string | number)[][] = [];
-  try {
-    let base: { out: number; in: number } | undefined;
-    for (const batch of BATCHES) {
-      const outs: number[] = [];
-      const ins: number[] = [];
-      for (let pass = 0; pass < ctx.sizes.plan.passesMin; pass++) {
-        outs.push(
-          await batchRun(count, batch, (i) => device.write(slotOf(i), pages[i % pages.length])),
-        );
-        ins.push(await batchRun(count, batch, (i) => device.read(slotOf(i), intos[i % batch])));
+  return devicesWith(kinds, count, async (devices) => {
+    const outs = devices.map(() => BATCHES.map((): number[] => []));
+    const ins = devices.map(() => BATCHES.map((): number[] => []));
+    for (let pass = 0; pass < ctx.sizes.plan.passesMin; pass++) {
+      for (const [b, batch] of BATCHES.entries()) {
+        for (const [d, device] of devices.entries()) {
+          const write = (i: number) => device.write(slotOf(i), pages[i % pages.length]);
+          outs[d][b].push(await batchRun(count, batch, write));
+          ins[d][b].push(
+            await batchRun(count, batch, (i) => device.read(slotOf(i), intos[i % batch])),
+          );
+        }
       }
-      const outSeconds = median(outs);
-      const inSeconds = median(ins);
-      const out = count / outSeconds;
-      const into = count / inSeconds;
-      base ??= { out, in: into };
-      const batchUs = (seconds: number) => (seconds * 1e6) / Math.ceil(count / batch);
-      rows.push([
-        kind.label,
-        batch,
-        rate(out),
-        `${num(batchUs(outSeconds))} µs`,
-        rate(into),
-        `${num(batchUs(inSeconds))} µs`,
-        ratio(out / base.out),
-        ratio(into / base.in),
-      ]);
     }
-  } finally {
-    await device.close();
-  }
-  return rows;
+    return kinds.flatMap((kind, d) =>
+      BATCHES.map((batch, b) => {
+        const outSeconds = median(outs[d][b]);
+        const inSeconds = median(ins[d][b]);
+        const batchUs = (seconds: number) =>
+          `${num((seconds * 1e6) / Math.ceil(count / batch))} µs`;
+        return [
+          kind.label,
+          batch,
+          rate(count / outSeconds),
+          batchUs(outSeconds),
+          rate(count / inSeconds),
+          batchUs(inSeconds),
+          ratio(median(outs[d][0]) / outSeconds),
+          ratio(median(ins[d][0]) / inSeconds),
+        ];
+      }),
+    );
+  });
 }
 
 function fileKinds(direct: boolean): DeviceKind[] {
@@ -168,6 +188,9 @@ function redisKind(label: string, url: string): DeviceKind {
 export async function redisBench(ctx: Context): Promise<void> {
   heading("device: file, Redis and a Redis Cluster on loopback");
   const { devicePages, deviceLatencySamples } = ctx.sizes;
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ");
   note(
     `Method: ${devicePages} pages written to ${devicePages} slots and read back with ${QUEUE_DEPTH} ` +
       `I/Os in flight (pages/s: the median of ${ctx.sizes.plan.passesMin} passes), then ${deviceLatencySamples} reads one at a time of random slots ` +
@@ -176,9 +199,13 @@ export async function redisBench(ctx: Context): Promise<void> {
       "one server, and three masters made into a cluster with `redis-cli --cluster create`; the " +
       "client is ioredis, many commands in flight on each connection (on one server, those issued " +
       "together also leave in one socket write). " +
+      `The devices take turns, pass by pass and ${LATENCY_BLOCK} latency reads at a time, so that a ` +
+      "passing load on a shared machine falls on all alike (load average " +
+      `${load} at the start). ` +
       "Ratios are against the file device through the page cache, in this run.",
   );
-  const kinds = fileKinds(await FileDevice.directSupported());
+  const files = fileKinds(await FileDevice.directSupported());
+  const redises: DeviceKind[] = [];
   const installed = await redisInstalled();
   let server: RedisServer | undefined;
   let cluster: RedisCluster | undefined;
@@ -186,7 +213,7 @@ export async function redisBench(ctx: Context): Promise<void> {
     if (installed) {
       server = await RedisServer.start();
       cluster = await RedisCluster.start(3);
-      kinds.push(
+      redises.push(
         redisKind("redis, one server", server.url),
         redisKind("redis cluster, 3 masters", cluster.url),
       );
@@ -195,8 +222,7 @@ export async function redisBench(ctx: Context): Promise<void> {
         "Skipped the Redis rows: redis-server is not installed (scripts/test-deps.sh installs it).",
       );
     }
-    const figures: DeviceFigures[] = [];
-    for (const kind of kinds) figures.push(await deviceMeasure(ctx, kind));
+    const figures = await deviceMeasure(ctx, [...files, ...redises]);
     const base = figures[0];
     table(
       ["device", "swap-out pages/s", "vs file", "swap-in pages/s", "vs file", "swap-in p50", "p99"],
@@ -210,16 +236,12 @@ export async function redisBench(ctx: Context): Promise<void> {
         `${num(f.inUsP99)} µs`,
       ]),
     );
-    if (server === undefined || cluster === undefined) return;
+    if (redises.length === 0) return;
     note(
       `Pipelining: ${devicePages} writes then ${devicePages} reads in batches of B commands sent ` +
         "together, each batch awaited whole before the next (so one batch is one round trip); " +
-        `µs per batch, and pages/s against a batch of one on the same device (medians of ${ctx.sizes.plan.passesMin} passes).`,
+        `µs per batch, and pages/s against a batch of one on the same device (medians of ${ctx.sizes.plan.passesMin} passes; devices and batches take turns).`,
     );
-    const rows = [
-      ...(await batchMeasure(ctx, redisKind("redis, one server", server.url))),
-      ...(await batchMeasure(ctx, redisKind("redis cluster, 3 masters", cluster.url))),
-    ];
     table(
       [
         "device",
@@ -231,9 +253,9 @@ export async function redisBench(ctx: Context): Promise<void> {
         "write vs 1",
         "read vs 1",
       ],
-      rows,
+      await batchMeasure(ctx, redises),
     );
-    const one = figures.find((f) => f.label === "redis, one server")!;
+    const one = figures[files.length];
     ctx.headlines.push(
       `device: loopback Redis swap-in p50 ${num(one.inUsP50)} µs against the page-cached file's ${num(base.inUsP50)} µs; swap-out ${ratio(one.outPerSecond / base.outPerSecond)} x the file's pages/s`,
     );
