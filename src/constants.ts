@@ -127,3 +127,12 @@ export const REDIS_RECONNECT_DELAY_MS_MAX = 1000;
 
 /** Keys one step of a Redis device's close removes at once (one pipelined UNLINK each). */
 export const REDIS_UNLINK_BATCH_KEYS = 1024;
+
+/**
+ * Migrations a tiered device keeps in flight (upper device to lower), each with a PAGE_SIZE
+ * buffer: 64 KiB at this bound.
+ */
+export const TIER_MIGRATIONS_IN_FLIGHT_MAX = 16;
+
+/** Percent of its slots a tiered device's upper device may hold before migrations start. */
+export const TIER_RESIDENT_PERCENT_MAX = 90;

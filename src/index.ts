@@ -18,6 +18,8 @@ export {
   RedisDevice,
   type RedisDeviceOptions,
   type SwapDevice,
+  type TierCounters,
+  TieredDevice,
 } from "./device/index.ts";
 export {
   ZswapArgumentError,
