@@ -56,6 +56,8 @@ export const RUN_USAGE = `zswap run [options]
   --device file|URL            the swap device: a swap file (default), or Redis:
                                redis[s]://[USER:PASSWORD@]HOST:PORT[/DB] (one server) or
                                redis[s]-cluster://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]
+  --tier-file SIZE|%           with a Redis --device: a swap file of SIZE in front of it, whose
+                               oldest pages move to Redis (zswap, then the file, then Redis)
   --json                       print the result as JSON on stdout (no table)
   --html FILE                  also write a self-contained report with charts (FILE must not exist)
   Sizes: 64MiB, 2GiB, 1TiB, 4096B, 8192p (pages), 25% (of the working set).`;
@@ -81,6 +83,7 @@ const RUN_FLAGS = {
   "page-cache": { type: "boolean" },
   "device-latency": { type: "string" },
   device: { type: "string" },
+  "tier-file": { type: "string" },
   json: { type: "boolean" },
   html: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -151,14 +154,23 @@ function latencyParse(v: string | undefined): RunRequest["deviceLatency"] {
 
 function deviceParse(f: RunFlags): RunRequest["redis"] {
   const v = f.device ?? "file";
-  if (v === "file") return undefined;
+  if (v === "file") {
+    flagsRefuse(f, ["tier-file"], "puts a file in front of a Redis --device; give one");
+    return undefined;
+  }
   if (!/^rediss?(-cluster)?:/i.test(v)) {
     throw usage(
       `--device must be file or a redis://, rediss://, redis-cluster:// or rediss-cluster:// URL`,
     );
   }
-  flagsRefuse(f, ["swapfile", "swapfile-reuse", "page-cache"], "applies to the file device only");
-  return { url: v, describe: redisTargetParse(v, "--device").describe };
+  flagsRefuse(f, ["swapfile", "swapfile-reuse"], "applies to the file device only");
+  const tier = f["tier-file"];
+  if (tier === undefined) flagsRefuse(f, ["page-cache"], "applies to a swap file only");
+  return {
+    url: v,
+    describe: redisTargetParse(v, "--device").describe,
+    tierFile: tier === undefined ? undefined : sizeParse("tier-file", tier, true),
+  };
 }
 
 function configsParse(v: string | undefined): ConfigName[] {

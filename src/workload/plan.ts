@@ -57,8 +57,11 @@ export interface RunRequest {
   swapfile: { path: string; reuse: boolean } | undefined;
   /** Swap I/O through the OS page cache instead of O_DIRECT. */
   pageCache: boolean;
-  /** A Redis server or cluster as the device (a URL checked by redisTargetParse); else a file. */
-  redis: { url: string; describe: string } | undefined;
+  /**
+   * A Redis server or cluster as the device (a URL checked by redisTargetParse), optionally with
+   * a swap file of `tierFile` in front of it; else a swap file alone.
+   */
+  redis: { url: string; describe: string; tierFile: SizeAsked | undefined } | undefined;
 }
 
 /** What `run` was asked to do, resolved, as the report states it. */
@@ -210,15 +213,43 @@ async function swapfileCheck({ path, reuse }: { path: string; reuse: boolean }):
  * Opens and closes a one-slot device on the Redis server or cluster, so that one that cannot be
  * reached, or refuses this user, fails before anything runs (ZswapIOError naming the address).
  */
-async function redisResolve(redis: { url: string; describe: string }): Promise<string> {
+async function redisReach(redis: { url: string; describe: string }): Promise<string> {
   const device = await RedisDevice.open({ slots: 1, url: redis.url, keyPrefix: "zswap-run" });
   await device.close();
   return `${device.target.cluster ? "redis cluster" : "redis"} ${redis.describe} (each configuration under its own key prefix, removed after)`;
 }
 
+/** Pages of the swap file in front of Redis: at least one, fewer than the working set. */
+function tierPagesResolve(tier: SizeAsked, pages: number): number {
+  const tierPages = Math.floor(sizeBytes(tier, pages * PAGE_SIZE) / PAGE_SIZE);
+  if (tierPages < 1 || tierPages >= pages) {
+    throw new ZswapArgumentError(
+      "ZSWAP_E_OPTION",
+      `--tier-file (${tierPages} pages) must be 1 page or more and smaller than the working set (${pages} pages)`,
+    );
+  }
+  return tierPages;
+}
+
+/** Each configuration's device: a swap file, Redis, or a swap file in front of Redis. */
+async function deviceResolve(
+  req: RunRequest,
+  pages: number,
+): Promise<{ direct: boolean; label: string; tierPages: number | undefined }> {
+  if (req.redis !== undefined) {
+    const tier = req.redis.tierFile;
+    const tierPages = tier === undefined ? undefined : tierPagesResolve(tier, pages);
+    const redis = await redisReach(req.redis);
+    if (tierPages === undefined) return { direct: false, label: redis, tierPages };
+    const direct = !req.pageCache && (await FileDevice.directSupported());
+    const file = `an unnamed swap file of ${tierPages} pages (${direct ? "O_DIRECT" : "page cache"})`;
+    return { direct, label: `${file}, its oldest pages moved to ${redis}`, tierPages };
+  }
+  return { ...(await fileResolve(req)), tierPages: undefined };
+}
+
 /** Where each configuration's swap file goes, and whether it bypasses the page cache. */
-async function deviceResolve(req: RunRequest): Promise<{ direct: boolean; label: string }> {
-  if (req.redis !== undefined) return { direct: false, label: await redisResolve(req.redis) };
+async function fileResolve(req: RunRequest): Promise<{ direct: boolean; label: string }> {
   if (req.swapfile !== undefined) await swapfileCheck(req.swapfile);
   const folder = req.swapfile === undefined ? undefined : dirname(req.swapfile.path);
   const direct = !req.pageCache && (await FileDevice.directSupported(folder));
@@ -247,7 +278,7 @@ export async function planMake(
     w.pages,
     (w.pages - frames) * compressedPageBytes(corpus, req.compressor),
   );
-  const device = await deviceResolve(req);
+  const device = await deviceResolve(req, w.pages);
   const plan: RunPlan = {
     workload: w.label,
     pagesSource: source,
@@ -272,6 +303,7 @@ export async function planMake(
     configs: req.configs,
     swapfile: req.swapfile,
     redisUrl: req.redis?.url,
+    tierPages: device.tierPages,
     direct: device.direct,
     deviceLatency: req.deviceLatency?.model,
     seed: req.seed,

@@ -9,6 +9,7 @@ import {
   type LatencyModel,
   RedisDevice,
   type SwapDevice,
+  TieredDevice,
 } from "../device/index.ts";
 import { SwapSpace, type SwapSpaceOptions, type SwapSpaceStats } from "../swap/index.ts";
 import type { Access } from "./patterns.ts";
@@ -48,6 +49,8 @@ export interface RunSpec {
   swapfile?: { path: string; reuse: boolean };
   /** A Redis server or cluster URL as the device instead of a swap file. */
   redisUrl?: string;
+  /** With redisUrl: pages of an unnamed swap file in front of Redis (a TieredDevice). */
+  tierPages?: number;
   /** Bypass the OS page cache (O_DIRECT), so the device costs what the disk costs. */
   direct: boolean;
   deviceLatency?: LatencyModel;
@@ -104,20 +107,27 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** The swap file, Redis, or a swap file in front of Redis. */
+async function deviceOpen(spec: RunSpec, name: ConfigName): Promise<SwapDevice> {
+  const { pages: slots, redisUrl, tierPages, direct } = spec;
+  if (redisUrl === undefined) return FileDevice.open({ slots, ...spec.swapfile, direct });
+  // A configuration's Redis keys have their own prefix, and are removed when it closes.
+  const redis = await RedisDevice.open({ slots, url: redisUrl, keyPrefix: `zswap-run-${name}` });
+  if (tierPages === undefined) return redis;
+  try {
+    return new TieredDevice(await FileDevice.open({ slots: tierPages, direct }), redis);
+  } catch (error) {
+    await redis.close();
+    throw error;
+  }
+}
+
 async function openSpace(
   spec: RunSpec,
   name: ConfigName,
 ): Promise<{ space: SwapSpace; device: SwapDevice }> {
   const config = CONFIGS[name];
-  // A configuration's Redis keys have their own prefix, and are removed when it closes.
-  const inner =
-    spec.redisUrl === undefined
-      ? await FileDevice.open({ slots: spec.pages, ...spec.swapfile, direct: spec.direct })
-      : await RedisDevice.open({
-          slots: spec.pages,
-          url: spec.redisUrl,
-          keyPrefix: `zswap-run-${name}`,
-        });
+  const inner = await deviceOpen(spec, name);
   const device =
     spec.deviceLatency === undefined
       ? inner

@@ -30,6 +30,7 @@ const FLAGS = [
   "page-cache",
   "device-latency",
   "device",
+  "tier-file",
   "json",
   "html",
   "help",
@@ -114,9 +115,13 @@ if (await isTestThread(scenarios)) {
       assert.deepEqual(parses(["--device", url]).request.redis, {
         url,
         describe: "rediss://swapper:***@cache:6390/2",
+        tierFile: undefined,
       });
       const cluster = parses(["--device", "redis-cluster://a:1,b:2"]).request.redis;
       assert.equal(cluster?.describe, "redis-cluster://a:1,b:2");
+      const tiered = ["--device", "redis://h:1", "--tier-file", "10%", "--page-cache"];
+      assert.deepEqual(parses(tiered).request.redis?.tierFile, { percent: 10 });
+      assert.equal(parses(tiered).request.pageCache, true, "the file tier may use the page cache");
     });
 
     test("sizes take every unit up to TiB, and pages", () => {
@@ -208,9 +213,19 @@ if (await isTestThread(scenarios)) {
         /--swapfile applies to the file device only/,
       ],
       [
-        "--page-cache with Redis",
+        "--page-cache with Redis alone",
         ["--device", "redis://h:1", "--page-cache"],
-        /--page-cache applies to the file device only/,
+        /--page-cache applies to a swap file only/,
+      ],
+      [
+        "a file tier without Redis",
+        ["--tier-file", "10%"],
+        /--tier-file puts a file in front of a Redis --device/,
+      ],
+      [
+        "a file tier without a unit",
+        ["--device", "redis://h:1", "--tier-file", "100"],
+        /--tier-file "100": give a size with a unit/,
       ],
       ["an empty swap file name", ["--swapfile", ""], /--swapfile needs a file name/],
       ["an empty report name", ["--html="], /--html needs a file name/],

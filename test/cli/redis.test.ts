@@ -43,6 +43,17 @@ describe("zswap run --device redis", { skip }, () => {
     assert.equal((await server.cli("-n", "1", "DBSIZE")).trim(), "0");
   });
 
+  test("a swap file in front of the server: verified, the keys removed after", async () => {
+    const argv = ["run", ...SMALL, "--configs", "writeback", "--device", server.url];
+    const { stdout } = ok(await zswap([...argv, "--tier-file", "10%"]));
+    assert.match(
+      stdout,
+      /^device: +an unnamed swap file of 51 pages \(.*\), its oldest pages moved to redis /m,
+    );
+    assert.equal(verified(stdout).length, 1);
+    assert.equal((await server.cli("DBSIZE")).trim(), "0");
+  });
+
   test("a three-master cluster: verified, no key left on any master", async () => {
     const argv = ["run", ...SMALL, "--configs", "disk,writeback", "--device", cluster.url];
     const { stdout } = ok(await zswap(argv));
