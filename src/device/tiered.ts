@@ -22,12 +22,11 @@
 //   5. a write to a slot that is not in the upper device, while the upper device is full, goes
 //      straight to the lower device (nothing waits for a migration).
 
+import { Backoff } from "../backoff.ts";
 import {
   PAGE_SIZE,
   TIER_MIGRATIONS_IN_FLIGHT_MAX,
   TIER_RESIDENT_PERCENT_MAX,
-  WRITEBACK_BACKOFF_MS_MAX,
-  WRITEBACK_BACKOFF_MS_MIN,
 } from "../constants.ts";
 import { ZswapArgumentError } from "../errors.ts";
 import type { SwapOffset } from "../types.ts";
@@ -68,8 +67,7 @@ export class TieredDevice extends PageDevice {
   private readonly freeWhenRead: Uint8Array;
   private readonly buffers: Uint8Array[] = [];
   private readonly migrations = new InFlight();
-  private backoffMs = 0;
-  private backoffTimer: NodeJS.Timeout | undefined;
+  private readonly backoff = new Backoff(() => this.kick());
   private stopped = false;
   private readonly count: TierCounters = { migrated: 0, migrateFailed: 0, writtenAround: 0 };
 
@@ -147,7 +145,7 @@ export class TieredDevice extends PageDevice {
     const residentMax = Math.floor((this.upper.slots * TIER_RESIDENT_PERCENT_MAX) / 100);
     while (
       !this.stopped &&
-      this.backoffTimer === undefined &&
+      !this.backoff.pausing &&
       this.buffers.length > 0 &&
       this.oldest !== NONE &&
       this.upper.slots - this.upperFree.length > residentMax
@@ -175,14 +173,14 @@ export class TieredDevice extends PageDevice {
       this.place[slot] = NONE;
       this.upperRelease(u);
       this.count.migrated++;
-      this.backoffMs = 0;
+      this.backoff.reset();
     } else if (dirty) {
       // Written meanwhile: the write in flight, or done, puts it back on the list.
       if (!(this.flags[slot] & WRITING)) this.lruAddNewest(slot);
     } else {
       this.lruAddOldest(slot);
       this.count.migrateFailed++;
-      this.backoff();
+      this.backoff.pause();
     }
     this.kick();
   }
@@ -193,25 +191,10 @@ export class TieredDevice extends PageDevice {
     else this.upperFree.push(u);
   }
 
-  /** Pauses migrations after a failure, doubling the pause while failures go on. */
-  private backoff(): void {
-    if (this.backoffTimer !== undefined || this.stopped) return;
-    this.backoffMs = Math.min(
-      WRITEBACK_BACKOFF_MS_MAX,
-      Math.max(WRITEBACK_BACKOFF_MS_MIN, this.backoffMs * 2),
-    );
-    this.backoffTimer = setTimeout(() => {
-      this.backoffTimer = undefined;
-      this.kick();
-    }, this.backoffMs);
-    this.backoffTimer.unref();
-  }
-
   /** Stops migrating, waits for migrations in flight, then closes both devices. */
   protected async shutdown(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.backoffTimer);
-    this.backoffTimer = undefined;
+    this.backoff.stop();
     await this.migrations.drained();
     const closed = await Promise.allSettled([this.upper.close(), this.lower.close()]);
     for (const result of closed) if (result.status === "rejected") throw result.reason;

@@ -18,11 +18,10 @@
 //   3. two writes to one slot are never in flight at once (slotsBusy), so an older write cannot
 //      land after a newer one; the swap layer above keeps its own writes off busy slots too.
 
+import { Backoff } from "../backoff.ts";
 import {
   PAGE_SIZE,
   ROOM_WAITERS_MAX,
-  WRITEBACK_BACKOFF_MS_MAX,
-  WRITEBACK_BACKOFF_MS_MIN,
   WRITEBACK_FAILURES_MAX,
   WRITEBACK_SCAN_MAX,
 } from "../constants.ts";
@@ -42,8 +41,7 @@ export class Writeback {
   private readonly slotsBusy = new Set<number>();
   private readonly waiters: (() => void)[] = [];
   private failures = 0;
-  private backoffMs = 0;
-  private backoffTimer: NodeJS.Timeout | undefined;
+  private readonly backoff = new Backoff(() => this.kick());
 
   constructor(
     private readonly z: Zswap,
@@ -62,7 +60,7 @@ export class Writeback {
 
   /** Starts writebacks while they are wanted and the in-flight bound allows. */
   kick(): void {
-    if (this.backoffTimer !== undefined || !this.z.writebackPossible()) return;
+    if (this.backoff.pausing || !this.z.writebackPossible()) return;
     while (this.inFlight < this.inFlightMax && this.want() !== "none") {
       if (!this.startOne()) break;
     }
@@ -99,8 +97,7 @@ export class Writeback {
 
   /** Stops retrying after failures (for close). */
   stop(): void {
-    clearTimeout(this.backoffTimer);
-    this.backoffTimer = undefined;
+    this.backoff.stop();
     this.wake(this.waiters.splice(0));
   }
 
@@ -189,24 +186,14 @@ export class Writeback {
       z.counters.writeback_fail++;
     }
     this.failures = ok ? 0 : this.failures + 1;
-    if (ok) this.backoffMs = 0;
-    else if (this.failures >= WRITEBACK_FAILURES_MAX) this.backoff();
+    if (ok) this.backoff.reset();
+    else if (this.failures >= WRITEBACK_FAILURES_MAX) {
+      // After repeated failures, pause writeback, doubling the pause while failures go on.
+      this.failures = 0;
+      this.backoff.pause();
+    }
     if (ok && this.want() === "reclaim") z.compactIfFragmented();
     if (z.poolAccepts()) this.wake(this.waiters.splice(0));
     this.kick();
-  }
-
-  /** After repeated failures, pause writeback, doubling the pause while failures go on. */
-  private backoff(): void {
-    this.failures = 0;
-    this.backoffMs = Math.min(
-      WRITEBACK_BACKOFF_MS_MAX,
-      Math.max(WRITEBACK_BACKOFF_MS_MIN, this.backoffMs * 2),
-    );
-    this.backoffTimer = setTimeout(() => {
-      this.backoffTimer = undefined;
-      this.kick();
-    }, this.backoffMs);
-    this.backoffTimer.unref();
   }
 }
