@@ -89,12 +89,25 @@ export async function redisConnect(
   return client;
 }
 
-/** A client's error as a ZswapIOError: out of memory is ENOSPC, a timeout ETIMEDOUT. */
+/** The client's words for a connection that is down, and ours with an errno. */
+const CONNECTION_ERRORS: readonly [RegExp, string, string][] = [
+  [/^Stream isn't writeable/, "not connected (reconnecting)", "ENOTCONN"],
+  [/^Reached the max retries per request/, "the connection dropped in flight", "ECONNRESET"],
+  [/^Connection is closed\.$/, "the connection closed", "ECONNRESET"],
+  [/^Command timed out$/, "no answer in time", "ETIMEDOUT"],
+];
+
+/** A client's error as a ZswapIOError (ours pass through): a full server is ENOSPC. */
 export function redisError(error: unknown, what: string): ZswapIOError {
-  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ZswapIOError) return error;
+  let message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
   let errno = typeof code === "string" ? code : undefined;
   if (message.startsWith("OOM ")) errno = "ENOSPC";
-  else if (message === "Command timed out") errno = "ETIMEDOUT";
+  for (const [shape, words, connectionErrno] of CONNECTION_ERRORS) {
+    if (!shape.test(message)) continue;
+    message = words;
+    errno = connectionErrno;
+  }
   return new ZswapIOError(`${what}: ${message}`, errno, { cause: error });
 }
