@@ -108,6 +108,16 @@ export class RedisServer {
     running.delete(child);
   }
 
+  /** Stops the process without killing it (SIGSTOP): a server that no longer answers. */
+  freeze(): void {
+    this.child?.kill("SIGSTOP");
+  }
+
+  /** Lets a frozen server go on (SIGCONT). */
+  thaw(): void {
+    this.child?.kill("SIGCONT");
+  }
+
   /** Starts the server again on the same port and folder (with its snapshot, if one was saved). */
   async restart(): Promise<void> {
     await this.kill();

@@ -354,6 +354,22 @@ describe("RedisDevice when its server dies", { skip }, () => {
       assert.deepEqual(into, pageMake(3), "a slot written again is served again");
     }));
 
+  test("a server that stops answering: the command fails ETIMEDOUT, and works again after", () =>
+    onOwnServer(8, async (server, device) => {
+      await device.write(slot(1), pageMake(1));
+      server.freeze();
+      try {
+        const into = new Uint8Array(PAGE_SIZE);
+        const hung = await rejectsWith(device.read(slot(1), into), ZswapIOError, "ZSWAP_E_IO");
+        assert.equal((hung as ZswapIOError).errno, "ETIMEDOUT", hung.message);
+      } finally {
+        server.thaw();
+      }
+      const into = new Uint8Array(PAGE_SIZE);
+      await afterReconnect(() => device.read(slot(1), into));
+      assert.deepEqual(into, pageMake(1));
+    }));
+
   test("restarted from an older snapshot: slots written since are stale or lost, never served", () =>
     onOwnServer(16, async (server, device) => {
       for (let s = 0; s < 8; s++) await device.write(slot(s), pageMake(s));
