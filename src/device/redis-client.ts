@@ -4,7 +4,9 @@
 //      that may or may not have landed is reported, and the caller decides);
 //   3. a command the server does not answer fails after REDIS_COMMAND_TIMEOUT_MS;
 //   4. the client reconnects in the background, at most REDIS_RECONNECT_DELAY_MS_MAX apart, so
-//      the device works again once the server is back; opening, though, fails at its first error.
+//      the device works again once the server is back; opening, though, fails at its first error;
+//   5. in a cluster, a command whose master is down is redirected and retried by ioredis (its
+//      defaults: at most 16 times, 100 ms apart), within the same command timeout.
 // Commands are pipelined: many in flight on one connection, none waiting for another's reply; on
 // one server, those issued in one event-loop turn also go out in one socket write.
 
@@ -20,9 +22,12 @@ import type { RedisTarget } from "./redis-target.ts";
 
 export type RedisClient = Redis | Cluster;
 
+/** Growth of the pause between reconnection attempts, per attempt, in ms. */
+const RECONNECT_STEP_MS = 50;
+
 /** Pause before reconnection attempt `times` (1, 2, ...), in ms. */
 function reconnectDelayMs(times: number): number {
-  return Math.min(REDIS_RECONNECT_DELAY_MS_MAX, 50 * times);
+  return Math.min(REDIS_RECONNECT_DELAY_MS_MAX, RECONNECT_STEP_MS * times);
 }
 
 /** The options of one connection to one server (a cluster node's too). */
