@@ -13,6 +13,7 @@ import { compressorsAvailable } from "../src/compress/index.ts";
 import { defaultCompressor } from "../src/zswap/options.ts";
 import { startupBench } from "./cli/startup.bench.ts";
 import { compressBench } from "./compress/compress.bench.ts";
+import { redisBench } from "./device/redis.bench.ts";
 import {
   type BenchOptions,
   type Context,
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
   note(
     "Every ratio is against a baseline measured in this same run, on the same pages: memcpy " +
       "for the codecs, the raw codec for zswap, a one-page-per-zspage allocator for the pool, " +
-      "disk only and an exact LRU for writeback.",
+      "disk only and an exact LRU for writeback, the page-cached file for the devices.",
   );
 
   const run: Record<Section, () => Promise<void> | void> = {
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
     zswap: () => zswapBench(ctx),
     memory: () => memoryBench(ctx),
     pool: () => poolBench(ctx),
+    device: () => redisBench(ctx),
     writeback: () => writebackBench(ctx),
     scale: () => scaleBench(ctx),
     cli: () => startupBench(ctx),

@@ -116,3 +116,33 @@ export const RUN_CORPUS_PAGES_MAX = 65_536;
  * scheduler, as the kernel's block layer has).
  */
 export const DEVICE_WRITES_IN_FLIGHT_MAX = 2;
+
+/**
+ * Commands one Redis device keeps in flight (a page each); callers beyond wait in FIFO order.
+ * Each unit holds one write buffer of PAGE_SIZE + 4 bytes (about 1 MiB at this bound).
+ */
+export const REDIS_IN_FLIGHT_MAX = 256;
+
+/** Longest one Redis command may take, in ms, before it fails with ETIMEDOUT (a hung server). */
+export const REDIS_COMMAND_TIMEOUT_MS = 5000;
+
+/** Longest a connection to a Redis server may take to open, in ms. */
+export const REDIS_CONNECT_TIMEOUT_MS = 3000;
+
+/**
+ * Longest pause between two reconnection attempts after a connection dropped, in ms. Commands
+ * never wait for a reconnection: while disconnected they fail at once.
+ */
+export const REDIS_RECONNECT_DELAY_MS_MAX = 1000;
+
+/** Keys one step of a Redis device's close removes at once (one pipelined UNLINK each). */
+export const REDIS_UNLINK_BATCH_KEYS = 1024;
+
+/**
+ * Migrations a tiered device keeps in flight (upper device to lower), each with a PAGE_SIZE
+ * buffer: 64 KiB at this bound.
+ */
+export const TIER_MIGRATIONS_IN_FLIGHT_MAX = 16;
+
+/** Percent of its slots a tiered device's upper device may hold before migrations start. */
+export const TIER_RESIDENT_PERCENT_MAX = 90;

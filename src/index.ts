@@ -14,7 +14,11 @@ export {
   type FileDeviceOptions,
   MemoryDevice,
   type MemoryDeviceOptions,
+  RedisDevice,
+  type RedisDeviceOptions,
   type SwapDevice,
+  type TierCounters,
+  TieredDevice,
 } from "./device/index.ts";
 export {
   ZswapAreaError,

@@ -10,6 +10,7 @@ export const SECTIONS = [
   "zswap",
   "memory",
   "pool",
+  "device",
   "writeback",
   "scale",
   "cli",
@@ -46,6 +47,9 @@ export interface Sizes {
   workingSetPages: number;
   accesses: number;
   runMsMax: number;
+  /** Device: pages written and read per device, and swap-in latency samples. */
+  devicePages: number;
+  deviceLatencySamples: number;
   /** Scale: pages swapped through, and the pool bound in bytes. */
   scalePages: number;
   scalePoolBytes: number;
@@ -62,6 +66,8 @@ export const FULL: Sizes = {
   workingSetPages: 8192,
   accesses: 32_768,
   runMsMax: 4000,
+  devicePages: 8192,
+  deviceLatencySamples: 4000,
   scalePages: 1 << 20,
   scalePoolBytes: 2 ** 30,
 };
@@ -77,6 +83,8 @@ export const SMOKE: Sizes = {
   workingSetPages: 128,
   accesses: 128,
   runMsMax: 100,
+  devicePages: 256,
+  deviceLatencySamples: 64,
   scalePages: 1024,
   scalePoolBytes: 2 ** 20,
 };

@@ -13,6 +13,7 @@ import {
   planMake,
   type RunReport,
   type RunRequest,
+  redisTargetParse,
 } from "../workload/plan.ts";
 import {
   CONFIG_NAMES,
@@ -47,13 +48,17 @@ export const RUN_USAGE = `zswap run [options]
   --duration TIME              stop each configuration after TIME (e.g. 10s)
   --policy clock|lru2          resident-set eviction (default clock)
   --seed N                     seed of the workload, generated pages and modelled device (default 1)
-  --device file|memory         the swap device: a swap file (default), or memory, simulated on
-                               virtual time, so that a seed fixes the whole run
   --swapfile PATH              create the swap file at PATH (must not exist; unlinked once open)
   --swapfile-reuse             let --swapfile be an existing regular file you own (kept)
   --page-cache                 let swap I/O go through the OS page cache (default: O_DIRECT where
                                the file system allows it, so the device costs what the disk costs)
   --device-latency MODEL       add modelled latency: nvme, ssd, hdd, or microseconds (e.g. 100)
+  --device file|memory|URL     the swap device: a swap file (default); memory, simulated on
+                               virtual time, so that a seed fixes the whole run; or Redis:
+                               redis[s]://[USER:PASSWORD@]HOST:PORT[/DB] (one server) or
+                               redis[s]-cluster://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]
+  --tier-file SIZE|%           with a Redis --device: a swap file of SIZE in front of it, whose
+                               oldest pages move to Redis (zswap, then the file, then Redis)
   --json                       print the result as JSON on stdout (no table)
   --html FILE                  also write a self-contained report with charts (FILE must not exist)
   Sizes: 64MiB, 2GiB, 1TiB, 4096B, 8192p (pages), 25% (of the working set).`;
@@ -74,11 +79,12 @@ const RUN_FLAGS = {
   "zipf-skew": { type: "string" },
   policy: { type: "string" },
   seed: { type: "string" },
-  device: { type: "string" },
   swapfile: { type: "string" },
   "swapfile-reuse": { type: "boolean" },
   "page-cache": { type: "boolean" },
+  device: { type: "string" },
   "device-latency": { type: "string" },
+  "tier-file": { type: "string" },
   json: { type: "boolean" },
   html: { type: "string" },
   help: { type: "boolean", short: "h" },
@@ -147,6 +153,31 @@ function latencyParse(v: string | undefined): RunRequest["deviceLatency"] {
   return { model: { kind: "fixed", us }, label: `${us} µs` };
 }
 
+function deviceParse(f: RunFlags): Pick<RunRequest, "device" | "redis"> {
+  const v = f.device ?? "file";
+  if (v === "file" || v === "memory") {
+    flagsRefuse(f, ["tier-file"], "puts a file in front of a Redis --device; give one");
+    if (v === "memory") {
+      flagsRefuse(f, ["swapfile", "swapfile-reuse", "page-cache"], "applies to a swap file only");
+    }
+    return { device: v, redis: undefined };
+  }
+  if (!/^rediss?(-cluster)?:/i.test(v)) {
+    throw usage(
+      "--device must be file, memory, or a redis://, rediss://, redis-cluster:// or rediss-cluster:// URL",
+    );
+  }
+  flagsRefuse(f, ["swapfile", "swapfile-reuse"], "applies to the file device only");
+  const tier = f["tier-file"];
+  if (tier === undefined) flagsRefuse(f, ["page-cache"], "applies to a swap file only");
+  const redis = {
+    url: v,
+    describe: redisTargetParse(v, "--device").describe,
+    tierFile: tier === undefined ? undefined : sizeParse("tier-file", tier, true),
+  };
+  return { device: "redis", redis };
+}
+
 function configsParse(v: string | undefined): ConfigName[] {
   if (v === undefined) return [...CONFIG_NAMES];
   const names = v.split(",").map((c) => oneOf("configs", c.trim(), CONFIG_NAMES));
@@ -167,9 +198,6 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
   if (f.help) return "help";
   if (f["swapfile-reuse"] && f.swapfile === undefined)
     throw usage("--swapfile-reuse needs --swapfile");
-  const device = oneOf("device", f.device ?? "file", ["file", "memory"] as const);
-  if (device === "memory")
-    flagsRefuse(f, ["swapfile", "page-cache"], "applies to --device file only");
   const compressor = f.compressor ?? "lz4";
   compressorCheck(compressor);
   const request: RunRequest = {
@@ -183,7 +211,7 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
     seed: numberParse("seed", f.seed ?? "1", 0, 2 ** 32 - 1, true),
     durationMs: f.duration === undefined ? undefined : durationParse("duration", f.duration),
     deviceLatency: latencyParse(f["device-latency"]),
-    device,
+    ...deviceParse(f),
     swapfile:
       f.swapfile === undefined
         ? undefined

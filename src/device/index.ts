@@ -1,4 +1,5 @@
-// Backing swap devices: a file (optionally O_DIRECT), memory, and a fault-injecting wrapper.
+// Backing swap devices: a file (optionally O_DIRECT), memory, Redis, two of them as tiers, and a
+// fault-injecting wrapper.
 
 export type { SwapDevice } from "./device.ts";
 export { type FaultCounters, FaultyDevice, type FaultyDeviceOptions } from "./faulty.ts";
@@ -11,3 +12,6 @@ export {
   latencyWait,
 } from "./latency.ts";
 export { MemoryDevice, type MemoryDeviceOptions } from "./memory.ts";
+export { RedisDevice, type RedisDeviceOptions } from "./redis.ts";
+export { type RedisNode, type RedisTarget, redisTargetParse } from "./redis-target.ts";
+export { type TierCounters, TieredDevice } from "./tiered.ts";

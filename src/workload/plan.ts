@@ -12,7 +12,7 @@ import {
   RUN_CORPUS_PAGES_MAX,
   RUN_FRAMES_MAX,
 } from "../constants.ts";
-import { FileDevice, type LatencyModel } from "../device/index.ts";
+import { FileDevice, type LatencyModel, RedisDevice } from "../device/index.ts";
 import { ZswapExistsError, ZswapInputError, ZswapOptionError } from "../errors.ts";
 import { capturePages } from "./capture.ts";
 import { corpusRead } from "./corpus.ts";
@@ -22,7 +22,7 @@ import type { EvictionPolicy } from "./resident.ts";
 import type { ConfigName, ConfigResult, RunSpec } from "./run.ts";
 import { type TraceFormat, traceAccesses, traceFormat, traceScan } from "./trace.ts";
 
-export { LATENCY_PRESETS } from "../device/index.ts";
+export { LATENCY_PRESETS, redisTargetParse } from "../device/index.ts";
 
 /** Throws ZSWAP_E_COMPRESSOR unless a compressor of that name can be loaded. */
 export function compressorCheck(name: string): void {
@@ -54,11 +54,19 @@ export interface RunRequest {
   seed: number;
   durationMs: number | undefined;
   deviceLatency: { model: LatencyModel; label: string } | undefined;
-  /** The swap device: a file (real I/O and time), or memory, simulated (deterministic). */
-  device: "file" | "memory";
+  /**
+   * The swap device: a file (real I/O and time), memory, simulated (deterministic), or Redis
+   * (`redis` says where).
+   */
+  device: "file" | "memory" | "redis";
   swapfile: { path: string; reuse: boolean } | undefined;
   /** Swap I/O through the OS page cache instead of O_DIRECT. */
   pageCache: boolean;
+  /**
+   * A Redis server or cluster as the device (a URL checked by redisTargetParse), optionally with
+   * a swap file of `tierFile` in front of it; else a swap file alone.
+   */
+  redis: { url: string; describe: string; tierFile: SizeAsked | undefined } | undefined;
 }
 
 /** What `run` was asked to do, resolved, as the report states it. */
@@ -196,11 +204,50 @@ async function swapfileCheck({ path, reuse }: { path: string; reuse: boolean }):
   }
 }
 
-/** Where each configuration's swap file goes, and whether it bypasses the page cache. */
-async function deviceResolve(req: RunRequest): Promise<{ direct: boolean; label: string }> {
-  if (req.device === "memory") {
-    return { direct: false, label: "memory, simulated (virtual time: a seed fixes the run)" };
+/**
+ * Opens and closes a one-slot device on the Redis server or cluster, so that one that cannot be
+ * reached, or refuses this user, fails before anything runs (ZswapIOError naming the address).
+ */
+async function redisReach(redis: { url: string; describe: string }): Promise<string> {
+  const device = await RedisDevice.open({ slots: 1, url: redis.url, keyPrefix: "zswap-run" });
+  await device.close();
+  return `${device.target.cluster ? "redis cluster" : "redis"} ${redis.describe} (each configuration under its own key prefix, removed after)`;
+}
+
+/** Pages of the swap file in front of Redis: at least one, fewer than the working set. */
+function tierPagesResolve(tier: SizeAsked, pages: number): number {
+  const tierPages = Math.floor(sizeBytes(tier, pages * PAGE_SIZE) / PAGE_SIZE);
+  if (tierPages < 1 || tierPages >= pages) {
+    throw new ZswapOptionError(
+      `--tier-file (${tierPages} pages) must be 1 page or more and smaller than the working set (${pages} pages)`,
+    );
   }
+  return tierPages;
+}
+
+/** Each configuration's device: a swap file, Redis, or a swap file in front of Redis. */
+async function deviceResolve(
+  req: RunRequest,
+  pages: number,
+): Promise<{ direct: boolean; label: string; tierPages: number | undefined }> {
+  if (req.device === "memory") {
+    const label = "memory, simulated (virtual time: a seed fixes the run)";
+    return { direct: false, label, tierPages: undefined };
+  }
+  if (req.redis !== undefined) {
+    const tier = req.redis.tierFile;
+    const tierPages = tier === undefined ? undefined : tierPagesResolve(tier, pages);
+    const redis = await redisReach(req.redis);
+    if (tierPages === undefined) return { direct: false, label: redis, tierPages };
+    const direct = !req.pageCache && (await FileDevice.directSupported());
+    const file = `an unnamed swap file of ${tierPages} pages (${direct ? "O_DIRECT" : "page cache"})`;
+    return { direct, label: `${file}, its oldest pages moved to ${redis}`, tierPages };
+  }
+  return { ...(await fileResolve(req)), tierPages: undefined };
+}
+
+/** Where each configuration's swap file goes, and whether it bypasses the page cache. */
+async function fileResolve(req: RunRequest): Promise<{ direct: boolean; label: string }> {
   if (req.swapfile !== undefined) await swapfileCheck(req.swapfile);
   const folder = req.swapfile === undefined ? undefined : dirname(req.swapfile.path);
   const direct = !req.pageCache && (await FileDevice.directSupported(folder));
@@ -229,7 +276,7 @@ export async function planMake(
     w.pages,
     (w.pages - frames) * compressedPageBytes(corpus, req.compressor),
   );
-  const device = await deviceResolve(req);
+  const device = await deviceResolve(req, w.pages);
   const plan: RunPlan = {
     workload: w.label,
     pagesSource: source,
@@ -241,7 +288,7 @@ export async function planMake(
     policy: req.policy,
     configs: req.configs,
     seed: req.seed,
-    deviceLatency: req.deviceLatency?.label ?? "none (the file's own)",
+    deviceLatency: req.deviceLatency?.label ?? "none (the device's own)",
     device: device.label,
   };
   const spec = {
@@ -254,6 +301,8 @@ export async function planMake(
     configs: req.configs,
     device: req.device,
     swapfile: req.swapfile,
+    redisUrl: req.redis?.url,
+    tierPages: device.tierPages,
     direct: device.direct,
     deviceLatency: req.deviceLatency?.model,
     seed: req.seed,

@@ -9,7 +9,9 @@ import {
   FileDevice,
   type LatencyModel,
   MemoryDevice,
+  RedisDevice,
   type SwapDevice,
+  TieredDevice,
 } from "../device/index.ts";
 import { SwapSpace, type SwapSpaceOptions, type SwapSpaceStats } from "../swap/index.ts";
 import type { Access } from "./patterns.ts";
@@ -46,12 +48,16 @@ export interface RunSpec {
   compressor: string;
   configs: readonly ConfigName[];
   /**
-   * The device: a swap file (real I/O, real time), or memory, simulated: virtual time for the
-   * wait policy, writeback's backoff and modelled latency, so a seed fixes the whole run.
+   * The device: a swap file (real I/O, real time), memory, simulated (virtual time for the wait
+   * policy, writeback's backoff and modelled latency, so a seed fixes the whole run), or Redis.
    */
-  device: "file" | "memory";
+  device: "file" | "memory" | "redis";
   /** The swap file each configuration creates (or reuses); default an unnamed temporary one. */
   swapfile?: { path: string; reuse: boolean };
+  /** A Redis server or cluster URL as the device instead of a swap file. */
+  redisUrl?: string;
+  /** With redisUrl: pages of an unnamed swap file in front of Redis (a TieredDevice). */
+  tierPages?: number;
   /** Bypass the OS page cache (O_DIRECT), so the device costs what the disk costs. */
   direct: boolean;
   deviceLatency?: LatencyModel;
@@ -108,12 +114,29 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** The configuration's device, over a swap file or simulated memory, with modelled latency. */
-async function deviceOpen(spec: RunSpec, clock: Clock | undefined): Promise<SwapDevice> {
-  const inner =
-    spec.device === "memory"
-      ? new MemoryDevice({ slots: spec.pages })
-      : await FileDevice.open({ slots: spec.pages, ...spec.swapfile, direct: spec.direct });
+/** The configuration's inner device: a swap file, simulated memory, Redis, or a file before Redis. */
+async function deviceInner(spec: RunSpec, name: ConfigName): Promise<SwapDevice> {
+  const { pages: slots, redisUrl, tierPages, direct } = spec;
+  if (spec.device === "memory") return new MemoryDevice({ slots });
+  if (redisUrl === undefined) return FileDevice.open({ slots, ...spec.swapfile, direct });
+  // A configuration's Redis keys have their own prefix, and are removed when it closes.
+  const redis = await RedisDevice.open({ slots, url: redisUrl, keyPrefix: `zswap-run-${name}` });
+  if (tierPages === undefined) return redis;
+  try {
+    return new TieredDevice(await FileDevice.open({ slots: tierPages, direct }), redis);
+  } catch (error) {
+    await redis.close();
+    throw error;
+  }
+}
+
+/** The configuration's device, with modelled latency on the run's clock when asked. */
+async function deviceOpen(
+  spec: RunSpec,
+  name: ConfigName,
+  clock: Clock | undefined,
+): Promise<SwapDevice> {
+  const inner = await deviceInner(spec, name);
   if (spec.deviceLatency === undefined) return inner;
   return new FaultyDevice(inner, { seed: spec.seed, latency: spec.deviceLatency, clock });
 }
@@ -124,7 +147,7 @@ async function spaceOpen(
   clock: Clock | undefined,
 ): Promise<{ space: SwapSpace; device: SwapDevice }> {
   const config = CONFIGS[name];
-  const device = await deviceOpen(spec, clock);
+  const device = await deviceOpen(spec, name, clock);
   const zswap =
     "zswap" in config.space
       ? (false as const)

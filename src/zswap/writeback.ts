@@ -23,12 +23,11 @@
 // of the event loop, until writebacks start or nothing on the LRU can be written back. Then, with
 // no writeback in flight whose end could change that, the stores waiting for room are told at once.
 
-import type { Clock, ClockTimer } from "../clock.ts";
+import { Backoff } from "../backoff.ts";
+import type { Clock } from "../clock.ts";
 import {
   PAGE_SIZE,
   ROOM_WAITERS_MAX,
-  WRITEBACK_BACKOFF_MS_MAX,
-  WRITEBACK_BACKOFF_MS_MIN,
   WRITEBACK_FAILURES_MAX,
   WRITEBACK_SCAN_MAX,
 } from "../constants.ts";
@@ -80,8 +79,7 @@ export class Writeback {
   private readonly slotsBusy = new Set<number>();
   private readonly waiters: ((room: boolean) => void)[] = [];
   private failures = 0;
-  private backoffMs = 0;
-  private backoffTimer: ClockTimer | undefined;
+  private readonly backoff: Backoff;
   /** The next kick, when the last one spent its scan while reclaim was still wanted. */
   private rescan: NodeJS.Immediate | undefined;
   /** Entries the current kick may still look at. */
@@ -96,6 +94,7 @@ export class Writeback {
     private readonly z: WritebackHost,
     readonly inFlightMax: number,
   ) {
+    this.backoff = new Backoff(() => this.kick(), z.clock);
     const arena = new ArrayBuffer(inFlightMax * PAGE_SIZE);
     for (let i = 0; i < inFlightMax; i++) {
       this.buffers.push(new Uint8Array(arena, i * PAGE_SIZE, PAGE_SIZE));
@@ -113,7 +112,7 @@ export class Writeback {
    * waiters at once that nothing can make room.
    */
   kick(): void {
-    if (this.backoffTimer !== undefined || !this.z.writebackPossible()) return;
+    if (this.backoff.pausing || !this.z.writebackPossible()) return;
     this.scanLeft = WRITEBACK_SCAN_MAX;
     let scan: Scan = "started";
     while (scan === "started" && this.inFlight < this.inFlightMax && this.want() !== "none") {
@@ -162,8 +161,7 @@ export class Writeback {
 
   /** Stops retrying after failures (for close). */
   stop(): void {
-    this.z.clock.clearTimeout(this.backoffTimer);
-    this.backoffTimer = undefined;
+    this.backoff.stop();
     clearImmediate(this.rescan);
     this.rescan = undefined;
     this.wake(this.waiters.splice(0), true);
@@ -284,27 +282,14 @@ export class Writeback {
     }
     this.passed = 0;
     this.failures = ok ? 0 : this.failures + 1;
-    if (ok) this.backoffMs = 0;
-    else if (this.failures >= WRITEBACK_FAILURES_MAX) this.backoff();
+    if (ok) this.backoff.reset();
+    else if (this.failures >= WRITEBACK_FAILURES_MAX) {
+      // After repeated failures, pause writeback, doubling the pause while failures go on.
+      this.failures = 0;
+      this.backoff.pause();
+    }
     if (ok && this.want() === "reclaim") z.compactIfFragmented();
     if (z.poolAccepts()) this.wake(this.waiters.splice(0), true);
     this.kick();
-  }
-
-  /** After repeated failures, pause writeback, doubling the pause while failures go on. */
-  private backoff(): void {
-    this.failures = 0;
-    this.backoffMs = Math.min(
-      WRITEBACK_BACKOFF_MS_MAX,
-      Math.max(WRITEBACK_BACKOFF_MS_MIN, this.backoffMs * 2),
-    );
-    this.backoffTimer = this.z.clock.setTimeout(
-      () => {
-        this.backoffTimer = undefined;
-        this.kick();
-      },
-      this.backoffMs,
-      true,
-    );
   }
 }

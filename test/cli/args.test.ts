@@ -29,6 +29,8 @@ const FLAGS = [
   "swapfile-reuse",
   "page-cache",
   "device-latency",
+  "device",
+  "tier-file",
   "json",
   "html",
   "help",
@@ -40,6 +42,7 @@ const VALUES = [
   ...["lz4", "zstd", "snappy", "zipf", "shift", "scan", "clock", "lru2", "nvme", "hdd"],
   ...["disk,best", "disk,,best", "disk,disk", "best", "\0", "self", "generated", "a.trace"],
   ...["1h", "0s", "25h", "500ms", "9007199254740993", "4294967296", "lackey", "text"],
+  ...["file", "redis://127.0.0.1:1", "redis-cluster://a:1,b:2", "rediss://u:p@h/3", "redis://"],
 ];
 
 const token = fc.oneof(
@@ -103,6 +106,22 @@ if (await isTestThread(scenarios)) {
       assert.equal(request.seed, 1);
       assert.equal(json, false);
       assert.equal(html, undefined);
+      assert.equal(request.redis, undefined, "the device is a swap file");
+    });
+
+    test("--device takes a Redis URL, checked and described without its password", () => {
+      assert.equal(parses(["--device", "file"]).request.redis, undefined);
+      const url = "rediss://swapper:s3cret@cache:6390/2";
+      assert.deepEqual(parses(["--device", url]).request.redis, {
+        url,
+        describe: "rediss://swapper:***@cache:6390/2",
+        tierFile: undefined,
+      });
+      const cluster = parses(["--device", "redis-cluster://a:1,b:2"]).request.redis;
+      assert.equal(cluster?.describe, "redis-cluster://a:1,b:2");
+      const tiered = ["--device", "redis://h:1", "--tier-file", "10%", "--page-cache"];
+      assert.deepEqual(parses(tiered).request.redis?.tierFile, { percent: 10 });
+      assert.equal(parses(tiered).request.pageCache, true, "the file tier may use the page cache");
     });
 
     test("sizes take every unit up to TiB, and pages", () => {
@@ -181,6 +200,33 @@ if (await isTestThread(scenarios)) {
         /--trace-format must be one of lackey, text/,
       ],
       ["reuse without a swap file", ["--swapfile-reuse"], /--swapfile-reuse needs --swapfile/],
+      ["an unknown device", ["--device", "disk"], /--device must be file, memory, or a redis:\/\//],
+      ["a Redis port out of range", ["--device", "redis://h:70000"], /--device .*port 70000/],
+      [
+        "a database on a cluster",
+        ["--device", "redis-cluster://h:1/1"],
+        /a cluster has only database 0/,
+      ],
+      [
+        "a swap file with Redis",
+        ["--device", "redis://h:1", "--swapfile", "x"],
+        /--swapfile applies to the file device only/,
+      ],
+      [
+        "--page-cache with Redis alone",
+        ["--device", "redis://h:1", "--page-cache"],
+        /--page-cache applies to a swap file only/,
+      ],
+      [
+        "a file tier without Redis",
+        ["--tier-file", "10%"],
+        /--tier-file puts a file in front of a Redis --device/,
+      ],
+      [
+        "a file tier without a unit",
+        ["--device", "redis://h:1", "--tier-file", "100"],
+        /--tier-file "100": give a size with a unit/,
+      ],
       ["an empty swap file name", ["--swapfile", ""], /--swapfile needs a file name/],
       ["an empty report name", ["--html="], /--html needs a file name/],
     ];
