@@ -9,8 +9,7 @@
 //   npm run bench:smoke                tiny sizes, every section, for CI (no timing checks)
 
 import { parseArgs } from "node:util";
-import { compressorsAvailable } from "../src/compress/index.ts";
-import { defaultCompressor } from "../src/zswap/options.ts";
+import { COMPRESSOR_DEFAULT, compressorsAvailable } from "../src/compress/index.ts";
 import { compressBench } from "./compress/compress.bench.ts";
 import {
   type BenchOptions,
@@ -100,7 +99,7 @@ async function main(): Promise<void> {
     machine,
     corpus,
     codecs: compressorsAvailable().filter((c) => options.codecs?.includes(c) ?? true),
-    defaultCodec: defaultCompressor(),
+    defaultCodec: COMPRESSOR_DEFAULT,
     headlines: [],
   };
 

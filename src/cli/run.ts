@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { compressorCreate } from "../compress/index.ts";
+import { COMPRESSOR_DEFAULT, compressorCreate } from "../compress/index.ts";
 import { COMPRESS_BUFFER_BYTES, PAGE_SIZE, RUN_CORPUS_PAGES_MAX } from "../constants.ts";
 import { FileDevice, LATENCY_PRESETS, type LatencyModel } from "../device/index.ts";
 import { optionBad, ZswapArgumentError } from "../errors.ts";
@@ -34,7 +34,7 @@ export const RUN_USAGE = `zswap run [options]
   --working-set SIZE           pages the workload touches (default 8192p; a trace sets its own)
   --resident SIZE|%            resident page frames (default 12.5% of the working set)
   --pool SIZE|%                zswap pool bound (default: half the compressed size of what is not resident)
-  --compressor NAME            lzo, lz4, lz4hc, zstd, deflate (default lz4)
+  --compressor NAME            lz4 (default), lz4hc, zstd, deflate; lzo is GPL-2.0+, opt-in: npm i lzo
   --configs LIST               comma-separated subset of: ${CONFIG_NAMES.join(",")}
   --accesses N                 accesses per configuration (default 150000)
   --duration TIME              or stop each configuration after TIME (e.g. 10s)
@@ -173,7 +173,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   // Everything is checked before anything runs.
   const seed = intFlag("seed", f.seed, 1, 0);
-  const compressor = f.compressor ?? "lz4";
+  const compressor = f.compressor ?? COMPRESSOR_DEFAULT;
   compressorCreate(compressor);
   const configs = (f.configs ?? CONFIG_NAMES.join(","))
     .split(",")

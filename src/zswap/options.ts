@@ -2,12 +2,12 @@
 // Validation runs whole before anything is applied, so a bad option changes nothing.
 
 import os from "node:os";
-import { compressorCreate, compressorsAvailable } from "../compress/index.ts";
+import { COMPRESSOR_DEFAULT, compressorCreate } from "../compress/index.ts";
 import { PAGE_SIZE, WRITEBACK_IN_FLIGHT_DEFAULT, WRITEBACK_IN_FLIGHT_MAX } from "../constants.ts";
 import { optionBad } from "../errors.ts";
 
 export interface ZswapOptions {
-  /** Codec for new stores: lzo, lz4, lz4hc, zstd or deflate. Default lzo (the seed's), else lz4. */
+  /** Codec for new stores: lz4 (the default), lz4hc, zstd, deflate, or lzo (GPL, opt-in). */
   compressor?: string;
   /** Pool bound in bytes. Give this or maxPoolPercent, not both. */
   maxPoolBytes?: number;
@@ -56,10 +56,6 @@ function optionNumber(name: string, v: unknown, min: number, max: number): numbe
   return v;
 }
 
-export function defaultCompressor(): string {
-  return compressorsAvailable().includes("lzo") ? "lzo" : "lz4";
-}
-
 /** Resolves options over a base config (the defaults, or the current config when reconfiguring). */
 export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConfig {
   if (typeof opts !== "object" || opts === null) optionBad("options must be an object");
@@ -78,7 +74,7 @@ export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConf
   ]);
   for (const key of Object.keys(opts)) if (!known.has(key)) optionBad(`unknown option "${key}"`);
 
-  const compressor = opts.compressor ?? base?.compressor ?? defaultCompressor();
+  const compressor = opts.compressor ?? base?.compressor ?? COMPRESSOR_DEFAULT;
   if (opts.compressor !== undefined) compressorCreate(opts.compressor); // throws if unavailable
 
   if (opts.maxPoolBytes !== undefined && opts.maxPoolPercent !== undefined) {
