@@ -7,6 +7,7 @@
 //   git worktree add /tmp/before <commit> && (cd /tmp/before && npm ci)
 //   node --expose-gc --import tsx bench/tools/codecs-before-after.ts /tmp/before [codec,...]
 
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PAGE_SIZE } from "../../src/constants.ts";
@@ -92,6 +93,12 @@ function passes(side: Side, name: string, pages: readonly Uint8Array[]) {
   };
 }
 
+/** The checkout's commit, marked when its tree has changes. */
+function commitOf(dir: string): string {
+  const args = ["-C", dir, "describe", "--always", "--dirty"];
+  return execFileSync("git", args, { encoding: "utf8" }).trim();
+}
+
 async function main(): Promise<void> {
   const [beforeRoot, codecList] = process.argv.slice(2);
   if (beforeRoot === undefined)
@@ -105,7 +112,9 @@ async function main(): Promise<void> {
 
   heading("Codecs before and after, one run", 1);
   line(`- date: ${new Date().toISOString()}`);
-  line(`- command: node ${process.execArgv.join(" ")} ${process.argv.slice(1).join(" ")}`);
+  const script = path.relative(process.cwd(), process.argv[1]);
+  line(`- command: node ${process.execArgv.join(" ")} ${script} BEFORE_DIR ${codecList ?? ""}`);
+  line(`- before: commit ${commitOf(beforeRoot)}; after: commit ${commitOf(".")}`);
   line(`- machine: ${machineLine(await machineDescribe())}`);
   line(`- corpus: ${corpus.describe}`);
   line();
