@@ -113,7 +113,8 @@ async function main(): Promise<void> {
   heading("Codecs before and after, one run", 1);
   line(`- date: ${new Date().toISOString()}`);
   const script = path.relative(process.cwd(), process.argv[1]);
-  line(`- command: node ${process.execArgv.join(" ")} ${script} BEFORE_DIR ${codecList ?? ""}`);
+  const args = ["BEFORE_DIR", ...(codecList === undefined ? [] : [codecList])].join(" ");
+  line(`- command: node ${process.execArgv.join(" ")} ${script} ${args}`);
   line(`- before: commit ${commitOf(beforeRoot)}; after: commit ${commitOf(".")}`);
   line(`- machine: ${machineLine(await machineDescribe())}`);
   line(`- corpus: ${corpus.describe}`);
