@@ -26,7 +26,7 @@ export interface BenchOptions {
   pagesFrom: string | undefined;
   only: ReadonlySet<Section>;
   seed: number;
-  /** Codecs for compress/ and zswap/; all that load when undefined. */
+  /** Codecs for compress/ and zswap/; when undefined, all that load without opting in. */
   codecs: readonly string[] | undefined;
 }
 

@@ -6,6 +6,7 @@ import { compressorCreate } from "../../src/compress/index.ts";
 import { COMPRESS_BUFFER_BYTES, PAGE_SIZE } from "../../src/constants.ts";
 import { Zswap } from "../../src/zswap/index.ts";
 import type { Context } from "../lib/context.ts";
+import { packChunks } from "../lib/pack.ts";
 import {
   bytes,
   heading,
@@ -63,14 +64,7 @@ function codecBench(ctx: Context, name: string): Figures {
     }
   }
   const stored = Uint32Array.from(storedIndex);
-  const at = new Uint32Array(stored.length + 1);
-  chunks.forEach((c, k) => {
-    at[k + 1] = at[k] + c.length;
-  });
-  const packed = new Uint8Array(at[stored.length]);
-  chunks.forEach((c, k) => {
-    packed.set(c, at[k]);
-  });
+  const { bytes: packed, at } = packChunks(chunks);
   const m = stored.length;
 
   const rawStore = () => {

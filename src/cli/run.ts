@@ -8,6 +8,7 @@ import { type ZswapArgumentError, ZswapOptionError } from "../errors.ts";
 import { fileNewCheck } from "../file-new.ts";
 import { PATTERN_NAMES, type PatternName } from "../workload/patterns.ts";
 import {
+  COMPRESSOR_DEFAULT,
   compressorCheck,
   LATENCY_PRESETS,
   planMake,
@@ -43,7 +44,7 @@ export const RUN_USAGE = `zswap run [options]
                                process's own memory, or generated pages (default: self on Linux)
   --resident SIZE|%            resident page frames (default 12.5% of the working set)
   --pool SIZE|%                zswap pool bound (default: half the compressed size of what is not resident)
-  --compressor NAME            lz4, lz4hc, zstd, deflate, lzo (default lz4)
+  --compressor NAME            lz4 (default), lz4hc, zstd, deflate; lzo is GPL-2.0+, opt-in: npm i lzo
   --configs LIST               comma-separated subset of: ${CONFIG_NAMES.join(",")}
   --duration TIME              stop each configuration after TIME (e.g. 10s)
   --policy clock|lru2          resident-set eviction (default clock)
@@ -198,7 +199,7 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
   if (f.help) return "help";
   if (f["swapfile-reuse"] && f.swapfile === undefined)
     throw usage("--swapfile-reuse needs --swapfile");
-  const compressor = f.compressor ?? "lz4";
+  const compressor = f.compressor ?? COMPRESSOR_DEFAULT;
   compressorCheck(compressor);
   const request: RunRequest = {
     workload: workloadParse(f),

@@ -1,26 +1,35 @@
-// The codecs, each an adapter over a real library, registered by name at import.
+// The codecs, each an adapter over a real library, registered by name and loaded on first use.
 //
-// Buffers: every adapter compresses into the caller's buffer. lz4 and lzo and zstd decompress
-// into the caller's page; deflate (node:zlib) returns a fresh buffer and is the slow last resort.
+// lz4, lz4hc and zstd: this package's own N-API addon (native/), linked statically against the
+// released lz4 and zstd libraries; node-gyp-build loads the prebuilt binary the package ships
+// for this platform, or the one built at install where there is none. Every call works in the
+// caller's buffers, with a context made once per codec instance.
+// deflate: node:zlib, which returns a fresh buffer per call: the slow last resort.
+// lzo: opt-in (GPL-2.0-or-later), through the public API of the optional `lzo` package, which
+// allocates per call.
 
+import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 import { PAGE_SIZE } from "../constants.ts";
 import { type CompressorFactory, compressorRegister, requireNative } from "./compressor.ts";
 
-interface Lz4Binding {
-  encodeBlock(src: Uint8Array, dst: Uint8Array, start: number, end: number): number;
-  encodeBlockHC(src: Uint8Array, dst: Uint8Array, level: number): number;
-  decodeBlock(src: Uint8Array, dst: Uint8Array, start: number, end: number): number;
+/** One codec context's functions: see native/codecs.c. */
+interface NativeCodec {
+  /** The compressed length, or 0 when it does not fit in `capacity` (<= dst.length) bytes. */
+  compress(src: Uint8Array, dst: Uint8Array, capacity: number): number;
+  /** Bytes produced from src[start, end) into dst, or -1 for a corrupt stream. */
+  decompress(src: Uint8Array, start: number, end: number, dst: Uint8Array): number;
 }
 
-interface LzoBinding {
-  compress(src: Uint8Array, dst: Uint8Array): { err: number; len: number };
-  decompress(src: Uint8Array, dst: Uint8Array): { err: number; len: number };
+interface NativeCodecs {
+  lz4(): NativeCodec;
+  lz4hc(level: number): NativeCodec;
+  zstd(level: number): NativeCodec;
 }
 
-interface ZstdBinding {
-  CCtx: new () => { compress(dst: Uint8Array, src: Uint8Array, level: number): number };
-  DCtx: new () => { decompress(dst: Uint8Array, src: Uint8Array): number };
+interface LzoModule {
+  compress(src: Buffer): Buffer;
+  decompress(src: Buffer, length: number): Buffer;
 }
 
 /** lz4hc's level: the library's default (LZ4HC_CLEVEL_DEFAULT). */
@@ -30,65 +39,67 @@ const ZSTD_LEVEL = 3;
 /** deflate's window: 4 KiB covers the whole page and keeps zlib's per-call setup small. */
 const DEFLATE_OPTIONS: zlib.ZlibOptions = { windowBits: 12, memLevel: 8, level: 6 };
 
+/** The addon's folder: src/compress/ and its compiled twin both sit two levels below the root. */
+const NATIVE_DIR = fileURLToPath(new URL("../../native", import.meta.url));
+
+let addon: NativeCodecs | undefined;
+
+function addonLoad(): NativeCodecs {
+  addon ??= requireNative("node-gyp-build")(NATIVE_DIR) as NativeCodecs;
+  return addon;
+}
+
+/**
+ * A codec over one of the addon's contexts. lz4 is given the limit as its capacity, so it stops
+ * as soon as a page will not fit; zstd is given the whole buffer and the limit checked after,
+ * since with less room than its bound it can fail on an output that would just fit (and runs
+ * slower, by its own documentation).
+ */
+function nativeFactory(
+  name: "lz4" | "lz4hc" | "zstd",
+  make: () => NativeCodec,
+  stopsAtLimit: boolean,
+): CompressorFactory {
+  make(); // fails here, at load, when the addon or the codec is missing
+  return () => {
+    const codec = make();
+    return {
+      name,
+      compress: stopsAtLimit
+        ? (src, dst, limit) =>
+            codec.compress(src, dst, Math.max(0, Math.min(Math.floor(limit), dst.length)))
+        : (src, dst, limit) => tooBig(codec.compress(src, dst, dst.length), limit),
+      decompress: (src, start, end, dst) => codec.decompress(src, start, end, dst),
+    };
+  };
+}
+
 /** Marks a codec's output as not fitting the caller's limit. */
 const tooBig = (n: number, limit: number): number => (n > limit ? 0 : n);
 
-function lz4Load(): CompressorFactory {
-  const lz4 = requireNative("lz4") as Lz4Binding;
-  return () => ({
-    name: "lz4",
-    // LZ4_compress_default stops early and returns 0 once the output would pass the end index.
-    compress: (src, dst, limit) =>
-      lz4.encodeBlock(src, dst, 0, Math.max(0, Math.min(Math.floor(limit), dst.length))),
-    decompress: (src, start, end, dst) => lz4.decodeBlock(src, dst, start, end),
-  });
-}
-
-function lz4hcLoad(): CompressorFactory {
-  const lz4 = requireNative("lz4") as Lz4Binding;
-  return () => ({
-    name: "lz4hc",
-    compress: (src, dst, limit) => tooBig(lz4.encodeBlockHC(src, dst, LZ4HC_LEVEL), limit),
-    decompress: (src, start, end, dst) => lz4.decodeBlock(src, dst, start, end),
-  });
-}
+/** A Buffer over the same bytes (no copy): what a Buffer-only API needs. */
+const bufferOf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 function lzoLoad(): CompressorFactory {
-  // The raw binding (lzo1x_1 from minilzo): the package's wrapper allocates per call.
-  const lzo = requireNative("lzo/build/Release/node_lzo.node") as LzoBinding;
+  const lzo = requireNative("lzo") as LzoModule;
   return () => ({
     name: "lzo",
     compress(src, dst, limit) {
-      // minilzo does not bound its output: dst must hold the worst case, which
-      // COMPRESS_BUFFER_BYTES guarantees for a page (n + n/16 + 64 + 3).
-      const r = lzo.compress(src, dst);
-      return r.err === 0 ? tooBig(r.len, limit) : 0;
+      const out = lzo.compress(bufferOf(src));
+      if (out.length > dst.length) return 0;
+      dst.set(out);
+      return tooBig(out.length, limit);
     },
     decompress(src, start, end, dst) {
-      const r = lzo.decompress(src.subarray(start, end), dst);
-      return r.err === 0 ? r.len : -1;
+      try {
+        const out = lzo.decompress(bufferOf(src.subarray(start, end)), dst.length);
+        dst.set(out);
+        return out.length;
+      } catch {
+        return -1;
+      }
     },
   });
-}
-
-function zstdLoad(): CompressorFactory {
-  const zstd = requireNative("zstd-napi/binding") as ZstdBinding;
-  return () => {
-    const cctx = new zstd.CCtx();
-    const dctx = new zstd.DCtx();
-    return {
-      name: "zstd",
-      // Given the whole buffer, since the binding throws (slowly) when the output overflows.
-      compress: (src, dst, limit) => tooBig(cctx.compress(dst, src, ZSTD_LEVEL), limit),
-      decompress(src, start, end, dst) {
-        try {
-          return dctx.decompress(dst, src.subarray(start, end));
-        } catch {
-          return -1;
-        }
-      },
-    };
-  };
 }
 
 function deflateLoad(): CompressorFactory {
@@ -116,7 +127,9 @@ function deflateLoad(): CompressorFactory {
 }
 
 compressorRegister("lzo", lzoLoad);
-compressorRegister("lz4", lz4Load);
-compressorRegister("lz4hc", lz4hcLoad);
-compressorRegister("zstd", zstdLoad);
+compressorRegister("lz4", () => nativeFactory("lz4", () => addonLoad().lz4(), true));
+compressorRegister("lz4hc", () =>
+  nativeFactory("lz4hc", () => addonLoad().lz4hc(LZ4HC_LEVEL), true),
+);
+compressorRegister("zstd", () => nativeFactory("zstd", () => addonLoad().zstd(ZSTD_LEVEL), false));
 compressorRegister("deflate", deflateLoad);

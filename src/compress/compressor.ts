@@ -7,6 +7,17 @@ import { ZswapCompressorError } from "../errors.ts";
 export const COMPRESSOR_NAMES = ["lzo", "lz4", "lz4hc", "zstd", "deflate"] as const;
 export type CompressorName = (typeof COMPRESSOR_NAMES)[number];
 
+/** The codec of the library and the CLI when none is named: permissively licensed (BSD-2-Clause). */
+export const COMPRESSOR_DEFAULT: CompressorName = "lz4";
+
+/**
+ * Codecs under a copyleft license, with it: never loaded unless asked for by name, so neither
+ * `compressorsAvailable()` nor a default ever brings their code into the process.
+ */
+const OPT_IN: ReadonlyMap<CompressorName, string> = new Map([
+  ["lzo", "GPL-2.0-or-later miniLZO, from the optional `lzo` package (npm i lzo)"],
+]);
+
 /**
  * One page in, bytes out, through caller-owned buffers so the store path allocates nothing.
  * Implementations are stateful (codec contexts) and not re-entrant; zswap holds one per name.
@@ -28,35 +39,52 @@ export interface Compressor {
 /** CommonJS loader for the native codec packages. */
 export const requireNative = createRequire(import.meta.url);
 
-/** A codec's factory, or the reason it cannot be built on this machine. */
+/** Builds a fresh codec instance. */
 export type CompressorFactory = () => Compressor;
 
-const factories = new Map<CompressorName, CompressorFactory>();
-const unavailable = new Map<CompressorName, string>();
+const loaders = new Map<CompressorName, () => CompressorFactory>();
+/** Each name's factory once loaded, or why it failed to load: a name is tried once. */
+const loaded = new Map<CompressorName, CompressorFactory | Error>();
 
+/** Registers a codec; its library is loaded the first time the codec is asked for. */
 export function compressorRegister(name: CompressorName, load: () => CompressorFactory): void {
-  try {
-    factories.set(name, load());
-  } catch (err) {
-    unavailable.set(name, (err as Error).message);
-  }
+  loaders.set(name, load);
 }
 
-/** Names of the codecs that loaded on this machine, in COMPRESSOR_NAMES order. */
+function compressorLoad(name: CompressorName): CompressorFactory | Error {
+  let result = loaded.get(name);
+  if (result === undefined) {
+    try {
+      result = loaders.get(name)!();
+    } catch (err) {
+      result = err as Error;
+    }
+    loaded.set(name, result);
+  }
+  return result;
+}
+
+/** Names of the codecs that load on this machine without opting in, in COMPRESSOR_NAMES order. */
 export function compressorsAvailable(): CompressorName[] {
-  return COMPRESSOR_NAMES.filter((name) => factories.has(name));
+  return COMPRESSOR_NAMES.filter(
+    (name) => !OPT_IN.has(name) && typeof compressorLoad(name) === "function",
+  );
+}
+
+function availableDescribe(): string {
+  const optIn = [...OPT_IN].map(([name, license]) => `; opt-in: ${name} (${license})`).join("");
+  return `available: ${compressorsAvailable().join(", ")}${optIn}`;
 }
 
 /** Builds a fresh codec instance; an unknown or unavailable name is ZSWAP_E_COMPRESSOR. */
 export function compressorCreate(name: string): Compressor {
-  const factory = factories.get(name as CompressorName);
-  if (factory !== undefined) return factory();
-  const why = unavailable.get(name as CompressorName);
-  const available = compressorsAvailable().join(", ");
+  if (!loaders.has(name as CompressorName)) {
+    throw new ZswapCompressorError(`unknown compressor "${name}"; ${availableDescribe()}`);
+  }
+  const factory = compressorLoad(name as CompressorName);
+  if (typeof factory === "function") return factory();
   throw new ZswapCompressorError(
-    why === undefined
-      ? `unknown compressor "${name}"; available: ${available}`
-      : `compressor "${name}" failed to load (${why}); available: ${available}`,
+    `compressor "${name}" failed to load (${factory.message.split("\n")[0]}); ${availableDescribe()}`,
   );
 }
 

@@ -1,6 +1,7 @@
 import "./codecs.ts";
 
 export {
+  COMPRESSOR_DEFAULT,
   COMPRESSOR_NAMES,
   type Compressor,
   type CompressorName,

@@ -22,6 +22,7 @@ import type { EvictionPolicy } from "./resident.ts";
 import type { ConfigName, ConfigResult, RunSpec } from "./run.ts";
 import { type TraceFormat, traceAccesses, traceFormat, traceScan } from "./trace.ts";
 
+export { COMPRESSOR_DEFAULT } from "../compress/index.ts";
 export { LATENCY_PRESETS, redisTargetParse } from "../device/index.ts";
 
 /** Throws ZSWAP_E_COMPRESSOR unless a compressor of that name can be loaded. */

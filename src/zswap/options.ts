@@ -2,7 +2,7 @@
 // Validation runs whole before anything is applied, so a bad option changes nothing.
 
 import os from "node:os";
-import { compressorCreate, compressorsAvailable } from "../compress/index.ts";
+import { COMPRESSOR_DEFAULT, compressorCreate } from "../compress/index.ts";
 import {
   PAGE_SIZE,
   POOL_BYTES_MAX,
@@ -13,7 +13,7 @@ import {
 import { optionBad } from "../errors.ts";
 
 export interface ZswapOptions {
-  /** Codec for new stores: lzo, lz4, lz4hc, zstd or deflate. Default lz4. */
+  /** Codec for new stores: lz4 (the default), lz4hc, zstd, deflate, or lzo (GPL, opt-in). */
   compressor?: string;
   /** Pool bound in bytes, at most POOL_BYTES_MAX (just under 16 GiB). Give this or maxPoolPercent, not both. */
   maxPoolBytes?: number;
@@ -65,10 +65,6 @@ function optionNumber(name: string, v: unknown, min: number, max: number): numbe
   return v;
 }
 
-export function defaultCompressor(): string {
-  return compressorsAvailable().includes("lzo") ? "lzo" : "lz4";
-}
-
 const KNOWN = new Set<string>([
   "compressor",
   "maxPoolBytes",
@@ -115,7 +111,7 @@ function optionBoolean(name: string, v: unknown): boolean {
 export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConfig {
   if (typeof opts !== "object" || opts === null) optionBad("options must be an object");
   for (const key of Object.keys(opts)) if (!KNOWN.has(key)) optionBad(`unknown option "${key}"`);
-  const compressor = opts.compressor ?? base?.compressor ?? defaultCompressor();
+  const compressor = opts.compressor ?? base?.compressor ?? COMPRESSOR_DEFAULT;
   if (opts.compressor !== undefined) compressorCreate(opts.compressor); // throws if unavailable
   const incompressible = opts.incompressible ?? base?.incompressible ?? "reject";
   if (incompressible !== "reject" && incompressible !== "store-raw") {

@@ -20,9 +20,6 @@ const RUN_MS = 2 * 60_000;
  * Installing with CC=false CXX=false proves no compiler is needed, which holds only once the
  * codecs ship prebuilt in the tarball: until then the step is skipped unless this is "1".
  */
-const NO_COMPILER = process.env.ZSWAP_PACKAGE_NO_COMPILER === "1";
-const NO_COMPILER_PENDING =
-  "pending: the codecs still compile at install; set ZSWAP_PACKAGE_NO_COMPILER=1 to run it";
 
 /** The environment without the npm_* variables of the `npm run` that started this test. */
 function envClean(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -70,19 +67,25 @@ const manifest = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "ut
  * approved as our own package.json approves them; the tarball's `prepare` (the build, for a
  * checkout) denied, as a registry install never runs it.
  */
-function appInstall(dir: string, tarball: string, env: Record<string, string> = {}): void {
+function appInstall(
+  dir: string,
+  tarball: string,
+  env: Record<string, string> = {},
+  scripts: "ours denied" | "all run" | "none run" = "ours denied",
+): void {
   const runtime = { ...manifest.dependencies, ...manifest.optionalDependencies };
   const allowScripts = Object.fromEntries(
     Object.entries(manifest.allowScripts).filter(([name]) => name in runtime),
   );
-  allowScripts["zswap-ts"] = false;
+  allowScripts["zswap-ts"] = scripts === "all run";
   fs.mkdirSync(dir);
   const pkg = { name: "app", private: true, type: "module", allowScripts };
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify(pkg));
   for (const file of fs.readdirSync(APP))
     fs.copyFileSync(path.join(APP, file), path.join(dir, file));
   const types = `@types/node@${manifest.devDependencies["@types/node"]}`;
-  run("npm", ["install", "--no-audit", "--no-fund", tarball, types], dir, {
+  const flags = scripts === "none run" ? ["--ignore-scripts"] : [];
+  run("npm", ["install", "--no-audit", "--no-fund", ...flags, tarball, types], dir, {
     env,
     timeoutMs: INSTALL_MS,
   });
@@ -119,9 +122,16 @@ describe("the packed package, installed into an empty project", () => {
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it("holds the build, the command and the licence, and no tests, benches or config", () => {
-    const top = new Set(["package.json", "README.md", "LICENSE", ...manifest.files]);
-    const strays = packed.filter((p) => !top.has(p) && !top.has(p.split("/")[0]!));
+    const top = ["package.json", "README.md", "LICENSE", ...manifest.files];
+    const strays = packed.filter((p) => !top.some((f) => p === f || p.startsWith(`${f}/`)));
     assert.deepEqual(strays, [], "files outside package.json's `files`");
+    const prebuilt = /^native\/prebuilds\/linux-x64\/zswap_codecs\..*node$/;
+    assert.ok(
+      packed.some((p) => prebuilt.test(p)),
+      "the codec addon, prebuilt for linux-x64",
+    );
+    assert.ok(!packed.some((p) => p.startsWith("native/build/")), "no local build of it");
+    assert.ok(packed.includes("THIRD_PARTY_NOTICES.md"), "the codecs' licences");
     for (const p of ["LICENSE", "README.md", "CHANGELOG.md", "dist/index.js", "dist/index.d.ts"])
       assert.ok(packed.includes(p), `${p} is packed`);
     const sources = packed.filter(
@@ -172,11 +182,16 @@ describe("the packed package, installed into an empty project", () => {
     assert.match(report, /<style>\.uplot, /);
   });
 
-  it("installs with CC=false CXX=false (no compiler) and runs", {
-    skip: NO_COMPILER ? false : NO_COMPILER_PENDING,
-  }, () => {
-    const bare = path.join(tmp, "no-compiler");
-    appInstall(bare, tarball, { CC: "false", CXX: "false" });
-    roundTripCheck(bare);
-  });
+  for (const scripts of ["all run", "none run"] as const) {
+    it(`installs with no compiler (CC=false CXX=false), install scripts ${scripts === "all run" ? "run" : "skipped"}, and swaps with every codec`, () => {
+      const bare = path.join(tmp, `no-compiler-${scripts.replace(" ", "-")}`);
+      appInstall(bare, tarball, { CC: "false", CXX: "false" }, scripts);
+      assert.ok(
+        !fs.existsSync(path.join(bare, "node_modules/zswap-ts/native/build")),
+        "nothing compiled",
+      );
+      assert.match(run("node", ["codecs.mjs"], bare), /^ok: lz4, lz4hc and zstd/);
+      roundTripCheck(bare);
+    });
+  }
 });

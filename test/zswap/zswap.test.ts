@@ -126,6 +126,10 @@ describe("zswap hooks", () => {
     assert.ok(z.store(0, 901, random()), "24 pages: accepted");
   });
 
+  it("defaults to lz4, as the CLI does; lzo, installed here, stays opt-in", () => {
+    assert.equal(new Zswap({ maxPoolBytes: PAGE_SIZE }).options.compressor, "lz4");
+  });
+
   it("switching the compressor keeps old entries readable", () => {
     const z = cache({ maxPoolBytes: 1024 * PAGE_SIZE });
     const names = ["lzo", "lz4", "lz4hc", "zstd", "deflate"];
