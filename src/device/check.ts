@@ -35,7 +35,7 @@ export function slotsCheck(slots: unknown): asserts slots is number {
   }
   if (slots > AREA_SLOTS_MAX) {
     throw new ZswapOptionError(
-      `slots must be at most AREA_SLOTS_MAX (${AREA_SLOTS_MAX}), got ${slots}`,
+      `slots must be at most ${AREA_SLOTS_MAX} (1 TiB of swap), got ${slots}`,
     );
   }
 }
