@@ -146,3 +146,12 @@ export const TIER_MIGRATIONS_IN_FLIGHT_MAX = 16;
 
 /** Percent of its slots a tiered device's upper device may hold before migrations start. */
 export const TIER_RESIDENT_PERCENT_MAX = 90;
+
+/**
+ * Connections one HTTP server of ours (`metricsServe`, `zswap run --serve`) keeps open at once;
+ * Node drops those beyond. Each costs a socket and its buffers, tens of KiB.
+ */
+export const HTTP_CONNECTIONS_MAX = 32;
+
+/** Longest a client may take to send a request's headers, in ms, before its socket is closed. */
+export const HTTP_REQUEST_TIMEOUT_MS = 10_000;

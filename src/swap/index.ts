@@ -1,4 +1,11 @@
 export {
+  METRICS_CONTENT_TYPE,
+  type MetricsSpaces,
+  metricsSamples,
+  metricsServe,
+  metricsText,
+} from "./metrics.ts";
+export {
   type SwapGauges,
   type SwapSlot,
   SwapSpace,
