@@ -155,3 +155,13 @@ export const HTTP_CONNECTIONS_MAX = 32;
 
 /** Longest a client may take to send a request's headers, in ms, before its socket is closed. */
 export const HTTP_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Longest swap-in latency the HDR histograms of `zswap run` tell apart, in ns (60 s); a longer
+ * one is counted as this. With LATENCY_FIGURES digits such a histogram holds 27,648 counts of 8
+ * bytes (216 KiB); a run keeps three per configuration (the run's, the window's, all runs').
+ */
+export const LATENCY_NS_MAX = 60e9;
+
+/** Significant decimal digits those histograms keep: a latency is told within 0.1%. */
+export const LATENCY_FIGURES = 3;

@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { ZswapOptionError } from "../errors.ts";
 import { fileNewWrite } from "../file-new.ts";
 import type { RunReport } from "../workload/plan.ts";
-import type { ConfigName, ConfigResult } from "../workload/run.ts";
+import type { ConfigName, ConfigResult, Series } from "../workload/run.ts";
 import { countersCells, resultsCells } from "./table.ts";
 import { bytesFormat } from "./units.ts";
 
@@ -19,20 +19,22 @@ export const CHART_COLORS: Readonly<Record<ConfigName, string>> = {
   best: "#59a14f",
 };
 
-/** How a chart's y values read: the page picks axis ticks and legend values by it. */
-type ChartUnit = "bytes" | "ratio" | "count" | "us";
+/** How a chart's values read: the page picks axis ticks and legend values by it. */
+type ChartUnit = "bytes" | "ratio" | "count" | "us" | "percentile";
 
 interface ChartSpec {
   /** The container's `data-chart` and the chart's id suffix. */
   id: string;
   title: string;
   caption: string;
+  /** The x axis: accesses done, or a percentile (on a log scale of 1 / (1 - p)). */
+  xUnit: "count" | "percentile";
   unit: ChartUnit;
   /** A log y scale (latencies span orders of magnitude); gaps are null. */
   log: boolean;
-  /** Accesses at each point, shared by every line. */
+  /** The x of each point, shared by every line. */
   x: number[];
-  /** One line per configuration, aligned with x; null where a configuration has no point. */
+  /** One line per configuration the chart applies to, aligned with x; null where it has no point. */
   lines: { name: ConfigName; label: string; color: string; y: (number | null)[] }[];
 }
 
@@ -61,52 +63,97 @@ const jsonInline = (v: unknown): string => JSON.stringify(v).replace(/</g, "\\u0
 
 type ChartHead = Pick<ChartSpec, "id" | "title" | "caption" | "unit" | "log">;
 
-/** Every configuration's series on one x axis: the union of their sample points. */
+/** A line's points: its x values and its y at each; undefined when the chart does not apply. */
+type Points = { x: readonly number[]; y: readonly (number | null)[] } | undefined;
+
+/** Every configuration's line on one x axis, the union of their points; gaps are null. */
 function chartSpec(
   results: readonly ConfigResult[],
-  head: ChartHead,
-  value: (s: ConfigResult["series"], i: number) => number | null,
+  head: ChartHead & Pick<ChartSpec, "xUnit">,
+  points: (r: ConfigResult) => Points,
 ): ChartSpec {
-  const x = [...new Set(results.flatMap((r) => r.series.accesses))].sort((a, b) => a - b);
-  const at = new Map(x.map((v, i) => [v, i]));
-  const lines = results.map((r) => {
-    const y: (number | null)[] = new Array(x.length).fill(null);
-    r.series.accesses.forEach((a, i) => {
-      y[at.get(a)!] = value(r.series, i);
-    });
-    return { name: r.name, label: r.label, color: CHART_COLORS[r.name], y };
+  const lines = results.flatMap((r) => {
+    const p = points(r);
+    return p === undefined ? [] : [{ r, p }];
   });
-  return { ...head, x, lines };
+  const x = [...new Set(lines.flatMap(({ p }) => p.x))].sort((a, b) => a - b);
+  const at = new Map(x.map((v, i) => [v, i]));
+  return {
+    ...head,
+    x,
+    lines: lines.map(({ r, p }) => {
+      const y: (number | null)[] = new Array(x.length).fill(null);
+      p.x.forEach((v, i) => {
+        y[at.get(v)!] = p.y[i];
+      });
+      return { name: r.name, label: r.label, color: CHART_COLORS[r.name], y };
+    }),
+  };
+}
+
+/** A series over accesses, when the configuration has it. */
+const overTime =
+  (y: (s: Series) => readonly (number | null)[] | undefined) => (r: ConfigResult) => {
+    const v = y(r.series);
+    return v === undefined ? undefined : { x: r.series.accesses, y: v };
+  };
+
+/**
+ * The percentile distribution on x = 1 / (1 - p), which puts 90%, 99%, 99.9% evenly on a log
+ * axis; the largest latency (100%) is off that axis and left out.
+ */
+function distributionPoints(r: ConfigResult): Points {
+  const { percentile, us } = r.swapInLatencyUs.distribution;
+  const n = percentile.indexOf(100);
+  return { x: percentile.slice(0, n).map((p) => 100 / (100 - p)), y: us.slice(0, n) };
 }
 
 function chartSpecs(results: readonly ConfigResult[]): ChartSpec[] {
+  const time = { xUnit: "count" } as const;
   return [
     chartSpec(
       results,
       {
+        id: "latency-distribution",
+        title: "Swap-in latency by percentile",
+        caption:
+          "Every swap-in's latency (an HDR histogram, none sampled), in µs, at each percentile: the tail to the right. Both axes log.",
+        xUnit: "percentile",
+        unit: "us",
+        log: true,
+      },
+      distributionPoints,
+    ),
+    chartSpec(
+      results,
+      {
+        ...time,
         id: "pool",
         title: "zswap pool size",
-        caption: "Bytes of the pages the zswap pool holds (pool_total_size) at each sample.",
+        caption:
+          "Bytes of the pages the zswap pool holds (pool_total_size) at each sample; disk only has no pool.",
         unit: "bytes",
         log: false,
       },
-      (s, i) => s.poolBytes[i],
+      overTime((s) => s.poolBytes),
     ),
     chartSpec(
       results,
       {
+        ...time,
         id: "hit-ratio",
         title: "zswap hit ratio",
         caption:
-          "Swap-ins served by zswap / swap-ins that were not zero pages, per window between samples (0 to 100%; 0 for a window without any).",
+          "Swap-ins served by zswap / swap-ins that were not zero pages, per window between samples; a gap is a window without any.",
         unit: "ratio",
         log: false,
       },
-      (s, i) => s.hitRatio[i],
+      overTime((s) => s.hitRatio),
     ),
     chartSpec(
       results,
       {
+        ...time,
         id: "device-io",
         title: "Device I/O",
         caption:
@@ -114,11 +161,12 @@ function chartSpecs(results: readonly ConfigResult[]): ChartSpec[] {
         unit: "count",
         log: false,
       },
-      (s, i) => s.deviceReads[i] + s.deviceWrites[i],
+      overTime((s) => s.deviceReads.map((reads, i) => reads + s.deviceWrites[i])),
     ),
     chartSpec(
       results,
       {
+        ...time,
         id: "swap-in-p50",
         title: "Swap-in latency, median",
         caption:
@@ -126,7 +174,7 @@ function chartSpecs(results: readonly ConfigResult[]): ChartSpec[] {
         unit: "us",
         log: true,
       },
-      (s, i) => (s.swapInP50Us[i] > 0 ? s.swapInP50Us[i] : null),
+      overTime((s) => s.swapInP50Us),
     ),
   ];
 }
@@ -202,7 +250,7 @@ export async function reportHtmlWrite(path: string, report: RunReport): Promise<
 <body>
 <header>
 <h1>zswap run</h1>
-<p>${escapeHtml(report.plan.workload)} &middot; ${report.results.length} configurations &middot; written ${escapeHtml(new Date().toISOString())}</p>
+<p>zswap-ts ${escapeHtml(report.version)} &middot; ${escapeHtml(report.plan.workload)} &middot; ${report.results.length} configurations &middot; written ${escapeHtml(new Date().toISOString())}</p>
 </header>
 <main>
 <section><h2>Plan</h2>

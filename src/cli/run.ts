@@ -12,6 +12,7 @@ import {
   compressorCheck,
   LATENCY_PRESETS,
   planMake,
+  RUN_SCHEMA_VERSION,
   type RunReport,
   type RunRequest,
   redisTargetParse,
@@ -29,6 +30,7 @@ import { reportHtmlCheck, reportHtmlWrite } from "./html.ts";
 import { Interrupted } from "./signals.ts";
 import { countersTable, resultsTable } from "./table.ts";
 import { durationParse, numberParse, sizeParse } from "./units.ts";
+import { packageVersion } from "./version.ts";
 
 export const RUN_USAGE = `zswap run [options]
   Replays a workload through each configuration (${CONFIG_NAMES.join(", ")}) and compares them.
@@ -285,7 +287,13 @@ export async function runCommand(
           `\r${CONFIGS[c].label}: ${Math.floor((100 * done) / plan.accesses)}%   `,
         )
     : undefined;
-  const report: RunReport = { machine: machine(), plan, results: [] as ConfigResult[] };
+  const report: RunReport = {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    version: packageVersion(),
+    machine: machine(),
+    plan,
+    results: [] as ConfigResult[],
+  };
   for (const c of plan.configs) {
     try {
       report.results.push(await runConfig({ ...spec, onProgress }, c, signal));

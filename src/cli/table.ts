@@ -3,12 +3,37 @@
 import type { ConfigResult } from "../workload/run.ts";
 import { bytesFormat } from "./units.ts";
 
-/** Right-aligns every column but the first. */
+/** Characters a table's line may take: wider tables wrap into blocks of columns. */
+const TABLE_COLUMNS = 100;
+
+/** Columns 1.. in blocks that each fit TABLE_COLUMNS beside column 0 (a block holds one at least). */
+function columnBlocks(widths: number[]): number[][] {
+  const blocks: number[][] = [];
+  let used = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < widths.length; i++) {
+    if (used + 2 + widths[i] > TABLE_COLUMNS) {
+      blocks.push([]);
+      used = widths[0];
+    }
+    blocks[blocks.length - 1].push(i);
+    used += 2 + widths[i];
+  }
+  return blocks.length === 0 ? [[]] : blocks;
+}
+
+/**
+ * Right-aligns every column but the first. A table wider than TABLE_COLUMNS wraps: its columns
+ * go in blocks, one under the other, each led by the first column again.
+ */
 export function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+  const block = (columns: number[]) => {
+    const line = (cells: string[]) =>
+      [cells[0].padEnd(widths[0]), ...columns.map((i) => cells[i].padStart(widths[i]))].join("  ");
+    const rule = line(widths.map((w) => "-".repeat(w)));
+    return [line(head), rule, ...rows.map(line)].join("\n");
+  };
+  return columnBlocks(widths).map(block).join("\n\n");
 }
 
 const fixed = (n: number, d = 0) => n.toFixed(d);

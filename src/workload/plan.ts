@@ -87,7 +87,14 @@ export interface RunPlan {
   device: string;
 }
 
+/** The layout of `zswap run --json`: it changes when a field changes meaning or goes away. */
+export const RUN_SCHEMA_VERSION = 1;
+
 export interface RunReport {
+  /** RUN_SCHEMA_VERSION of the tool that wrote it. */
+  schemaVersion: number;
+  /** The version of zswap-ts that ran. */
+  version: string;
   machine: { cpu: string; cores: number; node: string; platform: string };
   plan: RunPlan;
   results: ConfigResult[];

@@ -1,5 +1,7 @@
 // The --html report end to end: a real run writes it, headless Chromium opens it from disk with
-// every network request refused, and each chart must have drawn its configurations' lines.
+// every network request refused, and each chart must have drawn its configurations' lines. The
+// screenshots go to artifacts/, or to the folder ZSWAP_SCREENSHOTS names (the README's are
+// made with ZSWAP_SCREENSHOTS=docs).
 
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -11,8 +13,8 @@ import { CHART_COLORS } from "../../src/cli/html.ts";
 import { ok, REPO, zswap } from "./zswap.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-const CHARTS = ["pool", "hit-ratio", "device-io", "swap-in-p50"];
-const SCREENSHOT = path.join(REPO, "artifacts", "report.png");
+const CHARTS = ["latency-distribution", "pool", "hit-ratio", "device-io", "swap-in-p50"];
+const SHOTS = path.resolve(REPO, process.env.ZSWAP_SCREENSHOTS ?? "artifacts");
 
 let dir: string;
 let browser: BrowserContext;
@@ -25,7 +27,7 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test("--html writes a self-contained report whose four charts draw in headless Chromium", async () => {
+test("--html writes a self-contained report whose five charts draw in headless Chromium", async () => {
   assert.ok(
     fs.existsSync(CHROMIUM),
     `${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (.ci/run does)`,
@@ -80,20 +82,31 @@ test("--html writes a self-contained report whose four charts draw in headless C
     if (m.type() === "error") errors.push(m.text());
   });
   await page.goto(`file://${out}`);
-  await page.waitForSelector('body[data-charts-drawn="4"]', { timeout: 15_000 });
+  await page.waitForSelector('body[data-charts-drawn="5"]', { timeout: 15_000 });
   assert.deepEqual(errors, []);
   assert.deepEqual(outside, []);
 
   // The embedded report is the run's JSON; the results table has a row per configuration.
+  // No named functions inside: tsx would wrap them in a helper the page does not have.
   const embedded = await page.evaluate(() => {
-    const json = document.getElementById("zswap-report")?.textContent ?? "";
+    const [report, charts] = ["zswap-report", "zswap-charts"].map((id) =>
+      JSON.parse(document.getElementById(id)?.textContent ?? ""),
+    ) as [{ results: { name: string }[] }, { id: string; lines: { name: string }[] }[]];
     return {
-      configs: (JSON.parse(json) as { results: { name: string }[] }).results.map((r) => r.name),
+      configs: report.results.map((r) => r.name),
       rows: document.querySelectorAll("#results tbody tr").length,
+      lines: Object.fromEntries(charts.map((c) => [c.id, c.lines.map((l) => l.name)])),
+      header: document.querySelector("header p")?.textContent ?? "",
     };
   });
   assert.deepEqual(embedded.configs, ["disk", "zswap", "writeback", "best"]);
   assert.equal(embedded.rows, 4);
+  const version = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).version;
+  assert.ok(embedded.header.startsWith(`zswap-ts ${version} `), embedded.header);
+  // Disk only has no pool: its line is left out where it cannot apply, drawn everywhere else.
+  assert.deepEqual(embedded.lines.pool, ["zswap", "writeback", "best"]);
+  assert.deepEqual(embedded.lines["hit-ratio"], ["zswap", "writeback", "best"]);
+  assert.deepEqual(embedded.lines["latency-distribution"], embedded.configs);
 
   // Pixels of each configuration's colour on each chart's canvas: the lines, not just the axes.
   const colors = Object.values(CHART_COLORS);
@@ -125,14 +138,26 @@ test("--html writes a self-contained report whose four charts draw in headless C
     // A line of width 2 across the plot paints ~1000 pixels; lines on top may hide one below
     // (disk's and zswap's hit ratios are both 0 for long stretches), so one may be missing.
     const drawn = lines.filter((n) => n >= 100).length;
-    assert.ok(drawn >= 3, `chart ${id}: lines of ${drawn} configurations (pixels: ${lines})`);
+    const lineCount = embedded.lines[id].length;
+    assert.ok(
+      drawn >= lineCount - 1,
+      `chart ${id}: lines of ${drawn} configurations (pixels: ${lines})`,
+    );
   }
   for (const [k, name] of Object.keys(CHART_COLORS).entries()) {
     const total = pixels.reduce((sum, p) => sum + p.lines[k], 0);
-    assert.ok(total >= 400, `${name}'s lines have ${total} pixels over the four charts`);
+    assert.ok(total >= 400, `${name}'s lines have ${total} pixels over the five charts`);
   }
+  // Every configuration's distribution is drawn: no line hides another over the whole tail.
+  const distribution = pixels.find((p) => p.id === "latency-distribution")!;
+  assert.ok(
+    distribution.lines.every((n) => n >= 100),
+    `distribution pixels: ${distribution.lines}`,
+  );
 
-  fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-  await page.screenshot({ path: SCREENSHOT, fullPage: true });
-  assert.ok(fs.statSync(SCREENSHOT).size > 10_000);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, "report.png"), fullPage: true });
+  const chart = path.join(SHOTS, "report-latency-distribution.png");
+  await page.locator("#chart-latency-distribution").screenshot({ path: chart });
+  assert.ok(fs.statSync(chart).size > 5_000);
 });

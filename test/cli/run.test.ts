@@ -66,6 +66,9 @@ function fieldPaths(
 
 test("--json holds the plan, the machine and every configuration's documented fields", async () => {
   const report = await jsonReport();
+  assert.equal(report.schemaVersion, 1);
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
+  assert.equal(report.version, pkg.version);
   assert.equal(report.machine.node, process.version);
   assert.ok(report.machine.cores >= 1);
   const p = report.plan;
@@ -126,18 +129,28 @@ test("--json holds the plan, the machine and every configuration's documented fi
     assert.ok(nondecreasing(s.accesses) && s.accesses[n - 1] <= r.accesses, at);
     assert.ok(nondecreasing(s.seconds) && nondecreasing(s.deviceReads), at);
     assert.ok(nondecreasing(s.deviceWrites) && s.deviceWrites[n - 1] <= r.deviceWrites, at);
+    // Without zswap there is no pool and no hit ratio: those series are left out.
+    assert.equal(s.poolBytes === undefined, r.name === "disk", at);
+    assert.equal(s.hitRatio === undefined, r.name === "disk", at);
     assert.ok(
-      s.hitRatio.every((h) => h >= 0 && h <= 1),
+      (s.hitRatio ?? []).every((h) => h === null || (h >= 0 && h <= 1)),
       at,
     );
     assert.ok(
-      s.poolBytes.every((b) => b >= 0 && b <= r.poolPeakBytes),
+      (s.poolBytes ?? []).every((b) => b >= 0 && b <= r.poolPeakBytes),
       at,
     );
+    // A window without a swap-in is a gap (null), never a 0 µs median.
     assert.ok(
-      s.swapInP50Us.some((us) => us > 0),
+      s.swapInP50Us.every((us) => us === null || us > 0) && s.swapInP50Us.some((us) => us !== null),
       at,
     );
+    const d = l.distribution;
+    assert.ok(d.percentile.length >= 20 && d.percentile.length === d.us.length, at);
+    assert.ok(nondecreasing(d.percentile) && nondecreasing(d.us), `${at}: ${JSON.stringify(d)}`);
+    assert.equal(d.percentile[0], 0);
+    assert.equal(d.percentile.at(-1), 100);
+    assert.ok(d.us.includes(l.p99), `${at}: p99 is on the ladder`);
   }
 });
 

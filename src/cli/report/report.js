@@ -19,12 +19,22 @@
     if (a >= 1e3) return `${+(v / 1e3).toFixed(1)}k`;
     return String(+v.toFixed(2));
   }
+  // A percentile chart's x is 1 / (1 - p): 1, 10, 100 read 0%, 90%, 99%.
+  function percentile(v) {
+    if (v == null) return "-";
+    return `${+(100 - 100 / v).toPrecision(6)}%`;
+  }
   var FORMAT = {
     bytes: bytes,
     ratio: (v) => (v == null ? "-" : `${(100 * v).toFixed(0)}%`),
     count: count,
     us: (v) => (v == null ? "-" : `${v < 10 ? +v.toFixed(1) : Math.round(v)} µs`),
+    percentile: percentile,
   };
+  // A log axis passes null for the ticks it leaves unlabelled.
+  function tick(v, fmt) {
+    return v == null ? "" : fmt(v);
+  }
   var drawn = {};
   var plots = [];
   function onDraw(id) {
@@ -39,11 +49,14 @@
     var el = document.querySelector(`[data-chart="${c.id}"] .plot`);
     var fmt = FORMAT[c.unit];
     var y = c.unit === "ratio" ? { range: [0, 1] } : c.log ? { distr: 3 } : {};
+    var xFmt = FORMAT[c.xUnit];
+    var xName = c.xUnit === "percentile" ? "percentile" : "accesses";
+    var x = c.xUnit === "percentile" ? { time: false, distr: 3 } : { time: false };
     var opts = {
       width: width(el),
       height: 280,
-      scales: { x: { time: false }, y: y },
-      series: [{ label: "accesses", value: (_u, v) => count(v) }].concat(
+      scales: { x: x, y: y },
+      series: [{ label: xName, value: (_u, v) => xFmt(v) }].concat(
         c.lines.map((l) => ({
           label: l.label,
           stroke: l.color,
@@ -53,8 +66,8 @@
         })),
       ),
       axes: [
-        { label: "accesses", values: (_u, ts) => ts.map(count) },
-        { size: 72, values: (_u, ts) => ts.map(fmt) },
+        { label: xName, values: (_u, ts) => ts.map((v) => tick(v, xFmt)) },
+        { size: 72, values: (_u, ts) => ts.map((v) => tick(v, fmt)) },
       ],
       hooks: {
         draw: [
