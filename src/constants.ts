@@ -165,3 +165,10 @@ export const LATENCY_NS_MAX = 60e9;
 
 /** Significant decimal digits those histograms keep: a latency is told within 0.1%. */
 export const LATENCY_FIGURES = 3;
+
+/**
+ * Runs of each configuration `zswap run --runs` (and, apart, `--warmup`) may ask for: every
+ * measured run's result is kept, its series included (about 100 KiB), so 100 runs of 4
+ * configurations hold about 40 MiB.
+ */
+export const RUN_REPEATS_MAX = 100;

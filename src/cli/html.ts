@@ -8,7 +8,8 @@ import { ZswapOptionError } from "../errors.ts";
 import { fileNewWrite } from "../file-new.ts";
 import type { RunReport } from "../workload/plan.ts";
 import type { ConfigName, ConfigResult, Series } from "../workload/run.ts";
-import { countersCells, resultsCells } from "./table.ts";
+import { type ConfigSummary, lastRuns } from "../workload/summary.ts";
+import { countersCells, relativeLines, resultsCells, summaryCells } from "./table.ts";
 import { bytesFormat } from "./units.ts";
 
 /** One colour per configuration, the same whatever subset --configs picked. */
@@ -67,10 +68,10 @@ type ChartHead = Pick<ChartSpec, "id" | "title" | "caption" | "unit" | "log">;
 type Points = { x: readonly number[]; y: readonly (number | null)[] } | undefined;
 
 /** Every configuration's line on one x axis, the union of their points; gaps are null. */
-function chartSpec(
-  results: readonly ConfigResult[],
+function chartSpec<R extends { name: ConfigName; label: string }>(
+  results: readonly R[],
   head: ChartHead & Pick<ChartSpec, "xUnit">,
-  points: (r: ConfigResult) => Points,
+  points: (r: R) => Points,
 ): ChartSpec {
   const lines = results.flatMap((r) => {
     const p = points(r);
@@ -102,17 +103,21 @@ const overTime =
  * The percentile distribution on x = 1 / (1 - p), which puts 90%, 99%, 99.9% evenly on a log
  * axis; the largest latency (100%) is off that axis and left out.
  */
-function distributionPoints(r: ConfigResult): Points {
+function distributionPoints(r: ConfigSummary): Points {
   const { percentile, us } = r.swapInLatencyUs.distribution;
   const n = percentile.indexOf(100);
   return { x: percentile.slice(0, n).map((p) => 100 / (100 - p)), y: us.slice(0, n) };
 }
 
-function chartSpecs(results: readonly ConfigResult[]): ChartSpec[] {
+/** The distributions of all runs together; the series over time of each configuration's last run. */
+function chartSpecs(
+  summary: readonly ConfigSummary[],
+  results: readonly ConfigResult[],
+): ChartSpec[] {
   const time = { xUnit: "count" } as const;
   return [
     chartSpec(
-      results,
+      summary,
       {
         id: "latency-distribution",
         title: "Swap-in latency by percentile",
@@ -223,7 +228,9 @@ export function reportHtmlCheck(): void {
 export async function reportHtmlWrite(path: string, report: RunReport): Promise<void> {
   const uplotJs = inlined(require.resolve("uplot/dist/uPlot.iife.min.js"), "</script");
   const uplotCss = inlined(require.resolve("uplot/dist/uPlot.min.css"), "</style");
-  const specs = chartSpecs(report.results);
+  const last = lastRuns(report.summary, report.results);
+  const specs = chartSpecs(report.summary, last);
+  const runs = report.plan.runs;
   const figures = specs
     .map(
       (c) => `<figure class="chart" id="chart-${c.id}" data-chart="${c.id}">
@@ -232,11 +239,14 @@ export async function reportHtmlWrite(path: string, report: RunReport): Promise<
 </figure>`,
     )
     .join("\n");
-  const verified = report.results
+  const verified = report.summary
     .map(
       (r) =>
         `<span class="swatch" style="background:${CHART_COLORS[r.name]}"></span>${escapeHtml(r.label)}: every swap-in verified (${r.verified})`,
     )
+    .join("<br>");
+  const relative = relativeLines(report.summary)
+    .map((line) => escapeHtml(line.trim()))
     .join("<br>");
   const html = `<!doctype html>
 <html lang="en">
@@ -250,15 +260,16 @@ export async function reportHtmlWrite(path: string, report: RunReport): Promise<
 <body>
 <header>
 <h1>zswap run</h1>
-<p>zswap-ts ${escapeHtml(report.version)} &middot; ${escapeHtml(report.plan.workload)} &middot; ${report.results.length} configurations &middot; written ${escapeHtml(new Date().toISOString())}</p>
+<p>zswap-ts ${escapeHtml(report.version)} &middot; ${escapeHtml(report.plan.workload)} &middot; ${report.summary.length} configurations${runs > 1 ? ` &middot; ${runs} runs each` : ""} &middot; written ${escapeHtml(new Date().toISOString())}</p>
 </header>
 <main>
 <section><h2>Plan</h2>
 ${planHtml(report)}
 </section>
 <section><h2>Results</h2>
-${tableHtml("results", resultsCells(report.results))}
+${tableHtml("results", runs > 1 ? summaryCells(report.summary, report.results) : resultsCells(report.results))}
 <p class="verified">${verified}</p>
+<p class="relative">${relative}</p>
 </section>
 <section><h2>Over time</h2>
 <div class="charts">
@@ -266,7 +277,7 @@ ${figures}
 </div>
 </section>
 <details><summary>zswap counters at the end of each configuration</summary>
-${tableHtml("counters", countersCells(report.results))}
+${tableHtml("counters", countersCells(last))}
 </details>
 </main>
 <script type="application/json" id="zswap-report">${jsonInline(report)}</script>

@@ -3,7 +3,7 @@
 // run (each configuration) -> print (results first, then the HTML report).
 
 import os from "node:os";
-import { DEVICE_LATENCY_US_MAX, PAGE_SIZE, RUN_PAGES_MAX } from "../constants.ts";
+import { DEVICE_LATENCY_US_MAX, PAGE_SIZE, RUN_PAGES_MAX, RUN_REPEATS_MAX } from "../constants.ts";
 import { type ZswapArgumentError, ZswapOptionError } from "../errors.ts";
 import { fileNewCheck } from "../file-new.ts";
 import { PATTERN_NAMES, type PatternName } from "../workload/patterns.ts";
@@ -13,22 +13,20 @@ import {
   LATENCY_PRESETS,
   planMake,
   RUN_SCHEMA_VERSION,
+  type RunPlan,
   type RunReport,
   type RunRequest,
   redisTargetParse,
 } from "../workload/plan.ts";
-import {
-  CONFIG_NAMES,
-  CONFIGS,
-  type ConfigName,
-  type ConfigResult,
-  runConfig,
-} from "../workload/run.ts";
+import { type RunStep, runRepeated } from "../workload/repeat.ts";
+import { CONFIG_NAMES, CONFIGS, type ConfigName, type RunSpec } from "../workload/run.ts";
+import { lastRuns } from "../workload/summary.ts";
 import { TRACE_FORMATS } from "../workload/trace.ts";
 import { type FlagValues, flagsParse, flagsRefuse } from "./flags.ts";
 import { reportHtmlCheck, reportHtmlWrite } from "./html.ts";
+import { progressLine } from "./progress.ts";
 import { Interrupted } from "./signals.ts";
-import { countersTable, resultsTable } from "./table.ts";
+import { countersTable, relativeLines, resultsTable, summaryCells, table } from "./table.ts";
 import { durationParse, numberParse, sizeParse } from "./units.ts";
 import { packageVersion } from "./version.ts";
 
@@ -51,6 +49,11 @@ export const RUN_USAGE = `zswap run [options]
   --duration TIME              stop each configuration after TIME (e.g. 10s)
   --policy clock|lru2          resident-set eviction (default clock)
   --seed N                     seed of the workload, generated pages and modelled device (default 1)
+  --runs N                     measured runs of each configuration, interleaved (default 1, at
+                               most ${RUN_REPEATS_MAX}): mean ± σ, min … max, and how they compare
+  --warmup N                   runs of each configuration before those, not measured (default 0)
+  --vary-seed                  give each round of runs its own seed (seed + its index; page
+                               contents stay those of --seed), not the same one
   --swapfile PATH              create the swap file at PATH (must not exist; unlinked once open)
   --swapfile-reuse             let --swapfile be an existing regular file you own (kept)
   --page-cache                 let swap I/O go through the OS page cache (default: O_DIRECT where
@@ -82,6 +85,9 @@ const RUN_FLAGS = {
   "zipf-skew": { type: "string" },
   policy: { type: "string" },
   seed: { type: "string" },
+  runs: { type: "string" },
+  warmup: { type: "string" },
+  "vary-seed": { type: "boolean" },
   swapfile: { type: "string" },
   "swapfile-reuse": { type: "boolean" },
   "page-cache": { type: "boolean" },
@@ -212,6 +218,9 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
     configs: configsParse(f.configs),
     policy: oneOf("policy", f.policy ?? "clock", ["clock", "lru2"] as const),
     seed: numberParse("seed", f.seed ?? "1", 0, 2 ** 32 - 1, true),
+    runs: numberParse("runs", f.runs ?? "1", 1, RUN_REPEATS_MAX, true),
+    warmup: numberParse("warmup", f.warmup ?? "0", 0, RUN_REPEATS_MAX, true),
+    varySeed: f["vary-seed"] === true,
     durationMs: f.duration === undefined ? undefined : durationParse("duration", f.duration),
     deviceLatency: latencyParse(f["device-latency"]),
     ...deviceParse(f),
@@ -243,25 +252,71 @@ function reportPrint(report: RunReport, json: boolean, print: (text: string) => 
     print(JSON.stringify(report));
     return;
   }
-  const { plan, results } = report;
+  const { plan, results, summary } = report;
   print(`workload:   ${plan.workload}`);
   print(`pages:      ${plan.pagesSource}`);
   print(`device:     ${plan.device}`);
   print(
     `memory:     ${plan.frames} resident frames of ${plan.pages} pages; pool ${plan.poolBytes} bytes (${plan.compressor}); eviction ${plan.policy}; device latency ${plan.deviceLatency}`,
   );
+  if (plan.runs > 1 || plan.warmup > 0) {
+    const seeds = plan.varySeed ? `seeds ${plan.seed} + the round's index` : `seed ${plan.seed}`;
+    print(
+      `runs:       ${plan.runs} of each configuration, interleaved, after ${plan.warmup} warmup; ${seeds}`,
+    );
+  }
   print(
     `machine:    ${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}\n`,
   );
   if (results.length > 0) {
-    print(resultsTable(results));
-    print(`\n${countersTable(results)}\n`);
-    for (const r of results) print(`${r.label}: every swap-in verified (${r.verified})`);
+    if (plan.runs === 1) print(resultsTable(results));
+    else {
+      const { head, rows } = summaryCells(summary, results);
+      print(table(head, rows));
+    }
+    // The counters of each configuration's last run.
+    print(`\n${countersTable(lastRuns(summary, results))}\n`);
+    for (const s of summary) print(`${s.label}: every swap-in verified (${s.verified})`);
+    const relative = relativeLines(summary);
+    if (relative.length > 0) print(`\n${relative.join("\n")}`);
   }
   if (report.interrupted !== undefined) {
-    const { signal, config } = report.interrupted;
-    print(`interrupted by ${signal} during "${CONFIGS[config].label}", which is not shown`);
+    const { signal, config, run } = report.interrupted;
+    const which = run === 0 ? "a warmup run" : `run ${run}`;
+    print(
+      `interrupted by ${signal} during ${which} of "${CONFIGS[config].label}", which is not shown`,
+    );
   }
+}
+
+/** The progress line on stderr, when it is a terminal; `end` clears it. */
+function progressTo(plan: RunPlan): {
+  onStep: (step: RunStep) => void;
+  onProgress: RunSpec["onProgress"];
+  end: () => void;
+} {
+  if (process.stderr.isTTY !== true)
+    return { onStep: () => {}, onProgress: undefined, end: () => {} };
+  const t0 = performance.now();
+  let current: RunStep | undefined;
+  return {
+    onStep: (step) => {
+      current = step;
+    },
+    onProgress: (c, done) => {
+      if (current === undefined) return;
+      const line = progressLine(
+        current,
+        CONFIGS[c].label,
+        plan,
+        done,
+        plan.accesses,
+        performance.now() - t0,
+      );
+      process.stderr.write(`\r\x1b[K${line}`);
+    },
+    end: () => process.stderr.write("\r\x1b[K"),
+  };
 }
 
 /** Runs `zswap run`; resolves to the exit code. A signal stops it: what finished is printed. */
@@ -280,30 +335,27 @@ export async function runCommand(
     reportHtmlCheck();
   }
   const { plan, spec } = await planMake(args.request, signal);
-  const tty = process.stderr.isTTY === true;
-  const onProgress = tty
-    ? (c: ConfigName, done: number) =>
-        process.stderr.write(
-          `\r${CONFIGS[c].label}: ${Math.floor((100 * done) / plan.accesses)}%   `,
-        )
-    : undefined;
+  const progress = progressTo(plan);
+  const runs = await runRepeated(
+    plan,
+    { ...spec, onProgress: progress.onProgress },
+    signal,
+    progress.onStep,
+  );
+  progress.end();
   const report: RunReport = {
     schemaVersion: RUN_SCHEMA_VERSION,
     version: packageVersion(),
     machine: machine(),
     plan,
-    results: [] as ConfigResult[],
+    results: runs.results,
+    summary: runs.summary,
   };
-  for (const c of plan.configs) {
-    try {
-      report.results.push(await runConfig({ ...spec, onProgress }, c, signal));
-    } catch (error) {
-      if (!(error instanceof Interrupted)) throw error;
-      report.interrupted = { signal: error.signal, config: c };
-      break;
-    }
+  if (runs.stopped !== undefined) {
+    const { step, reason } = runs.stopped;
+    if (!(reason instanceof Interrupted)) throw reason;
+    report.interrupted = { signal: reason.signal, config: step.config, run: step.run };
   }
-  if (tty) process.stderr.write("\r\x1b[K");
   reportPrint(report, args.json, print);
   if (args.html !== undefined && report.results.length > 0)
     await reportHtmlWrite(args.html, report);

@@ -1,6 +1,7 @@
 // Plain-text tables for the terminal.
 
 import type { ConfigResult } from "../workload/run.ts";
+import { type ConfigSummary, type Spread, spread } from "../workload/summary.ts";
 import { bytesFormat } from "./units.ts";
 
 /** Characters a table's line may take: wider tables wrap into blocks of columns. */
@@ -95,4 +96,57 @@ export function countersCells(results: readonly ConfigResult[]): {
 export function countersTable(results: readonly ConfigResult[]): string {
   const { head, rows } = countersCells(results);
   return table(head, rows);
+}
+
+const meanSigma = (s: Spread, d: number) =>
+  s.stddev === null ? fixed(s.mean, d) : `${fixed(s.mean, d)} ± ${fixed(s.stddev, d)}`;
+const range = (s: Spread, d: number) => `${fixed(s.min, d)} … ${fixed(s.max, d)}`;
+
+/**
+ * Each configuration over its runs: mean ± sigma and min … max of throughput and each latency
+ * percentile, then the means of the rest.
+ */
+export function summaryCells(
+  summary: readonly ConfigSummary[],
+  results: readonly ConfigResult[],
+): { head: string[]; rows: string[][] } {
+  const head = ["configuration", "accesses/s", "range"];
+  for (const p of ["p50", "p99", "p99.9"]) head.push(`swap-in ${p} µs`, "range");
+  head.push("device reads", "device writes", "zswap hits", "comp. ratio", "pool peak");
+  const rows = summary.map((s) => {
+    const runs = results.filter((r) => r.name === s.name);
+    const mean = (f: (r: ConfigResult) => number) => spread(runs.map(f)).mean;
+    const l = s.swapInLatencyUs;
+    const ratio = mean((r) => r.compressionRatio);
+    return [
+      s.label,
+      meanSigma(s.accessesPerSecond, 0),
+      range(s.accessesPerSecond, 0),
+      ...[l.p50, l.p99, l.p999].flatMap((p) => [meanSigma(p, 1), range(p, 1)]),
+      fixed(mean((r) => r.deviceReads)),
+      fixed(mean((r) => r.deviceWrites)),
+      `${fixed(100 * mean((r) => r.zswapHitRatio), 1)}%`,
+      ratio === 0 ? "-" : fixed(ratio, 2),
+      bytesFormat(mean((r) => r.poolPeakBytes)),
+    ];
+  });
+  return { head, rows };
+}
+
+/** hyperfine's closing words: each configuration's throughput against the first one's. */
+export function relativeLines(summary: readonly ConfigSummary[]): string[] {
+  if (summary.length < 2) return [];
+  const first = summary[0];
+  const runs = first.runs === 1 ? "one run each" : `${first.runs} runs each`;
+  const lines = [`Summary (accesses/s, ${runs}), against ${first.label}:`];
+  for (const s of summary.slice(1)) {
+    const { ratio, stddev } = s.relative;
+    const faster = ratio >= 1;
+    const factor = faster ? ratio : 1 / ratio;
+    const sigma = stddev === null ? "" : ` ± ${fixed((factor * stddev) / ratio, 2)}`;
+    lines.push(
+      `  ${s.label} ran ${fixed(factor, 2)}${sigma} times ${faster ? "faster" : "slower"} than ${first.label}`,
+    );
+  }
+  return lines;
 }

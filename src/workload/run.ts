@@ -43,8 +43,8 @@ export type ConfigName = keyof typeof CONFIGS;
 export const CONFIG_NAMES = Object.keys(CONFIGS) as ConfigName[];
 
 export interface RunSpec {
-  /** A fresh iterator over the same accesses, once per configuration. */
-  accesses: () => AsyncIterable<Access> | Iterable<Access>;
+  /** A fresh iterator over the accesses of a seed (a trace ignores it), once per run. */
+  accesses: (seed: number) => AsyncIterable<Access> | Iterable<Access>;
   /** Accesses the iterator yields (for progress and sampling). */
   accessCount: number;
   /** Pages of the working set: page ids are 0..pages-1. */
@@ -252,7 +252,7 @@ async function replay(
   const progressEvery = Math.max(1, Math.floor(spec.accessCount / 100));
   const t0 = performance.now();
   let n = 0;
-  for await (const a of spec.accesses()) {
+  for await (const a of spec.accesses(spec.seed)) {
     const access = resident.access(a.page, a.write);
     await (clock === undefined ? access : clock.run(access));
     n++;

@@ -169,6 +169,73 @@ test("the README documents every --json field, and no field that is not there", 
   assert.deepEqual(stale, [], "fields in the README's table that the JSON output does not have");
 });
 
+test("--runs 3 --warmup 1 on the simulated device: interleaved runs, one seed, the same counters, a spread", async () => {
+  const args = [
+    "run",
+    ...SMALL,
+    "--device",
+    "memory",
+    "--configs",
+    "disk,writeback",
+    "--runs",
+    "3",
+    "--warmup",
+    "1",
+  ];
+  const report = JSON.parse(ok(await zswap([...args, "--json"])).stdout) as RunReport;
+  assert.deepEqual(
+    report.results.map((r) => `${r.run} ${r.name} ${r.seed}`),
+    ["1 disk 1", "1 writeback 1", "2 disk 1", "2 writeback 1", "3 disk 1", "3 writeback 1"],
+  );
+  assert.deepEqual([report.plan.runs, report.plan.warmup, report.plan.varySeed], [3, 1, false]);
+  for (const name of ["disk", "writeback"]) {
+    const runs = report.results.filter((r) => r.name === name);
+    // Virtual time and one seed: every run's counters and swap-ins are the same.
+    for (const r of runs) assert.deepEqual(r.counters, runs[0].counters, name);
+    const s = report.summary.find((x) => x.name === name)!;
+    assert.equal(s.runs, 3);
+    assert.equal(s.verified, runs[0].verified * 3);
+    const t = s.accessesPerSecond;
+    assert.ok(t.min <= t.mean && t.mean <= t.max && t.stddev !== null, JSON.stringify(t));
+    assert.deepEqual(
+      [t.min, t.max],
+      [
+        Math.min(...runs.map((r) => r.accessesPerSecond)),
+        Math.max(...runs.map((r) => r.accessesPerSecond)),
+      ],
+    );
+    const d = s.swapInLatencyUs.distribution;
+    assert.ok(d.percentile.length > 20 && d.us.at(-1)! >= s.swapInLatencyUs.p999.max, name);
+  }
+  assert.deepEqual(report.summary[0].relative, { ratio: 1, stddev: 0 });
+  const r = report.summary[1].relative;
+  assert.ok(r.stddev !== null && r.ratio > 0, JSON.stringify(r));
+
+  const varied = JSON.parse(
+    ok(await zswap([...args, "--vary-seed", "--json"])).stdout,
+  ) as RunReport;
+  assert.deepEqual(
+    varied.results.map((x) => x.seed),
+    [2, 2, 3, 3, 4, 4],
+    "round 0, the warmup, has seed 1",
+  );
+  const disks = varied.results.filter((x) => x.name === "disk");
+  assert.notDeepEqual(disks[0].counters, disks[1].counters, "another seed, another run");
+
+  const { stdout } = ok(await zswap(args));
+  assert.match(stdout, /^runs: +3 of each configuration, interleaved, after 1 warmup; seed 1$/m);
+  assert.match(stdout, /^disk only +\d+ ± \d+ +\d+ … \d+ /m);
+  assert.match(
+    stdout,
+    /^ {2}zswap \+ writeback ran \d+\.\d\d ± \d+\.\d\d times (faster|slower) than disk only$/m,
+  );
+  const table = stdout.slice(stdout.indexOf("\nconfiguration "), stdout.indexOf("\ncounter "));
+  assert.ok(
+    table.split("\n").every((l) => l.length <= 100),
+    `the table fits 100 columns:\n${table}`,
+  );
+});
+
 test("a bad request exits 2 before anything runs, with no stack and nothing on stdout", async () => {
   const e = await zswap(["run", ...SMALL, "--pool", "4MiB"]);
   assert.equal(e.code, 2, e.stderr);
