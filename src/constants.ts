@@ -172,3 +172,15 @@ export const LATENCY_FIGURES = 3;
  * configurations hold about 40 MiB.
  */
 export const RUN_REPEATS_MAX = 100;
+
+/**
+ * How often the live page of `zswap run --serve` is sent a new snapshot of the run, in ms, when
+ * it changed. A snapshot is the whole chart data, under 100 KiB with 4 configurations.
+ */
+export const LIVE_PUSH_MS = 500;
+
+/**
+ * Bytes one live page's event stream may hold unsent before it is skipped: a page that does not
+ * read gets the next snapshot it can take (each is whole), not a growing queue.
+ */
+export const LIVE_UNSENT_BYTES_MAX = 1 << 20;

@@ -46,6 +46,7 @@ export {
   type Counts,
   type GaugeName,
   isCounter,
+  METRICS_CONTENT_TYPE,
   metricName,
   type StatName,
   type StatsRecord,
@@ -63,7 +64,6 @@ export {
   type ZswapGaugeName,
 } from "./stats/index.ts";
 export {
-  METRICS_CONTENT_TYPE,
   type MetricsSpaces,
   metricsSamples,
   metricsServe,

@@ -6,9 +6,10 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import { ZswapOptionError } from "../errors.ts";
 import { fileNewWrite } from "../file-new.ts";
+import type { LatencyDistribution } from "../workload/histogram.ts";
 import type { RunReport } from "../workload/plan.ts";
-import type { ConfigName, ConfigResult, Series } from "../workload/run.ts";
-import { type ConfigSummary, lastRuns } from "../workload/summary.ts";
+import type { ConfigName, Series } from "../workload/run.ts";
+import { lastRuns } from "../workload/summary.ts";
 import { countersCells, relativeLines, resultsCells, summaryCells } from "./table.ts";
 import { bytesFormat } from "./units.ts";
 
@@ -23,7 +24,7 @@ export const CHART_COLORS: Readonly<Record<ConfigName, string>> = {
 /** How a chart's values read: the page picks axis ticks and legend values by it. */
 type ChartUnit = "bytes" | "ratio" | "count" | "us" | "percentile";
 
-interface ChartSpec {
+export interface ChartSpec {
   /** The container's `data-chart` and the chart's id suffix. */
   id: string;
   title: string;
@@ -53,7 +54,7 @@ function inlined(file: string | URL, closing: string): string {
 
 const ownAsset = (name: string) => new URL(`./report/${name}`, import.meta.url);
 
-const escapeHtml = (s: string): string =>
+export const escapeHtml = (s: string): string =>
   s.replace(
     /[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
@@ -92,32 +93,36 @@ function chartSpec<R extends { name: ConfigName; label: string }>(
   };
 }
 
+/** What the charts draw of a configuration: a run's series and a latency distribution. */
+export interface ChartInput {
+  name: ConfigName;
+  label: string;
+  series: Series;
+  distribution: LatencyDistribution;
+}
+
 /** A series over accesses, when the configuration has it. */
-const overTime =
-  (y: (s: Series) => readonly (number | null)[] | undefined) => (r: ConfigResult) => {
-    const v = y(r.series);
-    return v === undefined ? undefined : { x: r.series.accesses, y: v };
-  };
+const overTime = (y: (s: Series) => readonly (number | null)[] | undefined) => (r: ChartInput) => {
+  const v = y(r.series);
+  return v === undefined ? undefined : { x: r.series.accesses, y: v };
+};
 
 /**
  * The percentile distribution on x = 1 / (1 - p), which puts 90%, 99%, 99.9% evenly on a log
  * axis; the largest latency (100%) is off that axis and left out.
  */
-function distributionPoints(r: ConfigSummary): Points {
-  const { percentile, us } = r.swapInLatencyUs.distribution;
+function distributionPoints(r: ChartInput): Points {
+  const { percentile, us } = r.distribution;
   const n = percentile.indexOf(100);
   return { x: percentile.slice(0, n).map((p) => 100 / (100 - p)), y: us.slice(0, n) };
 }
 
-/** The distributions of all runs together; the series over time of each configuration's last run. */
-function chartSpecs(
-  summary: readonly ConfigSummary[],
-  results: readonly ConfigResult[],
-): ChartSpec[] {
+/** The charts of the report and of the live page, in their order; no input, no lines. */
+export function chartSpecs(results: readonly ChartInput[]): ChartSpec[] {
   const time = { xUnit: "count" } as const;
   return [
     chartSpec(
-      summary,
+      results,
       {
         id: "latency-distribution",
         title: "Swap-in latency by percentile",
@@ -224,14 +229,9 @@ export function reportHtmlCheck(): void {
   }
 }
 
-/** Writes the report for `report` to `path`, a new file, as one HTML file. */
-export async function reportHtmlWrite(path: string, report: RunReport): Promise<void> {
-  const uplotJs = inlined(require.resolve("uplot/dist/uPlot.iife.min.js"), "</script");
-  const uplotCss = inlined(require.resolve("uplot/dist/uPlot.min.css"), "</style");
-  const last = lastRuns(report.summary, report.results);
-  const specs = chartSpecs(report.summary, last);
-  const runs = report.plan.runs;
-  const figures = specs
+/** An empty figure for each chart, which the page's script fills. */
+export function figuresHtml(specs: readonly ChartSpec[]): string {
+  return specs
     .map(
       (c) => `<figure class="chart" id="chart-${c.id}" data-chart="${c.id}">
 <figcaption><b>${escapeHtml(c.title)}</b><span>${escapeHtml(c.caption)}</span></figcaption>
@@ -239,6 +239,33 @@ export async function reportHtmlWrite(path: string, report: RunReport): Promise<
 </figure>`,
     )
     .join("\n");
+}
+
+/** One of our own scripts (src/cli/report), inlined. */
+export function inlinedScript(name: string): string {
+  return `<script>${inlined(ownAsset(name), "</script")}</script>`;
+}
+
+/** The page's head and scripts: uPlot's and our own, inlined, so that it needs nothing else. */
+export function pageAssets(): { styles: string; scripts: string } {
+  const js = (file: string | URL) => `<script>${inlined(file, "</script")}</script>`;
+  const css = (file: string | URL) => `<style>${inlined(file, "</style")}</style>`;
+  return {
+    styles: css(require.resolve("uplot/dist/uPlot.min.css")) + css(ownAsset("report.css")),
+    scripts: js(require.resolve("uplot/dist/uPlot.iife.min.js")) + inlinedScript("report.js"),
+  };
+}
+
+/** Writes the report for `report` to `path`, a new file, as one HTML file. */
+export async function reportHtmlWrite(path: string, report: RunReport): Promise<void> {
+  const assets = pageAssets();
+  const last = lastRuns(report.summary, report.results);
+  // The distributions of all runs together; the series over time of each one's last run.
+  const specs = chartSpecs(
+    last.map((r, i) => ({ ...r, distribution: report.summary[i].swapInLatencyUs.distribution })),
+  );
+  const runs = report.plan.runs;
+  const figures = figuresHtml(specs);
   const verified = report.summary
     .map(
       (r) =>
@@ -254,8 +281,7 @@ export async function reportHtmlWrite(path: string, report: RunReport): Promise<
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>zswap run: ${escapeHtml(report.plan.workload)}</title>
-<style>${uplotCss}</style>
-<style>${inlined(ownAsset("report.css"), "</style")}</style>
+${assets.styles}
 </head>
 <body>
 <header>
@@ -282,8 +308,7 @@ ${tableHtml("counters", countersCells(last))}
 </main>
 <script type="application/json" id="zswap-report">${jsonInline(report)}</script>
 <script type="application/json" id="zswap-charts">${jsonInline(specs)}</script>
-<script>${uplotJs}</script>
-<script>${inlined(ownAsset("report.js"), "</script")}</script>
+${assets.scripts}
 </body>
 </html>
 `;

@@ -18,12 +18,13 @@ import {
   type RunRequest,
   redisTargetParse,
 } from "../workload/plan.ts";
-import { type RunStep, runRepeated } from "../workload/repeat.ts";
+import { type RepeatedRuns, type RunStep, runRepeated } from "../workload/repeat.ts";
 import { CONFIG_NAMES, CONFIGS, type ConfigName, type RunSpec } from "../workload/run.ts";
 import { lastRuns } from "../workload/summary.ts";
 import { TRACE_FORMATS } from "../workload/trace.ts";
 import { type FlagValues, flagsParse, flagsRefuse } from "./flags.ts";
 import { reportHtmlCheck, reportHtmlWrite } from "./html.ts";
+import { type LiveServer, liveServe } from "./live.ts";
 import { progressLine } from "./progress.ts";
 import { Interrupted } from "./signals.ts";
 import { countersTable, relativeLines, resultsTable, summaryCells, table } from "./table.ts";
@@ -67,6 +68,8 @@ export const RUN_USAGE = `zswap run [options]
                                oldest pages move to Redis (zswap, then the file, then Redis)
   --json                       print the result as JSON on stdout (no table)
   --html FILE                  also write a self-contained report with charts (FILE must not exist)
+  --serve [PORT]               while it runs, serve a live page of the charts and /metrics on
+                               127.0.0.1:PORT (default: a free port, printed on stderr)
   Sizes: 64MiB, 2GiB, 1TiB, 4096B, 8192p (pages), 25% (of the working set).`;
 
 const RUN_FLAGS = {
@@ -96,6 +99,7 @@ const RUN_FLAGS = {
   "tier-file": { type: "string" },
   json: { type: "boolean" },
   html: { type: "string" },
+  serve: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -106,6 +110,8 @@ export interface RunArgs {
   request: RunRequest;
   json: boolean;
   html: string | undefined;
+  /** Serve the live page on this port (0: a free one). */
+  serve: number | undefined;
 }
 
 function oneOf<T extends string>(flag: string, v: string, names: readonly T[]): T {
@@ -201,9 +207,16 @@ function pagesFromParse(v: string | undefined): RunRequest["pagesFrom"] {
   return { kind: "file", path: nonEmpty("pages-from", v) };
 }
 
+/** `--serve` takes an optional port: not followed by one, it means port 0 (a free one). */
+function serveDefault(argv: string[]): string[] {
+  return argv.map((a, i) =>
+    a === "--serve" && !/^\d+$/.test(argv[i + 1] ?? "") ? "--serve=0" : a,
+  );
+}
+
 /** Parses `zswap run`'s flags into checked arguments; reads no file. "help" for --help. */
 export function runArgsParse(argv: string[]): RunArgs | "help" {
-  const f = flagsParse(argv, RUN_FLAGS);
+  const f = flagsParse(serveDefault(argv), RUN_FLAGS);
   if (f.help) return "help";
   if (f["swapfile-reuse"] && f.swapfile === undefined)
     throw usage("--swapfile-reuse needs --swapfile");
@@ -234,6 +247,7 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
     request,
     json: f.json === true,
     html: f.html === undefined ? undefined : nonEmpty("html", f.html),
+    serve: f.serve === undefined ? undefined : numberParse("serve", f.serve, 0, 65_535, true),
   };
 }
 
@@ -289,34 +303,69 @@ function reportPrint(report: RunReport, json: boolean, print: (text: string) => 
   }
 }
 
-/** The progress line on stderr, when it is a terminal; `end` clears it. */
-function progressTo(plan: RunPlan): {
-  onStep: (step: RunStep) => void;
-  onProgress: RunSpec["onProgress"];
-  end: () => void;
-} {
-  if (process.stderr.isTTY !== true)
-    return { onStep: () => {}, onProgress: undefined, end: () => {} };
-  const t0 = performance.now();
+/**
+ * The progress line, to stderr when it is a terminal (`end` clears it) and to `live`'s page when
+ * serving one; with neither, none.
+ */
+function progressTo(
+  plan: RunPlan,
+  live: LiveServer | undefined,
+): { onStep: (step: RunStep) => void; onProgress: RunSpec["onProgress"]; end: () => void } {
+  const tty = process.stderr.isTTY === true;
   let current: RunStep | undefined;
+  if (!tty && live === undefined) {
+    return { onStep: () => {}, onProgress: undefined, end: () => {} };
+  }
+  const t0 = performance.now();
+  const onProgress = (c: ConfigName, done: number) => {
+    if (current === undefined) return;
+    const ms = performance.now() - t0;
+    const line = progressLine(current, CONFIGS[c].label, plan, done, plan.accesses, ms);
+    if (tty) process.stderr.write(`\r\x1b[K${line}`);
+    live?.progress(line);
+  };
   return {
     onStep: (step) => {
       current = step;
+      onProgress(step.config, 0);
     },
-    onProgress: (c, done) => {
-      if (current === undefined) return;
-      const line = progressLine(
-        current,
-        CONFIGS[c].label,
-        plan,
-        done,
-        plan.accesses,
-        performance.now() - t0,
-      );
-      process.stderr.write(`\r\x1b[K${line}`);
+    onProgress,
+    end: () => {
+      if (tty) process.stderr.write("\r\x1b[K");
     },
-    end: () => process.stderr.write("\r\x1b[K"),
   };
+}
+
+/** Runs every round of the plan, serving the live page meanwhile when asked. */
+async function runServed(
+  args: RunArgs,
+  plan: RunPlan,
+  spec: Omit<RunSpec, "seed">,
+  signal: AbortSignal,
+): Promise<RepeatedRuns> {
+  const live =
+    args.serve === undefined ? undefined : await liveServe(plan, packageVersion(), args.serve);
+  if (live !== undefined) {
+    process.stderr.write(
+      `zswap: the live page is at ${live.url}/ (metrics at ${live.url}/metrics)\n`,
+    );
+  }
+  const progress = progressTo(plan, live);
+  try {
+    const onProgress = progress.onProgress;
+    return await runRepeated(
+      plan,
+      { ...spec, onProgress, onStart: live?.onStart },
+      signal,
+      progress.onStep,
+    );
+  } finally {
+    progress.end();
+    if (live !== undefined) {
+      live.progress(`finished: ${plan.configs.length} configurations, ${plan.runs} runs each`);
+      await live.end();
+    }
+  }
 }
 
 /** Runs `zswap run`; resolves to the exit code. A signal stops it: what finished is printed. */
@@ -335,14 +384,7 @@ export async function runCommand(
     reportHtmlCheck();
   }
   const { plan, spec } = await planMake(args.request, signal);
-  const progress = progressTo(plan);
-  const runs = await runRepeated(
-    plan,
-    { ...spec, onProgress: progress.onProgress },
-    signal,
-    progress.onStep,
-  );
-  progress.end();
+  const runs = await runServed(args, plan, spec, signal);
   const report: RunReport = {
     schemaVersion: RUN_SCHEMA_VERSION,
     version: packageVersion(),

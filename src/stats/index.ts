@@ -15,5 +15,11 @@ export {
   ZSWAP_GAUGES,
   type ZswapGaugeName,
 } from "./gauges.ts";
-export { metricName, type StatName, type StatsSample, statsPrometheus } from "./prometheus.ts";
+export {
+  METRICS_CONTENT_TYPE,
+  metricName,
+  type StatName,
+  type StatsSample,
+  statsPrometheus,
+} from "./prometheus.ts";
 export { type StatsRecord, statsJson, statsText } from "./views.ts";

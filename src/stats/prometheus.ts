@@ -10,6 +10,9 @@ import type { StatsRecord } from "./views.ts";
 
 export type StatName = CounterName | GaugeName;
 
+/** Prometheus' content type for the text exposition (version 0.0.4). */
+export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4";
+
 /** Each statistic's unit, the suffix of its metric's name; events and counts of things have none. */
 const STAT_UNITS: Readonly<Record<StatName, "bytes" | "pages" | "">> = {
   pool_limit_hit: "",

@@ -1,5 +1,4 @@
 export {
-  METRICS_CONTENT_TYPE,
   type MetricsSpaces,
   metricsSamples,
   metricsServe,

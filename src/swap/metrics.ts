@@ -7,6 +7,7 @@
 
 import { type HttpServer, type HttpServerOptions, httpServe, httpText } from "../http-server.ts";
 import {
+  METRICS_CONTENT_TYPE,
   type StatsRecord,
   type StatsSample,
   statsPrometheus,
@@ -18,9 +19,6 @@ import { SwapSpace } from "./swap-space.ts";
 
 /** One space, or spaces by name (the `space` label). */
 export type MetricsSpaces = SwapSpace | Readonly<Record<string, SwapSpace>>;
-
-/** Prometheus' content type for the text exposition (version 0.0.4). */
-export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4";
 
 const isZswapStat = (name: string) =>
   Object.hasOwn(ZSWAP_COUNTERS, name) || Object.hasOwn(ZSWAP_GAUGES, name);

@@ -1,7 +1,7 @@
 // Swap-in latencies in HDR histograms (node:perf_hooks): every latency counted, none sampled, in
 // nanoseconds, to LATENCY_FIGURES significant digits, in bounded memory whatever the count.
 
-import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
+import { createHistogram, type Histogram, type RecordableHistogram } from "node:perf_hooks";
 import { LATENCY_FIGURES, LATENCY_NS_MAX } from "../constants.ts";
 
 export function latencyHistogram(): RecordableHistogram {
@@ -14,7 +14,7 @@ export function latencyRecord(h: RecordableHistogram, us: number): void {
 }
 
 /** The latency at percentile `p` (0..100, 0 the smallest) in µs; 0 for an empty histogram. */
-export function latencyUsAt(h: RecordableHistogram, p: number): number {
+export function latencyUsAt(h: Histogram, p: number): number {
   if (h.count === 0) return 0;
   return (p === 0 ? h.min : h.percentile(p)) / 1000;
 }
@@ -34,7 +34,7 @@ export interface LatencyDistribution {
  * The distribution along a ladder even on a log scale of 1 / (1 - p): 0%, ..., 90%, ..., 99%,
  * ..., up to the last rung at least one latency reaches, then 100% (the largest).
  */
-export function latencyDistribution(h: RecordableHistogram): LatencyDistribution {
+export function latencyDistribution(h: Histogram): LatencyDistribution {
   const d: LatencyDistribution = { percentile: [], us: [] };
   if (h.count === 0) return d;
   for (let k = 0; k <= LADDER_DECADES * LADDER_STEPS; k++) {

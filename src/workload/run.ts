@@ -1,7 +1,7 @@
 // The comparison run: one workload, the same pages, replayed through each configuration of the
 // swap stack, every swap-in verified. What `zswap run` (and `npm start`) executes.
 
-import type { RecordableHistogram } from "node:perf_hooks";
+import type { Histogram, RecordableHistogram } from "node:perf_hooks";
 import { setImmediate } from "node:timers/promises";
 import { type Clock, SimClock } from "../clock.ts";
 import { PAGE_SIZE } from "../constants.ts";
@@ -74,6 +74,16 @@ export interface RunSpec {
   durationMs?: number;
   /** Called about every 1% of a configuration's accesses. */
   onProgress?: (config: ConfigName, done: number) => void;
+  /** Called as a configuration's run starts, with what a live view may read while it goes. */
+  onStart?: (config: ConfigName, live: LiveRun) => void;
+}
+
+/** A configuration's run as it goes: read only (its space is closed once the run ends). */
+export interface LiveRun {
+  readonly series: Readonly<Series>;
+  /** Every swap-in's latency so far. */
+  readonly latencies: Histogram;
+  readonly space: SwapSpace;
 }
 
 /**
@@ -286,6 +296,7 @@ export async function runConfig(
   const resident = new ResidentSet(space, spec.corpus, spec.frames, spec.policy);
   const rec = new Recorder(space.zswap !== undefined, latencies);
   resident.onSwapIn = (us) => rec.swapIn(us);
+  spec.onStart?.(name, { series: rec.series, latencies: rec.latencies, space });
   const t0 = performance.now();
   let n: number;
   let counters: SwapSpaceStats;

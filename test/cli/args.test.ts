@@ -36,6 +36,7 @@ const FLAGS = [
   "tier-file",
   "json",
   "html",
+  "serve",
   "help",
 ];
 
@@ -137,6 +138,15 @@ if (await isTestThread(scenarios)) {
       assert.equal(ws.kind === "pattern" && ws.pages, 4096);
     });
 
+    test("--serve takes an optional port: alone, or before another flag, any free one", () => {
+      assert.equal(parses([]).serve, undefined);
+      assert.equal(parses(["--serve"]).serve, 0);
+      assert.equal(parses(["--serve", "8080"]).serve, 8080);
+      assert.equal(parses(["--serve=9464", "--json"]).serve, 9464);
+      const args = parses(["--serve", "--json"]);
+      assert.deepEqual([args.serve, args.json], [0, true]);
+    });
+
     const bad: [string, string[], RegExp][] = [
       ["an unknown flag", ["--bogus"], /Unknown option '--bogus'/],
       ["a stray argument", ["zipf"], /Unexpected argument 'zipf'/],
@@ -231,6 +241,8 @@ if (await isTestThread(scenarios)) {
         ["--device", "redis://h:1", "--tier-file", "100"],
         /--tier-file "100": give a size with a unit/,
       ],
+      ["a port past 65535", ["--serve", "70000"], /--serve must be an integer in 0..65535/],
+      ["a port that is not a number", ["--serve=http"], /--serve must be an integer/],
       ["no runs", ["--runs", "0"], /--runs must be an integer in 1..100, got "0"/],
       ["too many runs", ["--runs", "101"], /--runs must be an integer in 1..100/],
       ["a negative warmup", ["--warmup=-1"], /--warmup must be an integer in 0..100/],

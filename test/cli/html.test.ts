@@ -8,11 +8,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { type BrowserContext, chromium } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { CHART_COLORS } from "../../src/cli/html.ts";
+import { chromiumLaunch, pageWatched } from "./chromium.ts";
 import { ok, REPO, zswap } from "./zswap.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const CHARTS = ["latency-distribution", "pool", "hit-ratio", "device-io", "swap-in-p50"];
 const SHOTS = path.resolve(REPO, process.env.ZSWAP_SCREENSHOTS ?? "artifacts");
 
@@ -28,10 +28,6 @@ after(async () => {
 });
 
 test("--html writes a self-contained report whose five charts draw in headless Chromium", async () => {
-  assert.ok(
-    fs.existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (.ci/run does)`,
-  );
   const out = path.join(dir, "report.html");
   ok(
     await zswap([
@@ -53,34 +49,8 @@ test("--html writes a self-contained report whose five charts draw in headless C
     "nothing is loaded from outside",
   );
 
-  browser = await chromium.launchPersistentContext(path.join(dir, "profile"), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  const page = await browser.newPage();
-  const outside: string[] = [];
-  await page.route("**/*", (route) => {
-    const url = route.request().url();
-    if (url.startsWith("file:")) return route.continue();
-    outside.push(url);
-    return route.abort();
-  });
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(m.text());
-  });
+  browser = await chromiumLaunch(dir);
+  const { page, errors, outside } = await pageWatched(browser, "file:");
   await page.goto(`file://${out}`);
   await page.waitForSelector('body[data-charts-drawn="5"]', { timeout: 15_000 });
   assert.deepEqual(errors, []);
