@@ -285,8 +285,8 @@ function reportPrint(report: RunReport, json: boolean, print: (text: string) => 
   if (results.length > 0) {
     if (plan.runs === 1) print(resultsTable(results));
     else {
-      const { head, rows } = summaryCells(summary, results);
-      print(table(head, rows));
+      const { head, rows, glued } = summaryCells(summary, results);
+      print(table(head, rows, glued));
     }
     // The counters of each configuration's last run.
     print(`\n${countersTable(lastRuns(summary, results))}\n`);

@@ -7,12 +7,17 @@ import { bytesFormat } from "./units.ts";
 /** Characters a table's line may take: wider tables wrap into blocks of columns. */
 const TABLE_COLUMNS = 100;
 
-/** Columns 1.. in blocks that each fit TABLE_COLUMNS beside column 0 (a block holds one at least). */
-function columnBlocks(widths: number[]): number[][] {
+/**
+ * Columns 1.. in blocks that each fit TABLE_COLUMNS beside column 0 (a block holds one at least);
+ * a column in `glued` stays in the block of the column before it.
+ */
+function columnBlocks(widths: number[], glued: ReadonlySet<number>): number[][] {
   const blocks: number[][] = [];
   let used = Number.POSITIVE_INFINITY;
   for (let i = 1; i < widths.length; i++) {
-    if (used + 2 + widths[i] > TABLE_COLUMNS) {
+    let w = 2 + widths[i];
+    for (let j = i + 1; glued.has(j); j++) w += 2 + widths[j];
+    if (!glued.has(i) && used + w > TABLE_COLUMNS) {
       blocks.push([]);
       used = widths[0];
     }
@@ -24,9 +29,14 @@ function columnBlocks(widths: number[]): number[][] {
 
 /**
  * Right-aligns every column but the first. A table wider than TABLE_COLUMNS wraps: its columns
- * go in blocks, one under the other, each led by the first column again.
+ * go in blocks, one under the other, each led by the first column again; a column in `glued`
+ * (a range beside its mean, say) stays with the column before it.
  */
-export function table(head: string[], rows: string[][]): string {
+export function table(
+  head: string[],
+  rows: string[][],
+  glued: ReadonlySet<number> = new Set(),
+): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const block = (columns: number[]) => {
     const line = (cells: string[]) =>
@@ -34,7 +44,7 @@ export function table(head: string[], rows: string[][]): string {
     const rule = line(widths.map((w) => "-".repeat(w)));
     return [line(head), rule, ...rows.map(line)].join("\n");
   };
-  return columnBlocks(widths).map(block).join("\n\n");
+  return columnBlocks(widths, glued).map(block).join("\n\n");
 }
 
 const fixed = (n: number, d = 0) => n.toFixed(d);
@@ -109,7 +119,7 @@ const range = (s: Spread, d: number) => `${fixed(s.min, d)} … ${fixed(s.max, d
 export function summaryCells(
   summary: readonly ConfigSummary[],
   results: readonly ConfigResult[],
-): { head: string[]; rows: string[][] } {
+): { head: string[]; rows: string[][]; glued: ReadonlySet<number> } {
   const head = ["configuration", "accesses/s", "range"];
   for (const p of ["p50", "p99", "p99.9"]) head.push(`swap-in ${p} µs`, "range");
   head.push("device reads", "device writes", "zswap hits", "comp. ratio", "pool peak");
@@ -130,7 +140,9 @@ export function summaryCells(
       bytesFormat(mean((r) => r.poolPeakBytes)),
     ];
   });
-  return { head, rows };
+  // Each range stays beside its mean.
+  const glued = new Set(head.flatMap((h, i) => (h === "range" ? [i] : [])));
+  return { head, rows, glued };
 }
 
 /** hyperfine's closing words: each configuration's throughput against the first one's. */

@@ -1,7 +1,7 @@
 // The --html report end to end: a real run writes it, headless Chromium opens it from disk with
 // every network request refused, and each chart must have drawn its configurations' lines. The
-// screenshots go to artifacts/, or to the folder ZSWAP_SCREENSHOTS names (the README's are
-// made with ZSWAP_SCREENSHOTS=docs).
+// whole page's screenshot goes to artifacts/, the distribution chart's too, or to the folder
+// ZSWAP_SCREENSHOTS names (the README's is made with ZSWAP_SCREENSHOTS=docs).
 
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -14,7 +14,8 @@ import { chromiumLaunch, pageWatched } from "./chromium.ts";
 import { ok, REPO, zswap } from "./zswap.ts";
 
 const CHARTS = ["latency-distribution", "pool", "hit-ratio", "device-io", "swap-in-p50"];
-const SHOTS = path.resolve(REPO, process.env.ZSWAP_SCREENSHOTS ?? "artifacts");
+const ARTIFACTS = path.join(REPO, "artifacts");
+const SHOTS = path.resolve(REPO, process.env.ZSWAP_SCREENSHOTS ?? ARTIFACTS);
 
 let dir: string;
 let browser: BrowserContext;
@@ -125,8 +126,8 @@ test("--html writes a self-contained report whose five charts draw in headless C
     `distribution pixels: ${distribution.lines}`,
   );
 
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, "report.png"), fullPage: true });
+  for (const folder of [ARTIFACTS, SHOTS]) fs.mkdirSync(folder, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, "report.png"), fullPage: true });
   const chart = path.join(SHOTS, "report-latency-distribution.png");
   await page.locator("#chart-latency-distribution").screenshot({ path: chart });
   assert.ok(fs.statSync(chart).size > 5_000);

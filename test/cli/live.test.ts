@@ -11,14 +11,12 @@ import { after, before, test } from "node:test";
 import type { BrowserContext } from "playwright-core";
 import { promtoolCheck } from "../promtool.ts";
 import { chromiumLaunch, pageWatched } from "./chromium.ts";
-import { zswapStart } from "./zswap.ts";
+import { REPO, zswapStart } from "./zswap.ts";
 
 /** Longest wait for any one thing the page should show, in ms: a watchdog, not a verdict. */
 const WATCHDOG_MS = 60_000;
-const SHOTS = path.resolve(
-  path.join(import.meta.dirname, "..", ".."),
-  process.env.ZSWAP_SCREENSHOTS ?? "artifacts",
-);
+/** Where the page's screenshot goes: artifacts/, or the folder ZSWAP_SCREENSHOTS names. */
+const SHOTS = path.resolve(REPO, process.env.ZSWAP_SCREENSHOTS ?? "artifacts");
 
 let dir: string;
 let browser: BrowserContext | undefined;
@@ -78,7 +76,7 @@ test("--serve: the live page's charts gain points while the run goes; /metrics p
       /^configuration 1 of 4 \(disk only\), run 1 of 1: \d+%, \d+s elapsed/,
     );
     await page.waitForSelector('body[data-charts-drawn="5"]', { timeout: WATCHDOG_MS });
-    const version = JSON.parse(fs.readFileSync("package.json", "utf8")).version;
+    const version = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).version;
     assert.match(
       (await page.locator("header p").first().textContent()) ?? "",
       new RegExp(`^zswap-ts ${version} `),

@@ -86,6 +86,12 @@ test("a table wider than 100 columns wraps into blocks, each led by the first co
   assert.ok(blocks.length >= 2, text);
   for (const b of blocks) assert.match(b, /^configuration .*\n-+ .*\ndisk only /);
   assert.equal(text.match(/column \d/g)?.length, 8, "every column once");
+  // "column 4" (index 5) glued to "column 3": both go to the next block.
+  const glued = table(head, rows, new Set([5])).split("\n\n");
+  assert.ok(
+    glued.some((b) => /column 3 x+ +column 4 /.test(b.split("\n")[0])),
+    glued.join("\n\n"),
+  );
 });
 
 test("the progress line: configuration k of n, the run, elapsed and an estimate of what is left", () => {
