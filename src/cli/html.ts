@@ -127,7 +127,7 @@ export function chartSpecs(results: readonly ChartInput[]): ChartSpec[] {
         id: "latency-distribution",
         title: "Swap-in latency by percentile",
         caption:
-          "Every swap-in's latency (an HDR histogram, none sampled), in µs, at each percentile: the tail to the right. Both axes log.",
+          "Every swap-in's latency (an HDR histogram, none sampled) at each percentile: the tail to the right. Both axes log.",
         xUnit: "percentile",
         unit: "us",
         log: true,
@@ -180,7 +180,7 @@ export function chartSpecs(results: readonly ChartInput[]): ChartSpec[] {
         id: "swap-in-p50",
         title: "Swap-in latency, median",
         caption:
-          "Median swap-in latency per window between samples, in µs, log scale; a gap is a window without a swap-in.",
+          "Median swap-in latency per window between samples, log scale; a gap is a window without a swap-in.",
         unit: "us",
         log: true,
       },

@@ -66,10 +66,12 @@ test("--serve: the live page's charts gain points while the run goes; /metrics p
       timeout: WATCHDOG_MS,
     });
     const first = await points();
-    await page.waitForFunction((n) => Number(document.body.dataset.points) > n, first, {
+    // Ten more points at least: several snapshots, each drawn.
+    await page.waitForFunction((n) => Number(document.body.dataset.points) >= n + 10, first, {
       timeout: WATCHDOG_MS,
     });
-    assert.ok((await points()) > first);
+    assert.ok((await points()) >= first + 10);
+    assert.ok(Number(await page.evaluate(() => document.body.dataset.updates)) >= 2);
     const status = await page.locator("#status").textContent();
     assert.match(
       status ?? "",

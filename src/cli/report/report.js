@@ -20,6 +20,12 @@
     if (a >= 1e3) return `${+(v / 1e3).toFixed(1)}k`;
     return String(+v.toFixed(2));
   }
+  // Microseconds, and from 1000 µs on milliseconds, so that a tick's label stays short.
+  function us(v) {
+    if (v == null) return "-";
+    if (v >= 1000) return `${+(v / 1000).toPrecision(3)} ms`;
+    return `${v < 10 ? +v.toFixed(1) : Math.round(v)} µs`;
+  }
   // A percentile chart's x is 1 / (1 - p): 1, 10, 100 read 0%, 90%, 99%.
   function percentile(v) {
     if (v == null) return "-";
@@ -29,7 +35,7 @@
     bytes: bytes,
     ratio: (v) => (v == null ? "-" : `${(100 * v).toFixed(0)}%`),
     count: count,
-    us: (v) => (v == null ? "-" : `${v < 10 ? +v.toFixed(1) : Math.round(v)} µs`),
+    us: us,
     percentile: percentile,
   };
   // A log axis passes null for the ticks it leaves unlabelled.
