@@ -146,3 +146,41 @@ export const TIER_MIGRATIONS_IN_FLIGHT_MAX = 16;
 
 /** Percent of its slots a tiered device's upper device may hold before migrations start. */
 export const TIER_RESIDENT_PERCENT_MAX = 90;
+
+/**
+ * Connections one HTTP server of ours (`metricsServe`, `zswap run --serve`) keeps open at once;
+ * Node drops those beyond. Each costs a socket and its buffers, tens of KiB.
+ */
+export const HTTP_CONNECTIONS_MAX = 32;
+
+/** Longest a client may take to send a request's headers, in ms, before its socket is closed. */
+export const HTTP_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Longest swap-in latency the HDR histograms of `zswap run` tell apart, in ns (60 s); a longer
+ * one is counted as this. With LATENCY_FIGURES digits such a histogram holds 27,648 counts of 8
+ * bytes (216 KiB); a run keeps three per configuration (the run's, the window's, all runs').
+ */
+export const LATENCY_NS_MAX = 60e9;
+
+/** Significant decimal digits those histograms keep: a latency is told within 0.1%. */
+export const LATENCY_FIGURES = 3;
+
+/**
+ * Runs of each configuration `zswap run --runs` (and, apart, `--warmup`) may ask for: every
+ * measured run's result is kept, its series included (about 100 KiB), so 100 runs of 4
+ * configurations hold about 40 MiB.
+ */
+export const RUN_REPEATS_MAX = 100;
+
+/**
+ * How often the live page of `zswap run --serve` is sent a new snapshot of the run, in ms, when
+ * it changed. A snapshot is the whole chart data, under 100 KiB with 4 configurations.
+ */
+export const LIVE_PUSH_MS = 500;
+
+/**
+ * Bytes one live page's event stream may hold unsent before it is skipped: a page that does not
+ * read gets the next snapshot it can take (each is whole), not a growing queue.
+ */
+export const LIVE_UNSENT_BYTES_MAX = 1 << 20;

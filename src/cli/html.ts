@@ -6,9 +6,11 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import { ZswapOptionError } from "../errors.ts";
 import { fileNewWrite } from "../file-new.ts";
+import type { LatencyDistribution } from "../workload/histogram.ts";
 import type { RunReport } from "../workload/plan.ts";
-import type { ConfigName, ConfigResult } from "../workload/run.ts";
-import { countersCells, resultsCells } from "./table.ts";
+import type { ConfigName, Series } from "../workload/run.ts";
+import { lastRuns } from "../workload/summary.ts";
+import { countersCells, relativeLines, resultsCells, summaryCells } from "./table.ts";
 import { bytesFormat } from "./units.ts";
 
 /** One colour per configuration, the same whatever subset --configs picked. */
@@ -19,20 +21,22 @@ export const CHART_COLORS: Readonly<Record<ConfigName, string>> = {
   best: "#59a14f",
 };
 
-/** How a chart's y values read: the page picks axis ticks and legend values by it. */
-type ChartUnit = "bytes" | "ratio" | "count" | "us";
+/** How a chart's values read: the page picks axis ticks and legend values by it. */
+type ChartUnit = "bytes" | "ratio" | "count" | "us" | "percentile";
 
-interface ChartSpec {
+export interface ChartSpec {
   /** The container's `data-chart` and the chart's id suffix. */
   id: string;
   title: string;
   caption: string;
+  /** The x axis: accesses done, or a percentile (on a log scale of 1 / (1 - p)). */
+  xUnit: "count" | "percentile";
   unit: ChartUnit;
   /** A log y scale (latencies span orders of magnitude); gaps are null. */
   log: boolean;
-  /** Accesses at each point, shared by every line. */
+  /** The x of each point, shared by every line. */
   x: number[];
-  /** One line per configuration, aligned with x; null where a configuration has no point. */
+  /** One line per configuration the chart applies to, aligned with x; null where it has no point. */
   lines: { name: ConfigName; label: string; color: string; y: (number | null)[] }[];
 }
 
@@ -50,7 +54,7 @@ function inlined(file: string | URL, closing: string): string {
 
 const ownAsset = (name: string) => new URL(`./report/${name}`, import.meta.url);
 
-const escapeHtml = (s: string): string =>
+export const escapeHtml = (s: string): string =>
   s.replace(
     /[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
@@ -61,52 +65,105 @@ const jsonInline = (v: unknown): string => JSON.stringify(v).replace(/</g, "\\u0
 
 type ChartHead = Pick<ChartSpec, "id" | "title" | "caption" | "unit" | "log">;
 
-/** Every configuration's series on one x axis: the union of their sample points. */
-function chartSpec(
-  results: readonly ConfigResult[],
-  head: ChartHead,
-  value: (s: ConfigResult["series"], i: number) => number | null,
+/** A line's points: its x values and its y at each; undefined when the chart does not apply. */
+type Points = { x: readonly number[]; y: readonly (number | null)[] } | undefined;
+
+/** Every configuration's line on one x axis, the union of their points; gaps are null. */
+function chartSpec<R extends { name: ConfigName; label: string }>(
+  results: readonly R[],
+  head: ChartHead & Pick<ChartSpec, "xUnit">,
+  points: (r: R) => Points,
 ): ChartSpec {
-  const x = [...new Set(results.flatMap((r) => r.series.accesses))].sort((a, b) => a - b);
-  const at = new Map(x.map((v, i) => [v, i]));
-  const lines = results.map((r) => {
-    const y: (number | null)[] = new Array(x.length).fill(null);
-    r.series.accesses.forEach((a, i) => {
-      y[at.get(a)!] = value(r.series, i);
-    });
-    return { name: r.name, label: r.label, color: CHART_COLORS[r.name], y };
+  const lines = results.flatMap((r) => {
+    const p = points(r);
+    return p === undefined ? [] : [{ r, p }];
   });
-  return { ...head, x, lines };
+  const x = [...new Set(lines.flatMap(({ p }) => p.x))].sort((a, b) => a - b);
+  const at = new Map(x.map((v, i) => [v, i]));
+  return {
+    ...head,
+    x,
+    lines: lines.map(({ r, p }) => {
+      const y: (number | null)[] = new Array(x.length).fill(null);
+      p.x.forEach((v, i) => {
+        y[at.get(v)!] = p.y[i];
+      });
+      return { name: r.name, label: r.label, color: CHART_COLORS[r.name], y };
+    }),
+  };
 }
 
-function chartSpecs(results: readonly ConfigResult[]): ChartSpec[] {
+/** What the charts draw of a configuration: a run's series and a latency distribution. */
+export interface ChartInput {
+  name: ConfigName;
+  label: string;
+  series: Series;
+  distribution: LatencyDistribution;
+}
+
+/** A series over accesses, when the configuration has it. */
+const overTime = (y: (s: Series) => readonly (number | null)[] | undefined) => (r: ChartInput) => {
+  const v = y(r.series);
+  return v === undefined ? undefined : { x: r.series.accesses, y: v };
+};
+
+/**
+ * The percentile distribution on x = 1 / (1 - p), which puts 90%, 99%, 99.9% evenly on a log
+ * axis; the largest latency (100%) is off that axis and left out.
+ */
+function distributionPoints(r: ChartInput): Points {
+  const { percentile, us } = r.distribution;
+  const n = percentile.indexOf(100);
+  return { x: percentile.slice(0, n).map((p) => 100 / (100 - p)), y: us.slice(0, n) };
+}
+
+/** The charts of the report and of the live page, in their order; no input, no lines. */
+export function chartSpecs(results: readonly ChartInput[]): ChartSpec[] {
+  const time = { xUnit: "count" } as const;
   return [
     chartSpec(
       results,
       {
+        id: "latency-distribution",
+        title: "Swap-in latency by percentile",
+        caption:
+          "Every swap-in's latency (an HDR histogram, none sampled) at each percentile: the tail to the right. Both axes log.",
+        xUnit: "percentile",
+        unit: "us",
+        log: true,
+      },
+      distributionPoints,
+    ),
+    chartSpec(
+      results,
+      {
+        ...time,
         id: "pool",
         title: "zswap pool size",
-        caption: "Bytes of the pages the zswap pool holds (pool_total_size) at each sample.",
+        caption:
+          "Bytes of the pages the zswap pool holds (pool_total_size) at each sample; disk only has no pool.",
         unit: "bytes",
         log: false,
       },
-      (s, i) => s.poolBytes[i],
+      overTime((s) => s.poolBytes),
     ),
     chartSpec(
       results,
       {
+        ...time,
         id: "hit-ratio",
         title: "zswap hit ratio",
         caption:
-          "Swap-ins served by zswap / swap-ins that were not zero pages, per window between samples (0 to 100%; 0 for a window without any).",
+          "Swap-ins served by zswap / swap-ins that were not zero pages, per window between samples; a gap is a window without any.",
         unit: "ratio",
         log: false,
       },
-      (s, i) => s.hitRatio[i],
+      overTime((s) => s.hitRatio),
     ),
     chartSpec(
       results,
       {
+        ...time,
         id: "device-io",
         title: "Device I/O",
         caption:
@@ -114,19 +171,20 @@ function chartSpecs(results: readonly ConfigResult[]): ChartSpec[] {
         unit: "count",
         log: false,
       },
-      (s, i) => s.deviceReads[i] + s.deviceWrites[i],
+      overTime((s) => s.deviceReads.map((reads, i) => reads + s.deviceWrites[i])),
     ),
     chartSpec(
       results,
       {
+        ...time,
         id: "swap-in-p50",
         title: "Swap-in latency, median",
         caption:
-          "Median swap-in latency per window between samples, in µs, log scale; a gap is a window without a swap-in.",
+          "Median swap-in latency per window between samples, log scale; a gap is a window without a swap-in.",
         unit: "us",
         log: true,
       },
-      (s, i) => (s.swapInP50Us[i] > 0 ? s.swapInP50Us[i] : null),
+      overTime((s) => s.swapInP50Us),
     ),
   ];
 }
@@ -171,12 +229,9 @@ export function reportHtmlCheck(): void {
   }
 }
 
-/** Writes the report for `report` to `path`, a new file, as one HTML file. */
-export async function reportHtmlWrite(path: string, report: RunReport): Promise<void> {
-  const uplotJs = inlined(require.resolve("uplot/dist/uPlot.iife.min.js"), "</script");
-  const uplotCss = inlined(require.resolve("uplot/dist/uPlot.min.css"), "</style");
-  const specs = chartSpecs(report.results);
-  const figures = specs
+/** An empty figure for each chart, which the page's script fills. */
+export function figuresHtml(specs: readonly ChartSpec[]): string {
+  return specs
     .map(
       (c) => `<figure class="chart" id="chart-${c.id}" data-chart="${c.id}">
 <figcaption><b>${escapeHtml(c.title)}</b><span>${escapeHtml(c.caption)}</span></figcaption>
@@ -184,11 +239,41 @@ export async function reportHtmlWrite(path: string, report: RunReport): Promise<
 </figure>`,
     )
     .join("\n");
-  const verified = report.results
+}
+
+/** One of our own scripts (src/cli/report), inlined. */
+export function inlinedScript(name: string): string {
+  return `<script>${inlined(ownAsset(name), "</script")}</script>`;
+}
+
+/** The page's head and scripts: uPlot's and our own, inlined, so that it needs nothing else. */
+export function pageAssets(): { styles: string; scripts: string } {
+  const js = (file: string | URL) => `<script>${inlined(file, "</script")}</script>`;
+  const css = (file: string | URL) => `<style>${inlined(file, "</style")}</style>`;
+  return {
+    styles: css(require.resolve("uplot/dist/uPlot.min.css")) + css(ownAsset("report.css")),
+    scripts: js(require.resolve("uplot/dist/uPlot.iife.min.js")) + inlinedScript("report.js"),
+  };
+}
+
+/** Writes the report for `report` to `path`, a new file, as one HTML file. */
+export async function reportHtmlWrite(path: string, report: RunReport): Promise<void> {
+  const assets = pageAssets();
+  const last = lastRuns(report.summary, report.results);
+  // The distributions of all runs together; the series over time of each one's last run.
+  const specs = chartSpecs(
+    last.map((r, i) => ({ ...r, distribution: report.summary[i].swapInLatencyUs.distribution })),
+  );
+  const runs = report.plan.runs;
+  const figures = figuresHtml(specs);
+  const verified = report.summary
     .map(
       (r) =>
         `<span class="swatch" style="background:${CHART_COLORS[r.name]}"></span>${escapeHtml(r.label)}: every swap-in verified (${r.verified})`,
     )
+    .join("<br>");
+  const relative = relativeLines(report.summary)
+    .map((line) => escapeHtml(line.trim()))
     .join("<br>");
   const html = `<!doctype html>
 <html lang="en">
@@ -196,21 +281,21 @@ export async function reportHtmlWrite(path: string, report: RunReport): Promise<
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>zswap run: ${escapeHtml(report.plan.workload)}</title>
-<style>${uplotCss}</style>
-<style>${inlined(ownAsset("report.css"), "</style")}</style>
+${assets.styles}
 </head>
 <body>
 <header>
 <h1>zswap run</h1>
-<p>${escapeHtml(report.plan.workload)} &middot; ${report.results.length} configurations &middot; written ${escapeHtml(new Date().toISOString())}</p>
+<p>zswap-ts ${escapeHtml(report.version)} &middot; ${escapeHtml(report.plan.workload)} &middot; ${report.summary.length} configurations${runs > 1 ? ` &middot; ${runs} runs each` : ""} &middot; written ${escapeHtml(new Date().toISOString())}</p>
 </header>
 <main>
 <section><h2>Plan</h2>
 ${planHtml(report)}
 </section>
 <section><h2>Results</h2>
-${tableHtml("results", resultsCells(report.results))}
+${tableHtml("results", runs > 1 ? summaryCells(report.summary, report.results) : resultsCells(report.results))}
 <p class="verified">${verified}</p>
+<p class="relative">${relative}</p>
 </section>
 <section><h2>Over time</h2>
 <div class="charts">
@@ -218,13 +303,12 @@ ${figures}
 </div>
 </section>
 <details><summary>zswap counters at the end of each configuration</summary>
-${tableHtml("counters", countersCells(report.results))}
+${tableHtml("counters", countersCells(last))}
 </details>
 </main>
 <script type="application/json" id="zswap-report">${jsonInline(report)}</script>
 <script type="application/json" id="zswap-charts">${jsonInline(specs)}</script>
-<script>${uplotJs}</script>
-<script>${inlined(ownAsset("report.js"), "</script")}</script>
+${assets.scripts}
 </body>
 </html>
 `;

@@ -3,11 +3,11 @@
 // 2 a usage error (an unknown flag, a bad value, a bad input file), 128 + n after signal n.
 // Output that nobody reads any more (EPIPE, as from `| head`) ends quietly.
 
-import { readFileSync } from "node:fs";
 import { ZswapArgumentError, ZswapError } from "../errors.ts";
 import { CAPTURE_USAGE, captureCommand } from "./capture.ts";
 import { RUN_USAGE, runCommand } from "./run.ts";
 import { Interrupted, signalsAbort } from "./signals.ts";
+import { packageVersion } from "./version.ts";
 
 const USAGE = `usage: zswap <command> [options]
        zswap --version
@@ -15,12 +15,6 @@ const USAGE = `usage: zswap <command> [options]
 ${RUN_USAGE}
 
 ${CAPTURE_USAGE}`;
-
-/** The package's version, from its package.json (two folders up from src/cli or dist/cli). */
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
-  return `zswap-ts ${pkg.version}`;
-}
 
 let stdoutOpen = true;
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -42,7 +36,7 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
       return captureCommand(rest, signal, print);
     case "--version":
     case "-V":
-      print(version());
+      print(`zswap-ts ${packageVersion()}`);
       return 0;
     case "help":
     case "--help":

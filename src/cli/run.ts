@@ -3,7 +3,7 @@
 // run (each configuration) -> print (results first, then the HTML report).
 
 import os from "node:os";
-import { DEVICE_LATENCY_US_MAX, PAGE_SIZE, RUN_PAGES_MAX } from "../constants.ts";
+import { DEVICE_LATENCY_US_MAX, PAGE_SIZE, RUN_PAGES_MAX, RUN_REPEATS_MAX } from "../constants.ts";
 import { type ZswapArgumentError, ZswapOptionError } from "../errors.ts";
 import { fileNewCheck } from "../file-new.ts";
 import { PATTERN_NAMES, type PatternName } from "../workload/patterns.ts";
@@ -12,23 +12,24 @@ import {
   compressorCheck,
   LATENCY_PRESETS,
   planMake,
+  RUN_SCHEMA_VERSION,
+  type RunPlan,
   type RunReport,
   type RunRequest,
   redisTargetParse,
 } from "../workload/plan.ts";
-import {
-  CONFIG_NAMES,
-  CONFIGS,
-  type ConfigName,
-  type ConfigResult,
-  runConfig,
-} from "../workload/run.ts";
+import { type RepeatedRuns, type RunStep, runRepeated } from "../workload/repeat.ts";
+import { CONFIG_NAMES, CONFIGS, type ConfigName, type RunSpec } from "../workload/run.ts";
+import { lastRuns } from "../workload/summary.ts";
 import { TRACE_FORMATS } from "../workload/trace.ts";
 import { type FlagValues, flagsParse, flagsRefuse } from "./flags.ts";
 import { reportHtmlCheck, reportHtmlWrite } from "./html.ts";
+import { type LiveServer, liveServe } from "./live.ts";
+import { progressLine } from "./progress.ts";
 import { Interrupted } from "./signals.ts";
-import { countersTable, resultsTable } from "./table.ts";
+import { countersTable, relativeLines, resultsTable, summaryCells, table } from "./table.ts";
 import { durationParse, numberParse, sizeParse } from "./units.ts";
+import { packageVersion } from "./version.ts";
 
 export const RUN_USAGE = `zswap run [options]
   Replays a workload through each configuration (${CONFIG_NAMES.join(", ")}) and compares them.
@@ -49,6 +50,11 @@ export const RUN_USAGE = `zswap run [options]
   --duration TIME              stop each configuration after TIME (e.g. 10s)
   --policy clock|lru2          resident-set eviction (default clock)
   --seed N                     seed of the workload, generated pages and modelled device (default 1)
+  --runs N                     measured runs of each configuration, interleaved (default 1, at
+                               most ${RUN_REPEATS_MAX}): mean ± σ, min … max, and how they compare
+  --warmup N                   runs of each configuration before those, not measured (default 0)
+  --vary-seed                  give each round of runs its own seed (seed + its index; page
+                               contents stay those of --seed), not the same one
   --swapfile PATH              create the swap file at PATH (must not exist; unlinked once open)
   --swapfile-reuse             let --swapfile be an existing regular file you own (kept)
   --page-cache                 let swap I/O go through the OS page cache (default: O_DIRECT where
@@ -62,6 +68,8 @@ export const RUN_USAGE = `zswap run [options]
                                oldest pages move to Redis (zswap, then the file, then Redis)
   --json                       print the result as JSON on stdout (no table)
   --html FILE                  also write a self-contained report with charts (FILE must not exist)
+  --serve [PORT]               while it runs, serve a live page of the charts and /metrics on
+                               127.0.0.1:PORT (default: a free port, printed on stderr)
   Sizes: 64MiB, 2GiB, 1TiB, 4096B, 8192p (pages), 25% (of the working set).`;
 
 const RUN_FLAGS = {
@@ -80,6 +88,9 @@ const RUN_FLAGS = {
   "zipf-skew": { type: "string" },
   policy: { type: "string" },
   seed: { type: "string" },
+  runs: { type: "string" },
+  warmup: { type: "string" },
+  "vary-seed": { type: "boolean" },
   swapfile: { type: "string" },
   "swapfile-reuse": { type: "boolean" },
   "page-cache": { type: "boolean" },
@@ -88,6 +99,7 @@ const RUN_FLAGS = {
   "tier-file": { type: "string" },
   json: { type: "boolean" },
   html: { type: "string" },
+  serve: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -98,6 +110,8 @@ export interface RunArgs {
   request: RunRequest;
   json: boolean;
   html: string | undefined;
+  /** Serve the live page on this port (0: a free one). */
+  serve: number | undefined;
 }
 
 function oneOf<T extends string>(flag: string, v: string, names: readonly T[]): T {
@@ -193,9 +207,16 @@ function pagesFromParse(v: string | undefined): RunRequest["pagesFrom"] {
   return { kind: "file", path: nonEmpty("pages-from", v) };
 }
 
+/** `--serve` takes an optional port: not followed by one, it means port 0 (a free one). */
+function serveDefault(argv: string[]): string[] {
+  return argv.map((a, i) =>
+    a === "--serve" && !/^\d+$/.test(argv[i + 1] ?? "") ? "--serve=0" : a,
+  );
+}
+
 /** Parses `zswap run`'s flags into checked arguments; reads no file. "help" for --help. */
 export function runArgsParse(argv: string[]): RunArgs | "help" {
-  const f = flagsParse(argv, RUN_FLAGS);
+  const f = flagsParse(serveDefault(argv), RUN_FLAGS);
   if (f.help) return "help";
   if (f["swapfile-reuse"] && f.swapfile === undefined)
     throw usage("--swapfile-reuse needs --swapfile");
@@ -210,6 +231,9 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
     configs: configsParse(f.configs),
     policy: oneOf("policy", f.policy ?? "clock", ["clock", "lru2"] as const),
     seed: numberParse("seed", f.seed ?? "1", 0, 2 ** 32 - 1, true),
+    runs: numberParse("runs", f.runs ?? "1", 1, RUN_REPEATS_MAX, true),
+    warmup: numberParse("warmup", f.warmup ?? "0", 0, RUN_REPEATS_MAX, true),
+    varySeed: f["vary-seed"] === true,
     durationMs: f.duration === undefined ? undefined : durationParse("duration", f.duration),
     deviceLatency: latencyParse(f["device-latency"]),
     ...deviceParse(f),
@@ -223,6 +247,7 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
     request,
     json: f.json === true,
     html: f.html === undefined ? undefined : nonEmpty("html", f.html),
+    serve: f.serve === undefined ? undefined : numberParse("serve", f.serve, 0, 65_535, true),
   };
 }
 
@@ -241,24 +266,105 @@ function reportPrint(report: RunReport, json: boolean, print: (text: string) => 
     print(JSON.stringify(report));
     return;
   }
-  const { plan, results } = report;
+  const { plan, results, summary } = report;
   print(`workload:   ${plan.workload}`);
   print(`pages:      ${plan.pagesSource}`);
   print(`device:     ${plan.device}`);
   print(
     `memory:     ${plan.frames} resident frames of ${plan.pages} pages; pool ${plan.poolBytes} bytes (${plan.compressor}); eviction ${plan.policy}; device latency ${plan.deviceLatency}`,
   );
+  if (plan.runs > 1 || plan.warmup > 0) {
+    const seeds = plan.varySeed ? `seeds ${plan.seed} + the round's index` : `seed ${plan.seed}`;
+    print(
+      `runs:       ${plan.runs} of each configuration, interleaved, after ${plan.warmup} warmup; ${seeds}`,
+    );
+  }
   print(
     `machine:    ${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}\n`,
   );
   if (results.length > 0) {
-    print(resultsTable(results));
-    print(`\n${countersTable(results)}\n`);
-    for (const r of results) print(`${r.label}: every swap-in verified (${r.verified})`);
+    if (plan.runs === 1) print(resultsTable(results));
+    else {
+      const { head, rows, glued } = summaryCells(summary, results);
+      print(table(head, rows, glued));
+    }
+    // The counters of each configuration's last run.
+    print(`\n${countersTable(lastRuns(summary, results))}\n`);
+    for (const s of summary) print(`${s.label}: every swap-in verified (${s.verified})`);
+    const relative = relativeLines(summary);
+    if (relative.length > 0) print(`\n${relative.join("\n")}`);
   }
   if (report.interrupted !== undefined) {
-    const { signal, config } = report.interrupted;
-    print(`interrupted by ${signal} during "${CONFIGS[config].label}", which is not shown`);
+    const { signal, config, run } = report.interrupted;
+    const which = run === 0 ? "a warmup run" : `run ${run}`;
+    print(
+      `interrupted by ${signal} during ${which} of "${CONFIGS[config].label}", which is not shown`,
+    );
+  }
+}
+
+/**
+ * The progress line, to stderr when it is a terminal (`end` clears it) and to `live`'s page when
+ * serving one; with neither, none.
+ */
+function progressTo(
+  plan: RunPlan,
+  live: LiveServer | undefined,
+): { onStep: (step: RunStep) => void; onProgress: RunSpec["onProgress"]; end: () => void } {
+  const tty = process.stderr.isTTY === true;
+  let current: RunStep | undefined;
+  if (!tty && live === undefined) {
+    return { onStep: () => {}, onProgress: undefined, end: () => {} };
+  }
+  const t0 = performance.now();
+  const onProgress = (c: ConfigName, done: number) => {
+    if (current === undefined) return;
+    const ms = performance.now() - t0;
+    const line = progressLine(current, CONFIGS[c].label, plan, done, plan.accesses, ms);
+    if (tty) process.stderr.write(`\r\x1b[K${line}`);
+    live?.progress(line);
+  };
+  return {
+    onStep: (step) => {
+      current = step;
+      onProgress(step.config, 0);
+    },
+    onProgress,
+    end: () => {
+      if (tty) process.stderr.write("\r\x1b[K");
+    },
+  };
+}
+
+/** Runs every round of the plan, serving the live page meanwhile when asked. */
+async function runServed(
+  args: RunArgs,
+  plan: RunPlan,
+  spec: Omit<RunSpec, "seed">,
+  signal: AbortSignal,
+): Promise<RepeatedRuns> {
+  const live =
+    args.serve === undefined ? undefined : await liveServe(plan, packageVersion(), args.serve);
+  if (live !== undefined) {
+    process.stderr.write(
+      `zswap: the live page is at ${live.url}/ (metrics at ${live.url}/metrics)\n`,
+    );
+  }
+  const progress = progressTo(plan, live);
+  try {
+    const onProgress = progress.onProgress;
+    return await runRepeated(
+      plan,
+      { ...spec, onProgress, onStart: live?.onStart },
+      signal,
+      progress.onStep,
+    );
+  } finally {
+    progress.end();
+    if (live !== undefined) {
+      live.progress(`finished: ${plan.configs.length} configurations, ${plan.runs} runs each`);
+      await live.end();
+    }
   }
 }
 
@@ -278,24 +384,20 @@ export async function runCommand(
     reportHtmlCheck();
   }
   const { plan, spec } = await planMake(args.request, signal);
-  const tty = process.stderr.isTTY === true;
-  const onProgress = tty
-    ? (c: ConfigName, done: number) =>
-        process.stderr.write(
-          `\r${CONFIGS[c].label}: ${Math.floor((100 * done) / plan.accesses)}%   `,
-        )
-    : undefined;
-  const report: RunReport = { machine: machine(), plan, results: [] as ConfigResult[] };
-  for (const c of plan.configs) {
-    try {
-      report.results.push(await runConfig({ ...spec, onProgress }, c, signal));
-    } catch (error) {
-      if (!(error instanceof Interrupted)) throw error;
-      report.interrupted = { signal: error.signal, config: c };
-      break;
-    }
+  const runs = await runServed(args, plan, spec, signal);
+  const report: RunReport = {
+    schemaVersion: RUN_SCHEMA_VERSION,
+    version: packageVersion(),
+    machine: machine(),
+    plan,
+    results: runs.results,
+    summary: runs.summary,
+  };
+  if (runs.stopped !== undefined) {
+    const { step, reason } = runs.stopped;
+    if (!(reason instanceof Interrupted)) throw reason;
+    report.interrupted = { signal: reason.signal, config: step.config, run: step.run };
   }
-  if (tty) process.stderr.write("\r\x1b[K");
   reportPrint(report, args.json, print);
   if (args.html !== undefined && report.results.length > 0)
     await reportHtmlWrite(args.html, report);

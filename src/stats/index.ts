@@ -8,4 +8,18 @@ export {
   ZSWAP_COUNTERS,
   type ZswapCounterName,
 } from "./counters.ts";
-export { type StatsRecord, statsJson, statsPrometheus, statsText } from "./views.ts";
+export {
+  type GaugeName,
+  SWAP_GAUGES,
+  type SwapGaugeName,
+  ZSWAP_GAUGES,
+  type ZswapGaugeName,
+} from "./gauges.ts";
+export {
+  METRICS_CONTENT_TYPE,
+  metricName,
+  type StatName,
+  type StatsSample,
+  statsPrometheus,
+} from "./prometheus.ts";
+export { type StatsRecord, statsJson, statsText } from "./views.ts";

@@ -1,4 +1,5 @@
-// Read-only views of a flat record of counters and gauges: debugfs-like text, JSON, Prometheus.
+// Read-only views of a flat record of counters and gauges: debugfs-like text and JSON (the
+// Prometheus exposition is prometheus.ts).
 
 export type StatsRecord = Readonly<Record<string, number>>;
 
@@ -12,18 +13,4 @@ export function statsText(stats: StatsRecord): string {
 
 export function statsJson(stats: StatsRecord): string {
   return JSON.stringify(stats);
-}
-
-/** Prometheus text exposition; every statistic under `prefix`, counters marked by `isCounter`. */
-export function statsPrometheus(
-  stats: StatsRecord,
-  isCounter: (name: string) => boolean,
-  prefix = "zswap_",
-): string {
-  const lines: string[] = [];
-  for (const [name, value] of Object.entries(stats)) {
-    const metric = `${prefix}${name.toLowerCase()}`;
-    lines.push(`# TYPE ${metric} ${isCounter(name) ? "counter" : "gauge"}`, `${metric} ${value}`);
-  }
-  return `${lines.join("\n")}\n`;
 }

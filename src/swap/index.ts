@@ -1,4 +1,10 @@
 export {
+  type MetricsSpaces,
+  metricsSamples,
+  metricsServe,
+  metricsText,
+} from "./metrics.ts";
+export {
   type SwapGauges,
   type SwapSlot,
   SwapSpace,

@@ -21,7 +21,13 @@ import {
   ZswapFullError,
   ZswapSlotError,
 } from "../errors.ts";
-import { type Counts, countsNew, SWAP_COUNTERS, type SwapCounterName } from "../stats/index.ts";
+import {
+  type Counts,
+  countsNew,
+  SWAP_COUNTERS,
+  type SwapCounterName,
+  type SwapGaugeName,
+} from "../stats/index.ts";
 import type { Brand, SwapOffset } from "../types.ts";
 import { Zswap, type ZswapOptions, type ZswapStats } from "../zswap/index.ts";
 import { SlotMap } from "./slot-map.ts";
@@ -62,17 +68,8 @@ export interface SwapSpaceOptions {
   waitMs?: number;
 }
 
-/** Gauges of the swap space itself. */
-export interface SwapGauges {
-  /** Slots in the space. */
-  swap_slots: number;
-  /** Slots in use. */
-  swap_slots_used: number;
-  /** Slots in use holding a zero-filled page (no storage at all). */
-  swap_zero_pages: number;
-  /** Device reads and writes in flight, writeback included. */
-  swap_io_in_flight: number;
-}
+/** Gauges of the swap space itself: SWAP_GAUGES says what each holds. */
+export type SwapGauges = Counts<SwapGaugeName>;
 
 /** The space's own counters and gauges, and its Zswap's stats (absent without zswap). */
 export type SwapSpaceStats = Readonly<Counts<SwapCounterName> & Partial<ZswapStats> & SwapGauges>;

@@ -20,6 +20,7 @@ import { GENERATED_MIX, generatePages } from "./generate.ts";
 import { type PatternName, pattern } from "./patterns.ts";
 import type { EvictionPolicy } from "./resident.ts";
 import type { ConfigName, ConfigResult, RunSpec } from "./run.ts";
+import type { ConfigSummary } from "./summary.ts";
 import { type TraceFormat, traceAccesses, traceFormat, traceScan } from "./trace.ts";
 
 export { COMPRESSOR_DEFAULT } from "../compress/index.ts";
@@ -53,6 +54,11 @@ export interface RunRequest {
   configs: ConfigName[];
   policy: EvictionPolicy;
   seed: number;
+  /** Measured runs of each configuration, after `warmup` runs that are not (interleaved). */
+  runs: number;
+  warmup: number;
+  /** Each run with its own seed (seed + its index) instead of the same one. */
+  varySeed: boolean;
   durationMs: number | undefined;
   deviceLatency: { model: LatencyModel; label: string } | undefined;
   /**
@@ -82,18 +88,34 @@ export interface RunPlan {
   policy: EvictionPolicy;
   configs: ConfigName[];
   seed: number;
+  runs: number;
+  warmup: number;
+  varySeed: boolean;
   deviceLatency: string;
   /** The swap file and whether its I/O bypassed the page cache. */
   device: string;
 }
 
+/** The layout of `zswap run --json`: it changes when a field changes meaning or goes away. */
+export const RUN_SCHEMA_VERSION = 1;
+
 export interface RunReport {
+  /** RUN_SCHEMA_VERSION of the tool that wrote it. */
+  schemaVersion: number;
+  /** The version of zswap-ts that ran. */
+  version: string;
   machine: { cpu: string; cores: number; node: string; platform: string };
   plan: RunPlan;
-  results: ConfigResult[];
-  /** Set when a signal stopped the run: the configuration it stopped, which is not in results. */
-  interrupted?: { signal: string; config: ConfigName };
+  /** Every measured run of every configuration, in the order they ran (interleaved). */
+  results: RunResult[];
+  /** Each configuration over its runs, in the order of plan.configs. */
+  summary: ConfigSummary[];
+  /** Set when a signal stopped the run: the run it stopped, which is not in results. */
+  interrupted?: { signal: string; config: ConfigName; run: number };
 }
+
+/** One measured run of a configuration: its index (1..runs) and seed, and its result. */
+export type RunResult = { run: number; seed: number } & ConfigResult;
 
 function sizeBytes(size: SizeAsked, whole: number): number {
   return "bytes" in size ? size.bytes : Math.floor((size.percent / 100) * whole);
@@ -102,13 +124,12 @@ function sizeBytes(size: SizeAsked, whole: number): number {
 /** The workload's accesses, pages and description; a trace is scanned once here. */
 async function workloadResolve(
   w: RunRequest["workload"],
-  seed: number,
   signal: AbortSignal | undefined,
 ): Promise<Pick<RunSpec, "accesses" | "accessCount" | "pages"> & { label: string }> {
   if (w.kind === "pattern") {
-    const o = { ...w, seed };
     const label = `${w.name} over ${w.pages} pages, ${w.accesses} accesses, ${Math.round(w.writeRatio * 100)}% writes`;
-    return { accesses: () => pattern(w.name, o), accessCount: w.accesses, pages: w.pages, label };
+    const accesses = (seed: number) => pattern(w.name, { ...w, seed });
+    return { accesses, accessCount: w.accesses, pages: w.pages, label };
   }
   const format = w.format ?? (await traceFormat(w.path));
   const scan = await traceScan(w.path, format, signal);
@@ -269,7 +290,7 @@ export async function planMake(
   req: RunRequest,
   signal?: AbortSignal,
 ): Promise<{ plan: RunPlan; spec: Omit<RunSpec, "onProgress"> }> {
-  const w = await workloadResolve(req.workload, req.seed, signal);
+  const w = await workloadResolve(req.workload, signal);
   const frames = framesResolve(req.resident, w.pages);
   const { corpus, source } = corpusLoad(req.pagesFrom, w.pages, req.seed);
   const poolBytes = poolResolve(
@@ -289,6 +310,9 @@ export async function planMake(
     policy: req.policy,
     configs: req.configs,
     seed: req.seed,
+    runs: req.runs,
+    warmup: req.warmup,
+    varySeed: req.varySeed,
     deviceLatency: req.deviceLatency?.label ?? "none (the device's own)",
     device: device.label,
   };

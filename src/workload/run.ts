@@ -1,6 +1,7 @@
 // The comparison run: one workload, the same pages, replayed through each configuration of the
 // swap stack, every swap-in verified. What `zswap run` (and `npm start`) executes.
 
+import type { Histogram, RecordableHistogram } from "node:perf_hooks";
 import { setImmediate } from "node:timers/promises";
 import { type Clock, SimClock } from "../clock.ts";
 import { PAGE_SIZE } from "../constants.ts";
@@ -14,6 +15,13 @@ import {
   TieredDevice,
 } from "../device/index.ts";
 import { SwapSpace, type SwapSpaceOptions, type SwapSpaceStats } from "../swap/index.ts";
+import {
+  type LatencyDistribution,
+  latencyDistribution,
+  latencyHistogram,
+  latencyRecord,
+  latencyUsAt,
+} from "./histogram.ts";
 import type { Access } from "./patterns.ts";
 import { type EvictionPolicy, ResidentSet } from "./resident.ts";
 
@@ -35,8 +43,8 @@ export type ConfigName = keyof typeof CONFIGS;
 export const CONFIG_NAMES = Object.keys(CONFIGS) as ConfigName[];
 
 export interface RunSpec {
-  /** A fresh iterator over the same accesses, once per configuration. */
-  accesses: () => AsyncIterable<Access> | Iterable<Access>;
+  /** A fresh iterator over the accesses of a seed (a trace ignores it), once per run. */
+  accesses: (seed: number) => AsyncIterable<Access> | Iterable<Access>;
   /** Accesses the iterator yields (for progress and sampling). */
   accessCount: number;
   /** Pages of the working set: page ids are 0..pages-1. */
@@ -66,19 +74,33 @@ export interface RunSpec {
   durationMs?: number;
   /** Called about every 1% of a configuration's accesses. */
   onProgress?: (config: ConfigName, done: number) => void;
+  /** Called as a configuration's run starts, with what a live view may read while it goes. */
+  onStart?: (config: ConfigName, live: LiveRun) => void;
 }
 
-/** Points of a configuration's run over time: one per sample, at the same access counts. */
+/** A configuration's run as it goes: read only (its space is closed once the run ends). */
+export interface LiveRun {
+  readonly series: Readonly<Series>;
+  /** Every swap-in's latency so far. */
+  readonly latencies: Histogram;
+  readonly space: SwapSpace;
+}
+
+/**
+ * Points of a configuration's run over time: one per sample, at the same access counts. A window
+ * without the data a point needs has null there; a series that cannot apply (a pool's, without
+ * zswap) is absent.
+ */
 export interface Series {
   accesses: number[];
   seconds: number[];
-  poolBytes: number[];
-  /** zswap hits / swap-ins within the sample's window. */
-  hitRatio: number[];
+  poolBytes?: number[];
+  /** zswap hits / swap-ins (zero pages aside) within the sample's window. */
+  hitRatio?: (number | null)[];
   deviceReads: number[];
   deviceWrites: number[];
   /** Median swap-in latency within the window, µs. */
-  swapInP50Us: number[];
+  swapInP50Us: (number | null)[];
 }
 
 export interface ConfigResult {
@@ -88,7 +110,14 @@ export interface ConfigResult {
   seconds: number;
   accessesPerSecond: number;
   swapIns: number;
-  swapInLatencyUs: { p50: number; p99: number; p999: number; mean: number };
+  /** Percentiles of every swap-in's latency, and their distribution. */
+  swapInLatencyUs: {
+    p50: number;
+    p99: number;
+    p999: number;
+    mean: number;
+    distribution: LatencyDistribution;
+  };
   /** Pages read from the device (pswpin). */
   deviceReads: number;
   /** Pages written to the device: direct swap-outs (pswpout) plus writeback (zswpwb). */
@@ -104,15 +133,8 @@ export interface ConfigResult {
   series: Series;
 }
 
-/** Samples kept per configuration for latency percentiles; more are reservoir-sampled. */
-const LATENCY_SAMPLES_MAX = 1 << 20;
 /** Points per time series. */
 const SERIES_POINTS = 200;
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 /** The configuration's inner device: a swap file, simulated memory, Redis, or a file before Redis. */
 async function deviceInner(spec: RunSpec, name: ConfigName): Promise<SwapDevice> {
@@ -165,41 +187,37 @@ async function spaceOpen(
   }
 }
 
-/** Swap-in latencies (a reservoir of samples, and the current window's) and the run's series. */
+/** Swap-in latencies (every one, in the run's histogram and the window's) and the run's series. */
 class Recorder {
-  readonly latencies = new Float64Array(LATENCY_SAMPLES_MAX);
+  readonly latencies = latencyHistogram();
   samples = 0;
   latencySum = 0;
-  readonly series: Series = {
-    accesses: [],
-    seconds: [],
-    poolBytes: [],
-    hitRatio: [],
-    deviceReads: [],
-    deviceWrites: [],
-    swapInP50Us: [],
-  };
+  readonly series: Series;
   poolPeak = 0;
-  #reservoir: number;
-  // The window's own latencies: once the reservoir is full it holds no window in order. At most
-  // one swap-in per access, so a window holds at most accessCount / SERIES_POINTS of them.
-  #window: number[] = [];
+  readonly #window = latencyHistogram();
   #last = { zswpin: 0, pswpin: 0 };
 
-  constructor(seed: number) {
-    this.#reservoir = seed >>> 0 || 1;
+  constructor(
+    zswap: boolean,
+    readonly also?: RecordableHistogram,
+  ) {
+    const pool = zswap ? { poolBytes: [], hitRatio: [] } : {};
+    this.series = {
+      accesses: [],
+      seconds: [],
+      ...pool,
+      deviceReads: [],
+      deviceWrites: [],
+      swapInP50Us: [],
+    };
   }
 
   swapIn(us: number): void {
     this.latencySum += us;
-    this.#window.push(us);
-    if (this.samples < LATENCY_SAMPLES_MAX) this.latencies[this.samples] = us;
-    else {
-      this.#reservoir = (Math.imul(this.#reservoir, 1664525) + 1013904223) >>> 0;
-      const j = this.#reservoir % (this.samples + 1);
-      if (j < LATENCY_SAMPLES_MAX) this.latencies[j] = us;
-    }
     this.samples++;
+    latencyRecord(this.latencies, us);
+    latencyRecord(this.#window, us);
+    if (this.also !== undefined) latencyRecord(this.also, us);
   }
 
   /** A point of the series after `n` accesses, `seconds` into the run. */
@@ -209,23 +227,23 @@ class Recorder {
     const s = this.series;
     s.accesses.push(n);
     s.seconds.push(seconds);
-    s.poolBytes.push(st.pool_total_size ?? 0);
-    s.hitRatio.push(ins === 0 ? 0 : (zswpin - this.#last.zswpin) / ins);
+    s.poolBytes?.push(st.pool_total_size ?? 0);
+    s.hitRatio?.push(ins === 0 ? null : (zswpin - this.#last.zswpin) / ins);
     s.deviceReads.push(st.pswpin);
     s.deviceWrites.push(st.pswpout + (st.zswpwb ?? 0));
-    s.swapInP50Us.push(percentile(Float64Array.from(this.#window).sort(), 50));
-    this.#window = [];
+    s.swapInP50Us.push(this.#window.count === 0 ? null : latencyUsAt(this.#window, 50));
+    this.#window.reset();
     this.#last = { zswpin, pswpin: st.pswpin };
   }
 
   latencyUs(): ConfigResult["swapInLatencyUs"] {
-    const n = Math.min(this.samples, LATENCY_SAMPLES_MAX);
-    const sorted = this.latencies.subarray(0, n).slice().sort();
+    const h = this.latencies;
     return {
-      p50: percentile(sorted, 50),
-      p99: percentile(sorted, 99),
-      p999: percentile(sorted, 99.9),
+      p50: latencyUsAt(h, 50),
+      p99: latencyUsAt(h, 99),
+      p999: latencyUsAt(h, 99.9),
       mean: this.samples === 0 ? 0 : this.latencySum / this.samples,
+      distribution: latencyDistribution(h),
     };
   }
 }
@@ -244,7 +262,7 @@ async function replay(
   const progressEvery = Math.max(1, Math.floor(spec.accessCount / 100));
   const t0 = performance.now();
   let n = 0;
-  for await (const a of spec.accesses()) {
+  for await (const a of spec.accesses(spec.seed)) {
     const access = resident.access(a.page, a.write);
     await (clock === undefined ? access : clock.run(access));
     n++;
@@ -264,18 +282,21 @@ async function replay(
 
 /**
  * Runs one configuration; a swap-in that comes back wrong rejects with ZswapDataError. An abort
- * of `signal` stops it, closes its space and device, and rejects with the signal's reason.
+ * of `signal` stops it, closes its space and device, and rejects with the signal's reason. Every
+ * swap-in's latency is also counted in `latencies`, when given (a configuration's runs together).
  */
 export async function runConfig(
   spec: RunSpec,
   name: ConfigName,
   signal?: AbortSignal,
+  latencies?: RecordableHistogram,
 ): Promise<ConfigResult> {
   const clock = spec.device === "memory" ? new SimClock() : undefined;
   const { space, device } = await spaceOpen(spec, name, clock);
   const resident = new ResidentSet(space, spec.corpus, spec.frames, spec.policy);
-  const rec = new Recorder(spec.seed);
+  const rec = new Recorder(space.zswap !== undefined, latencies);
   resident.onSwapIn = (us) => rec.swapIn(us);
+  spec.onStart?.(name, { series: rec.series, latencies: rec.latencies, space });
   const t0 = performance.now();
   let n: number;
   let counters: SwapSpaceStats;

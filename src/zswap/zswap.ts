@@ -33,7 +33,13 @@ import {
   ZswapSwapTypeError,
 } from "../errors.ts";
 import { ZsPool } from "../pool/index.ts";
-import { type Counts, countsNew, ZSWAP_COUNTERS, type ZswapCounterName } from "../stats/index.ts";
+import {
+  type Counts,
+  countsNew,
+  ZSWAP_COUNTERS,
+  type ZswapCounterName,
+  type ZswapGaugeName,
+} from "../stats/index.ts";
 import type { ByteCount, EntryIndex, Handle, PageCount, SwapOffset, SwapType } from "../types.ts";
 import { NO_HANDLE } from "../types.ts";
 import { AreaIndex } from "./area-index.ts";
@@ -49,27 +55,8 @@ export type RejectReason =
   | "reject_alloc_fail"
   | "reject_reclaim_fail";
 
-/** Gauges, computed on read, with the kernel's names where it has one. */
-export interface ZswapGauges {
-  /** Bytes of pages the pool holds (debugfs pool_total_size; meminfo Zswap). */
-  pool_total_size: number;
-  /** The pool's bound in bytes. */
-  pool_limit_bytes: number;
-  /** Pages stored now. */
-  stored_pages: number;
-  /** Pages stored now uncompressed. */
-  stored_incompressible_pages: number;
-  /** Bytes of the pages stored, before compression (meminfo Zswapped). */
-  Zswapped: number;
-  /** Bytes of compressed data stored (what the pool objects were asked for). */
-  compressed_bytes: number;
-  /** Bytes of metadata outside the pool pages: entry table and indexes. */
-  metadata_bytes: number;
-  /** Writebacks whose device write is in flight (the 2013 writeback patch's outstanding_writebacks). */
-  outstanding_writebacks: number;
-  /** Stores waiting for writeback to make room (the `wait` policy's queue). */
-  writeback_waiters: number;
-}
+/** Gauges, computed on read: ZSWAP_GAUGES says what each holds. */
+export type ZswapGauges = Counts<ZswapGaugeName>;
 
 /** A snapshot of zswap's counters and gauges. */
 export type ZswapStats = Readonly<Counts<ZswapCounterName> & ZswapGauges>;

@@ -25,6 +25,9 @@ const FLAGS = [
   "zipf-skew",
   "policy",
   "seed",
+  "runs",
+  "warmup",
+  "vary-seed",
   "swapfile",
   "swapfile-reuse",
   "page-cache",
@@ -33,6 +36,7 @@ const FLAGS = [
   "tier-file",
   "json",
   "html",
+  "serve",
   "help",
 ];
 
@@ -41,7 +45,7 @@ const VALUES = [
   ...["12.5%", "150%", "0%", "8192p", "1p", "1TiB", "64MiB", "1024GiB", "4096B", "3 kb"],
   ...["lz4", "zstd", "snappy", "zipf", "shift", "scan", "clock", "lru2", "nvme", "hdd"],
   ...["disk,best", "disk,,best", "disk,disk", "best", "\0", "self", "generated", "a.trace"],
-  ...["1h", "0s", "25h", "500ms", "9007199254740993", "4294967296", "lackey", "text"],
+  ...["1h", "0s", "25h", "500ms", "9007199254740993", "4294967296", "lackey", "text", "101"],
   ...["file", "redis://127.0.0.1:1", "redis-cluster://a:1,b:2", "rediss://u:p@h/3", "redis://"],
 ];
 
@@ -104,6 +108,7 @@ if (await isTestThread(scenarios)) {
       assert.equal(request.compressor, "lz4");
       assert.deepEqual(request.configs, ["disk", "zswap", "writeback", "best"]);
       assert.equal(request.seed, 1);
+      assert.deepEqual([request.runs, request.warmup, request.varySeed], [1, 0, false]);
       assert.equal(json, false);
       assert.equal(html, undefined);
       assert.equal(request.redis, undefined, "the device is a swap file");
@@ -131,6 +136,15 @@ if (await isTestThread(scenarios)) {
       assert.deepEqual(parses(["--resident", "100p"]).request.resident, { bytes: 409_600 });
       const ws = parses(["--working-set", "16MiB"]).request.workload;
       assert.equal(ws.kind === "pattern" && ws.pages, 4096);
+    });
+
+    test("--serve takes an optional port: alone, or before another flag, any free one", () => {
+      assert.equal(parses([]).serve, undefined);
+      assert.equal(parses(["--serve"]).serve, 0);
+      assert.equal(parses(["--serve", "8080"]).serve, 8080);
+      assert.equal(parses(["--serve=9464", "--json"]).serve, 9464);
+      const args = parses(["--serve", "--json"]);
+      assert.deepEqual([args.serve, args.json], [0, true]);
     });
 
     const bad: [string, string[], RegExp][] = [
@@ -227,6 +241,12 @@ if (await isTestThread(scenarios)) {
         ["--device", "redis://h:1", "--tier-file", "100"],
         /--tier-file "100": give a size with a unit/,
       ],
+      ["a port past 65535", ["--serve", "70000"], /--serve must be an integer in 0..65535/],
+      ["a port that is not a number", ["--serve=http"], /--serve must be an integer/],
+      ["no runs", ["--runs", "0"], /--runs must be an integer in 1..100, got "0"/],
+      ["too many runs", ["--runs", "101"], /--runs must be an integer in 1..100/],
+      ["a negative warmup", ["--warmup=-1"], /--warmup must be an integer in 0..100/],
+      ["a fractional warmup", ["--warmup", "1.5"], /--warmup must be an integer/],
       ["an empty swap file name", ["--swapfile", ""], /--swapfile needs a file name/],
       ["an empty report name", ["--html="], /--html needs a file name/],
     ];

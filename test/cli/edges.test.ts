@@ -64,7 +64,7 @@ describe("signals", () => {
       assert.match(
         e.stdout,
         new RegExp(
-          `^interrupted by ${signal} during "zswap, no writeback", which is not shown$`,
+          `^interrupted by ${signal} during run 1 of "zswap, no writeback", which is not shown$`,
           "m",
         ),
       );

@@ -66,6 +66,9 @@ function fieldPaths(
 
 test("--json holds the plan, the machine and every configuration's documented fields", async () => {
   const report = await jsonReport();
+  assert.equal(report.schemaVersion, 1);
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8"));
+  assert.equal(report.version, pkg.version);
   assert.equal(report.machine.node, process.version);
   assert.ok(report.machine.cores >= 1);
   const p = report.plan;
@@ -126,18 +129,28 @@ test("--json holds the plan, the machine and every configuration's documented fi
     assert.ok(nondecreasing(s.accesses) && s.accesses[n - 1] <= r.accesses, at);
     assert.ok(nondecreasing(s.seconds) && nondecreasing(s.deviceReads), at);
     assert.ok(nondecreasing(s.deviceWrites) && s.deviceWrites[n - 1] <= r.deviceWrites, at);
+    // Without zswap there is no pool and no hit ratio: those series are left out.
+    assert.equal(s.poolBytes === undefined, r.name === "disk", at);
+    assert.equal(s.hitRatio === undefined, r.name === "disk", at);
     assert.ok(
-      s.hitRatio.every((h) => h >= 0 && h <= 1),
+      (s.hitRatio ?? []).every((h) => h === null || (h >= 0 && h <= 1)),
       at,
     );
     assert.ok(
-      s.poolBytes.every((b) => b >= 0 && b <= r.poolPeakBytes),
+      (s.poolBytes ?? []).every((b) => b >= 0 && b <= r.poolPeakBytes),
       at,
     );
+    // A window without a swap-in is a gap (null), never a 0 µs median.
     assert.ok(
-      s.swapInP50Us.some((us) => us > 0),
+      s.swapInP50Us.every((us) => us === null || us > 0) && s.swapInP50Us.some((us) => us !== null),
       at,
     );
+    const d = l.distribution;
+    assert.ok(d.percentile.length >= 20 && d.percentile.length === d.us.length, at);
+    assert.ok(nondecreasing(d.percentile) && nondecreasing(d.us), `${at}: ${JSON.stringify(d)}`);
+    assert.equal(d.percentile[0], 0);
+    assert.equal(d.percentile.at(-1), 100);
+    assert.ok(d.us.includes(l.p99), `${at}: p99 is on the ladder`);
   }
 });
 
@@ -154,6 +167,73 @@ test("the README documents every --json field, and no field that is not there", 
   assert.deepEqual(missing, [], "fields of the JSON output missing from the README's table");
   const stale = [...documented].filter((f) => !actual.all.has(f));
   assert.deepEqual(stale, [], "fields in the README's table that the JSON output does not have");
+});
+
+test("--runs 3 --warmup 1 on the simulated device: interleaved runs, one seed, the same counters, a spread", async () => {
+  const args = [
+    "run",
+    ...SMALL,
+    "--device",
+    "memory",
+    "--configs",
+    "disk,writeback",
+    "--runs",
+    "3",
+    "--warmup",
+    "1",
+  ];
+  const report = JSON.parse(ok(await zswap([...args, "--json"])).stdout) as RunReport;
+  assert.deepEqual(
+    report.results.map((r) => `${r.run} ${r.name} ${r.seed}`),
+    ["1 disk 1", "1 writeback 1", "2 disk 1", "2 writeback 1", "3 disk 1", "3 writeback 1"],
+  );
+  assert.deepEqual([report.plan.runs, report.plan.warmup, report.plan.varySeed], [3, 1, false]);
+  for (const name of ["disk", "writeback"]) {
+    const runs = report.results.filter((r) => r.name === name);
+    // Virtual time and one seed: every run's counters and swap-ins are the same.
+    for (const r of runs) assert.deepEqual(r.counters, runs[0].counters, name);
+    const s = report.summary.find((x) => x.name === name)!;
+    assert.equal(s.runs, 3);
+    assert.equal(s.verified, runs[0].verified * 3);
+    const t = s.accessesPerSecond;
+    assert.ok(t.min <= t.mean && t.mean <= t.max && t.stddev !== null, JSON.stringify(t));
+    assert.deepEqual(
+      [t.min, t.max],
+      [
+        Math.min(...runs.map((r) => r.accessesPerSecond)),
+        Math.max(...runs.map((r) => r.accessesPerSecond)),
+      ],
+    );
+    const d = s.swapInLatencyUs.distribution;
+    assert.ok(d.percentile.length > 20 && d.us.at(-1)! >= s.swapInLatencyUs.p999.max, name);
+  }
+  assert.deepEqual(report.summary[0].relative, { ratio: 1, stddev: 0 });
+  const r = report.summary[1].relative;
+  assert.ok(r.stddev !== null && r.ratio > 0, JSON.stringify(r));
+
+  const varied = JSON.parse(
+    ok(await zswap([...args, "--vary-seed", "--json"])).stdout,
+  ) as RunReport;
+  assert.deepEqual(
+    varied.results.map((x) => x.seed),
+    [2, 2, 3, 3, 4, 4],
+    "round 0, the warmup, has seed 1",
+  );
+  const disks = varied.results.filter((x) => x.name === "disk");
+  assert.notDeepEqual(disks[0].counters, disks[1].counters, "another seed, another run");
+
+  const { stdout } = ok(await zswap(args));
+  assert.match(stdout, /^runs: +3 of each configuration, interleaved, after 1 warmup; seed 1$/m);
+  assert.match(stdout, /^disk only +\d+ ± \d+ +\d+ … \d+ /m);
+  assert.match(
+    stdout,
+    /^ {2}zswap \+ writeback ran \d+\.\d\d ± \d+\.\d\d times (faster|slower) than disk only$/m,
+  );
+  const table = stdout.slice(stdout.indexOf("\nconfiguration "), stdout.indexOf("\ncounter "));
+  assert.ok(
+    table.split("\n").every((l) => l.length <= 100),
+    `the table fits 100 columns:\n${table}`,
+  );
 });
 
 test("a bad request exits 2 before anything runs, with no stack and nothing on stdout", async () => {

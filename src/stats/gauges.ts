@@ -1,0 +1,31 @@
+// Gauges: values right now, computed by their owners on read (they go up and down). Each name
+// with what it holds: the text is the documentation, and Prometheus' HELP.
+
+/** zswap's gauges, with the kernel's names where it has one. */
+export const ZSWAP_GAUGES = {
+  pool_total_size: "Bytes of pages the pool holds (debugfs pool_total_size; meminfo Zswap)",
+  pool_limit_bytes: "The pool's bound in bytes (not the kernel's)",
+  stored_pages: "Pages stored now (debugfs)",
+  stored_incompressible_pages: "Pages stored now uncompressed (debugfs)",
+  Zswapped: "Bytes of the pages stored, before compression (meminfo Zswapped)",
+  compressed_bytes:
+    "Bytes of compressed data stored, what the pool's objects were asked for (not the kernel's)",
+  metadata_bytes:
+    "Bytes of metadata outside the pool's pages: the entry table and indexes (not the kernel's)",
+  outstanding_writebacks:
+    "Writebacks whose device write is in flight (the 2013 writeback patch's outstanding_writebacks)",
+  writeback_waiters:
+    "Stores waiting for writeback to make room, the wait policy's queue (not the kernel's)",
+} as const;
+
+/** The swap layer's gauges (not the kernel's). */
+export const SWAP_GAUGES = {
+  swap_slots: "Slots in the swap space",
+  swap_slots_used: "Slots of the swap space in use",
+  swap_zero_pages: "Slots in use holding a zero-filled page, which takes no storage",
+  swap_io_in_flight: "Device reads and writes in flight, writeback included",
+} as const;
+
+export type ZswapGaugeName = keyof typeof ZSWAP_GAUGES;
+export type SwapGaugeName = keyof typeof SWAP_GAUGES;
+export type GaugeName = ZswapGaugeName | SwapGaugeName;

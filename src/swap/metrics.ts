@@ -1,0 +1,66 @@
+// Prometheus metrics of swap spaces: their exposition, and a server of it at /metrics.
+//
+// Labels: one space alone has none. Named spaces ({ name: space }) carry `space="name"` on their
+// own statistics; zswap's are those of a Zswap, which several spaces may share, so each Zswap's
+// appear once, labelled with the names of the spaces sharing it joined by "+" (`space="a+b"`):
+// a sum over `space` counts everything once.
+
+import { type HttpServer, type HttpServerOptions, httpServe, httpText } from "../http-server.ts";
+import {
+  METRICS_CONTENT_TYPE,
+  type StatsRecord,
+  type StatsSample,
+  statsPrometheus,
+  ZSWAP_COUNTERS,
+  ZSWAP_GAUGES,
+} from "../stats/index.ts";
+import type { Zswap } from "../zswap/index.ts";
+import { SwapSpace } from "./swap-space.ts";
+
+/** One space, or spaces by name (the `space` label). */
+export type MetricsSpaces = SwapSpace | Readonly<Record<string, SwapSpace>>;
+
+const isZswapStat = (name: string) =>
+  Object.hasOwn(ZSWAP_COUNTERS, name) || Object.hasOwn(ZSWAP_GAUGES, name);
+
+function swapOnly(stats: StatsRecord): StatsRecord {
+  return Object.fromEntries(Object.entries(stats).filter(([name]) => !isZswapStat(name)));
+}
+
+/** The spaces' statistics as labelled samples (see the top of this file). */
+export function metricsSamples(spaces: MetricsSpaces): StatsSample[] {
+  if (spaces instanceof SwapSpace) return [{ labels: {}, stats: spaces.stats() }];
+  const named = Object.entries(spaces);
+  const sharers = new Map<Zswap, string[]>();
+  for (const [name, space] of named) {
+    if (space.zswap !== undefined)
+      sharers.set(space.zswap, [...(sharers.get(space.zswap) ?? []), name]);
+  }
+  return [
+    ...[...sharers].map(([zswap, names]) => ({
+      labels: { space: names.join("+") },
+      stats: zswap.stats(),
+    })),
+    ...named.map(([name, space]) => ({ labels: { space: name }, stats: swapOnly(space.stats()) })),
+  ];
+}
+
+/** The Prometheus text exposition of the spaces' statistics, read now. */
+export function metricsText(spaces: MetricsSpaces, prefix?: string): string {
+  return statsPrometheus(metricsSamples(spaces), prefix);
+}
+
+/**
+ * Serves the spaces' metrics at /metrics over HTTP (node:http, on 127.0.0.1 unless `host` says
+ * otherwise; port 0, the default, picks a free one). Each scrape reads the statistics then.
+ * Close the server before the spaces.
+ */
+export function metricsServe(
+  spaces: MetricsSpaces,
+  options: HttpServerOptions = {},
+): Promise<HttpServer> {
+  return httpServe(
+    { "/metrics": (_req, res) => httpText(res, 200, metricsText(spaces), METRICS_CONTENT_TYPE) },
+    options,
+  );
+}
