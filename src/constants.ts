@@ -116,3 +116,21 @@ export const RUN_CORPUS_PAGES_MAX = 65_536;
  * scheduler, as the kernel's block layer has).
  */
 export const DEVICE_WRITES_IN_FLIGHT_MAX = 2;
+
+/** Pages one reclaim pass takes at most (the kernel's SWAP_CLUSTER_MAX). */
+export const RECLAIM_BATCH_PAGES = 32;
+
+/**
+ * Swap-outs the kernel-like driver (workload/reclaim.ts) keeps in flight: a block device's
+ * request queue (nr_requests, 256 with mq-deadline). Each holds its page frame until it settles.
+ */
+export const RECLAIM_IN_FLIGHT_MAX = 256;
+
+/**
+ * Pages of the working set `zswap kernel` runs (2 GiB): the machine really holds them, in its
+ * memory, swap and zswap, and zswap-ts then holds the same, so both stay moderate.
+ */
+export const KERNEL_PAGES_MAX = 2 ** 19;
+
+/** Accesses `zswap kernel` replays at most: 4 bytes each in the helper's file (64 MiB). */
+export const KERNEL_ACCESSES_MAX = 2 ** 24;

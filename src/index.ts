@@ -29,6 +29,7 @@ export {
   ZswapFullError,
   ZswapInputError,
   ZswapIOError,
+  ZswapMachineError,
   ZswapOffsetError,
   ZswapOptionError,
   ZswapPageSizeError,
@@ -51,6 +52,7 @@ export {
 } from "./stats/index.ts";
 export {
   type SwapGauges,
+  type SwapInSource,
   type SwapSlot,
   SwapSpace,
   type SwapSpaceOptions,

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { ZswapArgumentError, ZswapError } from "../errors.ts";
 import { CAPTURE_USAGE, captureCommand } from "./capture.ts";
+import { KERNEL_USAGE, kernelCommand } from "./kernel.ts";
 import { RUN_USAGE, runCommand } from "./run.ts";
 import { Interrupted, signalsAbort } from "./signals.ts";
 
@@ -14,7 +15,9 @@ const USAGE = `usage: zswap <command> [options]
 
 ${RUN_USAGE}
 
-${CAPTURE_USAGE}`;
+${CAPTURE_USAGE}
+
+${KERNEL_USAGE}`;
 
 /** The package's version, from its package.json (two folders up from src/cli or dist/cli). */
 function version(): string {
@@ -40,6 +43,8 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
       return runCommand(rest, signal, print);
     case "capture":
       return captureCommand(rest, signal, print);
+    case "kernel":
+      return kernelCommand(rest, signal, print);
     case "--version":
     case "-V":
       print(version());

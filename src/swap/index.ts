@@ -1,5 +1,6 @@
 export {
   type SwapGauges,
+  type SwapInSource,
   type SwapSlot,
   SwapSpace,
   type SwapSpaceOptions,

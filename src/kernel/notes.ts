@@ -1,0 +1,107 @@
+// The report's notes: where the kernel and zswap-ts count or decide differently, each said in
+// words with the figures of the run that show it.
+
+import { PHASES } from "../workload/phased.ts";
+import type { KernelPlan } from "./compare.ts";
+import type { KernelResult } from "./kernel-run.ts";
+import { declined, delta, type KernelConfig, type SideRun, swapIns } from "./measures.ts";
+
+const FILL = PHASES.indexOf("fill");
+const REPLAY = PHASES.indexOf("replay");
+
+const n = (x: number) => Math.round(x).toLocaleString("en-US");
+const pct = (x: number, of: number) => (of === 0 ? "-" : `${((100 * x) / of).toFixed(1)}%`);
+
+/** Other processes swapping at the same time would show in the kernel's global counters. */
+function alone(kernel: KernelResult): string {
+  const faults = kernel.phases.reduce((s, p) => s + p.majorFaults, 0);
+  const ins = swapIns(kernel);
+  return ins === faults
+    ? `The kernel's swap-ins (${n(ins)}) equal the helper's major faults: no other process swapped during the run.`
+    : `The kernel's swap-ins (${n(ins)}) differ from the helper's major faults (${n(faults)}): other processes swapped during the run, and its counters include theirs.`;
+}
+
+function counting(kernel: SideRun, reject: SideRun | undefined): string[] {
+  const out = [
+    "pswpout: the kernel's counts writeback's writes too; the row 'pswpout (device writes)' is declined + written back on both sides, and 'declined to the device' is the kernel's pswpout less zswpwb.",
+  ];
+  const hits = delta(kernel, "pool_limit_hit");
+  if (hits > 0 || (reject !== undefined && delta(reject, "pool_limit_hit") > 0)) {
+    out.push(
+      `pool_limit_hit: the kernel counts a store that finds the pool at its limit (${n(hits)} of ${n(declined(kernel, true))} declined); zswap-ts also counts the stores it refuses afterwards until the pool is below the accept threshold, so its pool_limit_hit is all its declined stores: compare 'declined to the device'.`,
+    );
+  }
+  return out;
+}
+
+function writeback(kernel: SideRun, reject: SideRun | undefined): string[] {
+  const dk = declined(kernel, true);
+  if (dk === 0 || reject === undefined) return [];
+  const wk = delta(kernel, "zswpwb");
+  const wr = delta(reject, "zswpwb");
+  const fk = delta(kernel, "zswpwb", FILL, FILL);
+  const fr = delta(reject, "zswpwb", FILL, FILL);
+  return [
+    `Writeback: the kernel wrote back ${n(wk)} pages while it declined ${n(dk)} (${n(fk)} written back during fill); zswap-ts reject wrote back ${n(wr)} while it declined ${n(declined(reject, false))} (${n(fr)} during fill). The kernel's shrink worker gives every new entry a second chance (it is stored referenced and must be rotated once) and stops after 16 failures in a row (MAX_RECLAIM_RETRIES), a rotation counting as one, until the next declined store queues it again; zswap-ts's writeback skips an entry only if it was loaded since it was stored, and runs until the pool is under the accept threshold.`,
+  ];
+}
+
+function reclaim(plan: KernelPlan, kernel: KernelResult, reject: SideRun | undefined): string[] {
+  const rss = (kernel.phases[FILL].after["memcg.rss"] ?? 0) / 4096;
+  const out = [
+    `Memory: the cgroup's limit is ${n(plan.limitBytes / 4096)} pages; the kernel held ${n(rss)} anonymous pages after fill (the helper's bookkeeping included); zswap-ts models ${n(plan.frames)} frames.`,
+  ];
+  if (reject !== undefined) {
+    const ik = swapIns(kernel, REPLAY, REPLAY);
+    const ir = swapIns(reject, REPLAY, REPLAY);
+    out.push(
+      `Which pages go out: both sides take victims from two LRU lists of anonymous pages (inactive, active) by their accessed bits, 32 a pass; the kernel also balances the lists by scan priority, activates at once a page that comes back soon after it went out (workingset detection) and batches charges per CPU, which zswap-ts's driver does not. Swap-ins during replay: kernel ${n(ik)}, zswap-ts reject ${n(ir)} (${pct(ir - ik, ik)}).`,
+    );
+  }
+  return out;
+}
+
+function device(kernel: SideRun, reject: SideRun | undefined): string[] {
+  if (reject === undefined) return [];
+  const wk = delta(kernel, "pswpout");
+  const wr = delta(reject, "pswpout") + delta(reject, "zswpwb");
+  if (wk === 0 && wr === 0) return [];
+  return [
+    `The device: the kernel submits its swap writes asynchronously and the block layer merges neighbouring pages; zswap-ts writes one page a call to its swap file, two writes in flight (${n(wk)} and ${n(wr)} pages written): the swap-out rates differ most where pages go to the device.`,
+  ];
+}
+
+function wait(kernel: SideRun, runs: Partial<Record<KernelConfig, SideRun>>): string[] {
+  const w = runs.wait;
+  if (w === undefined) return [];
+  const dk = declined(kernel, true);
+  const dw = declined(w, false);
+  const reads = [
+    `kernel ${n(delta(kernel, "pswpin"))}`,
+    ...Object.entries(runs).map(([c, r]) => `${c} ${n(delta(r, "pswpin"))}`),
+  ].join(", ");
+  const verdict =
+    dk === 0
+      ? "the kernel declined nothing, so there was no age inversion to end"
+      : `it declined ${pct(dw, dk)} of what the kernel declined: ${dw <= dk / 10 ? "the age inversion ends" : "the age inversion does not end"}`;
+  return [
+    `zswap-ts wait: a store that finds the pool full waits for writeback (up to 1 s, then reject_reclaim_fail) instead of going to the device while older pages stay in the pool; ${verdict} (declined ${n(dw)}, written back ${n(delta(w, "zswpwb"))}). Pages read from the device: ${reads}.`,
+  ];
+}
+
+/** The notes of a comparison, in the order the table's rows raise them. */
+export function kernelNotes(
+  plan: KernelPlan,
+  kernel: KernelResult,
+  runs: Partial<Record<KernelConfig, SideRun>>,
+): string[] {
+  return [
+    alone(kernel),
+    ...counting(kernel, runs.reject),
+    ...writeback(kernel, runs.reject),
+    ...reclaim(plan, kernel, runs.reject),
+    "The swap cache: a page the kernel reads back from the device keeps its slot and, reclaimed again unchanged, is dropped without a write; a page loaded from zswap loses its entry and is written again. zswap-ts's driver does the same.",
+    ...device(kernel, runs.reject),
+    ...wait(kernel, runs),
+  ];
+}
