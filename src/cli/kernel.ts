@@ -4,10 +4,15 @@
 // compare (kernel/compare.ts) -> print (the plan, the table, the phases, the notes).
 
 import os from "node:os";
-import { compressorsAvailable } from "../compress/index.ts";
 import { KERNEL_PAGES_MAX } from "../constants.ts";
 import { ZswapMachineError, ZswapOptionError } from "../errors.ts";
-import { type KernelReport, type KernelRequest, kernelCompare } from "../kernel/compare.ts";
+import {
+  compressorsOurs,
+  type KernelReport,
+  type KernelRequest,
+  kernelCompare,
+  kernelCompressorDefault,
+} from "../kernel/compare.ts";
 import { machineRefusals } from "../kernel/machine.ts";
 import { KERNEL_CONFIGS, type KernelConfig } from "../kernel/measures.ts";
 import { type FlagValues, flagsParse } from "./flags.ts";
@@ -73,11 +78,6 @@ function configsParse(v: string | undefined): KernelConfig[] {
   return names;
 }
 
-function compressorParse(v: string | undefined): string {
-  const ours = compressorsAvailable();
-  return oneOf("compressor", v ?? (ours.includes("lzo") ? "lzo" : "deflate"), ours);
-}
-
 /** Parses `zswap kernel`'s flags into a checked request; reads no file. "help" for --help. */
 export function kernelArgsParse(
   argv: string[],
@@ -105,7 +105,7 @@ export function kernelArgsParse(
       true,
     ),
     shrinker: f.shrinker === true,
-    compressor: compressorParse(f.compressor),
+    compressor: oneOf("compressor", f.compressor ?? kernelCompressorDefault(), compressorsOurs()),
     configs: configsParse(f.configs),
     seed: numberParse("seed", f.seed ?? "1", 0, 2 ** 32 - 1, true),
     folder: f.folder === undefined ? os.tmpdir() : nonEmpty("folder", f.folder),

@@ -4,10 +4,11 @@
 
 import fs from "node:fs";
 import path from "node:path";
+import { compressorsAvailable } from "../compress/index.ts";
 import { KERNEL_ACCESSES_MAX, KERNEL_PAGES_MAX, PAGE_SIZE } from "../constants.ts";
 import { FileDevice } from "../device/index.ts";
 import { ZswapIOError, ZswapOptionError } from "../errors.ts";
-import { accessesEncode, type PhasedResult, phasedRun } from "../workload/phased.ts";
+import { accessesEncode, type Phase, type PhasedResult, phasedRun } from "../workload/phased.ts";
 import { corpusLoad, type RunRequest, type SizeAsked, workloadResolve } from "../workload/plan.ts";
 import { helperBuild } from "./helper.ts";
 import { type KernelResult, kernelPoolBytes, kernelRun } from "./kernel-run.ts";
@@ -66,6 +67,16 @@ export interface KernelReport {
   ours: Partial<Record<KernelConfig, PhasedResult>>;
 }
 
+/** The compressors zswap-ts can load here (the kernel's are its own: lzo, deflate, lz4, zstd...). */
+export function compressorsOurs(): string[] {
+  return compressorsAvailable();
+}
+
+/** lzo, the kernel's usual default, where zswap-ts has it (an optional package); else deflate. */
+export function kernelCompressorDefault(): string {
+  return compressorsAvailable().includes("lzo") ? "lzo" : "deflate";
+}
+
 /** The smallest cgroup limit: the helper's own memory needs room besides the working set. */
 const LIMIT_BYTES_MIN = 16 * 1024 * 1024;
 /** The largest: zswap-ts holds the same memory as page frames (1 GiB). */
@@ -88,6 +99,10 @@ function limitResolve(limit: SizeAsked, pages: number): number {
  */
 function framesOf(limitBytes: number, pages: number): number {
   return Math.floor(limitBytes / PAGE_SIZE) - Math.ceil((12 * pages) / PAGE_SIZE);
+}
+
+function phaseLog(log: (line: string) => void, side: string) {
+  return (phase: Phase, seconds: number) => log(`${side}: ${phase} took ${seconds.toFixed(2)} s`);
 }
 
 /** Resolves the request: the workload's accesses, the pages, the limit and the pool. */
@@ -124,6 +139,7 @@ async function kernelSide(
   req: KernelRequest,
   p: Awaited<ReturnType<typeof planMake>>,
   m: MachineChanges,
+  log: (line: string) => void,
   signal: AbortSignal | undefined,
 ): Promise<KernelResult> {
   const work = fs.mkdtempSync(path.join(req.folder, "zswap-kernel-"));
@@ -132,7 +148,14 @@ async function kernelSide(
     const helper = path.join(work, "helper");
     helperBuild(helper);
     result = await kernelRun(
-      { ...p.plan, corpus: p.corpus, accesses: p.accesses, work, helper },
+      {
+        ...p.plan,
+        corpus: p.corpus,
+        accesses: p.accesses,
+        work,
+        helper,
+        onPhase: phaseLog(log, "kernel"),
+      },
       m,
       signal,
     );
@@ -157,7 +180,7 @@ export async function kernelCompare(
 ): Promise<KernelReport> {
   const p = await planMake(req, signal);
   const m = new MachineChanges(log);
-  const kernel = await kernelSide(req, p, m, signal);
+  const kernel = await kernelSide(req, p, m, log, signal);
   const ours: Partial<Record<KernelConfig, PhasedResult>> = {};
   for (const c of req.configs) {
     ours[c] = await phasedRun(
@@ -168,6 +191,7 @@ export async function kernelCompare(
         whenFull: c,
         folder: req.folder,
         direct: p.direct,
+        onPhase: phaseLog(log, `zswap-ts ${c}`),
       },
       signal,
     );

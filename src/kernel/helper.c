@@ -49,6 +49,11 @@ static void fail(const char *what) {
   exit(1);
 }
 
+static void die(const char *why) {
+  fprintf(stderr, "%s\n", why);
+  exit(1);
+}
+
 static const void *map_file(const char *path, size_t *size) {
   int fd = open(path, O_RDONLY);
   struct stat st;
@@ -109,9 +114,9 @@ static void setup(char **argv) {
   accesses = map_file(argv[3], &size);
   access_count = size / 4;
   pages = strtoul(argv[4], NULL, 10);
-  if (corpus_pages == 0 || pages == 0) fail("empty corpus or working set");
+  if (corpus_pages == 0 || pages == 0) die("an empty corpus or working set");
   for (size_t i = 0; i < access_count; i++)
-    if ((accesses[i] & 0x7fffffffu) >= pages) fail("an access outside the working set");
+    if ((accesses[i] & 0x7fffffffu) >= pages) die("an access outside the working set");
   // Versions are the helper's own bookkeeping: locked, so they never compete with the working set.
   version = mmap(NULL, pages * 4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (version == MAP_FAILED || mlock(version, pages * 4) != 0 || mlock(expected, PAGE) != 0)

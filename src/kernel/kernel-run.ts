@@ -34,6 +34,8 @@ export interface KernelSpec {
   work: string;
   /** The compiled helper. */
   helper: string;
+  /** Called as each phase ends. */
+  onPhase?: (phase: Phase, seconds: number) => void;
 }
 
 export interface KernelPhase {
@@ -70,7 +72,7 @@ function pagesWrite(file: string, pages: readonly Uint8Array[]): void {
 
 /** zswap as asked, swap readahead off, debugfs mounted, a swap file on, a cgroup made. */
 function machineSetUp(spec: KernelSpec, m: MachineChanges, cgroup: string): void {
-  if (!fs.existsSync(`${DEBUGFS}/zswap`) && fileRead("/proc/mounts").indexOf(` ${DEBUGFS} `) < 0) {
+  if (!fileRead("/proc/mounts").includes(` ${DEBUGFS} debugfs `)) {
     m.commandDo(["mount", "-t", "debugfs", "none", DEBUGFS], ["umount", DEBUGFS]);
   }
   const p = (name: string, value: string) => m.tunableSet(`${ZSWAP_PARAMETERS}/${name}`, value);
@@ -113,7 +115,8 @@ async function writesSettle(cgroup: string, signal: AbortSignal | undefined): Pr
     if (waited > SETTLE_MS_MAX) {
       throw new ZswapIOError(`the kernel's swap writes did not settle in ${SETTLE_MS_MAX} ms`);
     }
-    await sleep(SETTLE_POLL_MS, undefined, { signal });
+    await sleep(SETTLE_POLL_MS);
+    signal?.throwIfAborted();
   }
 }
 

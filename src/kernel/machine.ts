@@ -3,6 +3,7 @@
 
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import { ZswapMachineError } from "../errors.ts";
 import { fileRead } from "./system.ts";
 
 export const ZSWAP_PARAMETERS = "/sys/module/zswap/parameters";
@@ -71,7 +72,7 @@ export function machineRefusals(): string[] {
 /** Bytes of memory the kernel manages (MemTotal: totalram_pages, which max_pool_percent is of). */
 export function memTotalBytes(): number {
   const m = /^MemTotal:\s+(\d+) kB$/m.exec(fs.readFileSync("/proc/meminfo", "utf8"));
-  if (m === null) throw new Error("no MemTotal in /proc/meminfo");
+  if (m === null) throw new ZswapMachineError("/proc/meminfo has no MemTotal line");
   return Number(m[1]) * 1024;
 }
 

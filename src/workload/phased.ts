@@ -56,6 +56,8 @@ export interface PhasedSpec {
   /** The folder of the swap file, and whether it bypasses the page cache. */
   folder: string;
   direct: boolean;
+  /** Called as each phase ends. */
+  onPhase?: (phase: Phase, seconds: number) => void;
 }
 
 export interface PhaseResult {
@@ -119,6 +121,7 @@ export async function phasedRun(spec: PhasedSpec, signal?: AbortSignal): Promise
       await phaseRun(phase, spec, driver, signal);
       const seconds = (performance.now() - t0) / 1000;
       result.phases.push({ phase, seconds, after: space.stats() });
+      spec.onPhase?.(phase, seconds);
     }
   } finally {
     await driver.drain().catch(() => {});
