@@ -154,6 +154,7 @@ export async function kernelRun(
       majorFaults: h.majorFaults,
       after: kernelCounters(cgroup),
     });
+    spec.onPhase?.(phase, seconds);
   }
   await helper.quit();
   return result;
