@@ -138,7 +138,9 @@ function reportPrint(r: KernelReport, print: (text: string) => void): void {
     `memory:     cgroup limit ${bytesFormat(p.limitBytes)} (zswap-ts: ${p.frames} frames); pool ${p.poolPercent}% = ${bytesFormat(p.poolBytes)}, accept threshold ${p.acceptThresholdPercent}%, shrinker ${p.shrinker ? "on" : "off"}; ${p.compressor}`,
   );
   print(`device:     ${p.device}`);
-  print(`machine:    Linux ${os.release()}, ${m.cpu}, ${m.cores} cores, Node ${m.node}\n`);
+  print(
+    `machine:    Linux ${os.release()}, ${m.cpu}, ${m.cores} cores, Node ${m.node}; load average ${r.loadAverage.toFixed(2)} at the start\n`,
+  );
   const configs = Object.keys(r.ours) as KernelConfig[];
   const head = ["counter", "kernel", ...configs.flatMap((c) => [`zswap-ts ${c}`, "Δ"])];
   const rows = r.rows.map((row) => [

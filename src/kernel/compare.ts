@@ -3,6 +3,7 @@
 // and what each side counted, side by side.
 
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { compressorsAvailable } from "../compress/index.ts";
 import { KERNEL_ACCESSES_MAX, KERNEL_PAGES_MAX, PAGE_SIZE } from "../constants.ts";
@@ -58,6 +59,8 @@ export interface KernelPlan {
 
 export interface KernelReport {
   plan: KernelPlan;
+  /** The machine's one-minute load average when the comparison began: other work skews times. */
+  loadAverage: number;
   rows: KernelRow[];
   phases: PhaseRow[];
   notes: string[];
@@ -178,6 +181,7 @@ export async function kernelCompare(
   log: (line: string) => void,
   signal?: AbortSignal,
 ): Promise<KernelReport> {
+  const loadAverage = os.loadavg()[0];
   const p = await planMake(req, signal);
   const m = new MachineChanges(log);
   const kernel = await kernelSide(req, p, m, log, signal);
@@ -199,6 +203,7 @@ export async function kernelCompare(
   const runs = ours as Partial<Record<KernelConfig, SideRun>>;
   return {
     plan: p.plan,
+    loadAverage,
     rows: rowsMake(kernel, runs),
     phases: [
       ...phaseRows(kernel, "kernel"),

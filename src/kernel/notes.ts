@@ -8,6 +8,7 @@ import { declined, delta, type KernelConfig, type SideRun, swapIns } from "./mea
 
 const FILL = PHASES.indexOf("fill");
 const REPLAY = PHASES.indexOf("replay");
+const REREAD = PHASES.indexOf("reread");
 
 const n = (x: number) => Math.round(x).toLocaleString("en-US");
 const pct = (x: number, of: number) => (of === 0 ? "-" : `${((100 * x) / of).toFixed(1)}%`);
@@ -39,10 +40,11 @@ function writeback(kernel: SideRun, reject: SideRun | undefined): string[] {
   if (dk === 0 || reject === undefined) return [];
   const wk = delta(kernel, "zswpwb");
   const wr = delta(reject, "zswpwb");
+  const dr = declined(reject, false);
   const fk = delta(kernel, "zswpwb", FILL, FILL);
   const fr = delta(reject, "zswpwb", FILL, FILL);
   return [
-    `Writeback: the kernel wrote back ${n(wk)} pages while it declined ${n(dk)} (${n(fk)} written back during fill); zswap-ts reject wrote back ${n(wr)} while it declined ${n(declined(reject, false))} (${n(fr)} during fill). The kernel's shrink worker gives every new entry a second chance (it is stored referenced and must be rotated once) and stops after 16 failures in a row (MAX_RECLAIM_RETRIES), a rotation counting as one, until the next declined store queues it again; zswap-ts's writeback skips an entry only if it was loaded since it was stored, and runs until the pool is under the accept threshold.`,
+    `Writeback: what the pool could not hold went to the device, declined or written back: kernel ${n(dk + wk)} pages, zswap-ts reject ${n(dr + wr)} (${pct(dr + wr - dk - wk, dk + wk)}). How the kernel splits them (declined ${n(dk)}, written back ${n(wk)}, ${n(fk)} of them during fill; zswap-ts reject ${n(dr)} and ${n(wr)}, ${n(fr)} during fill) depends on when its shrink worker runs: it gives every new entry a second chance (stored referenced, rotated once) and stops after 16 failures in a row (MAX_RECLAIM_RETRIES), a rotation counting as one, until the next declined store queues it again, so on a busy machine the split moves from run to run while the sum does not. zswap-ts's writeback skips an entry only if it was loaded since it was stored, and runs until the pool is under the accept threshold.`,
   ];
 }
 
@@ -54,8 +56,9 @@ function reclaim(plan: KernelPlan, kernel: KernelResult, reject: SideRun | undef
   if (reject !== undefined) {
     const ik = swapIns(kernel, REPLAY, REPLAY);
     const ir = swapIns(reject, REPLAY, REPLAY);
+    const found = (run: SideRun) => plan.pages - swapIns(run, REREAD, REREAD);
     out.push(
-      `Which pages go out: both sides take victims from two LRU lists of anonymous pages (inactive, active) by their accessed bits, 32 a pass; the kernel also balances the lists by scan priority, activates at once a page that comes back soon after it went out (workingset detection) and batches charges per CPU, which zswap-ts's driver does not. Swap-ins during replay: kernel ${n(ik)}, zswap-ts reject ${n(ir)} (${pct(ir - ik, ik)}).`,
+      `Which pages go out: both sides take victims from two LRU lists of anonymous pages (inactive, active) by their accessed bits, 32 a pass; the kernel also balances the lists by scan priority, activates at once a page that comes back soon after it went out (workingset detection), batches charges per CPU and keeps pages it wrote back in its swap cache until reclaim takes them, which zswap-ts's driver does not. Swap-ins during replay: kernel ${n(ik)}, zswap-ts reject ${n(ir)} (${pct(ir - ik, ik)}); pages the reread found in memory: kernel ${n(found(kernel))}, zswap-ts reject ${n(found(reject))} of ${n(plan.pages)}.`,
     );
   }
   return out;
