@@ -1,12 +1,12 @@
 // The report's notes: where the kernel and zswap-ts count or decide differently, each said in
 // words with the figures of the run that show it.
 
+import { PAGE_SIZE } from "../constants.ts";
 import { PHASES } from "../workload/phased.ts";
 import type { KernelPlan } from "./compare.ts";
 import type { KernelResult } from "./kernel-run.ts";
 import { declined, delta, type KernelConfig, type SideRun, swapIns } from "./measures.ts";
 
-const FILL = PHASES.indexOf("fill");
 const REPLAY = PHASES.indexOf("replay");
 const REREAD = PHASES.indexOf("reread");
 
@@ -35,23 +35,33 @@ function counting(kernel: SideRun, reject: SideRun | undefined): string[] {
   return out;
 }
 
-function writeback(kernel: SideRun, reject: SideRun | undefined): string[] {
+/**
+ * Pages one pass of writeback moves: from the pool's limit down to its accept threshold, at the
+ * pool's compression ratio after pageout.
+ */
+function passPages(plan: KernelPlan, run: SideRun): number {
+  const after = run.phases[PHASES.indexOf("pageout")].after;
+  const ratio = (after.stored_pages ?? 0) / ((after.pool_total_size ?? 0) / PAGE_SIZE || 1);
+  const poolPages = plan.poolBytes / PAGE_SIZE;
+  return poolPages * (1 - plan.acceptThresholdPercent / 100) * ratio;
+}
+
+function writeback(plan: KernelPlan, kernel: SideRun, reject: SideRun | undefined): string[] {
   const dk = declined(kernel, true);
   if (dk === 0 || reject === undefined) return [];
   const wk = delta(kernel, "zswpwb");
   const wr = delta(reject, "zswpwb");
   const dr = declined(reject, false);
-  const fk = delta(kernel, "zswpwb", FILL, FILL);
-  const fr = delta(reject, "zswpwb", FILL, FILL);
+  const pass = passPages(plan, kernel);
   return [
-    `Writeback: what the pool could not hold went to the device, declined or written back: kernel ${n(dk + wk)} pages, zswap-ts reject ${n(dr + wr)} (${pct(dr + wr - dk - wk, dk + wk)}). How the kernel splits them (declined ${n(dk)}, written back ${n(wk)}, ${n(fk)} of them during fill; zswap-ts reject ${n(dr)} and ${n(wr)}, ${n(fr)} during fill) depends on when its shrink worker runs: it gives every new entry a second chance (stored referenced, rotated once) and stops after 16 failures in a row (MAX_RECLAIM_RETRIES), a rotation counting as one, until the next declined store queues it again, so on a busy machine the split moves from run to run while the sum does not. zswap-ts's writeback skips an entry only if it was loaded since it was stored, and runs until the pool is under the accept threshold.`,
+    `Writeback: what the pool could not hold went to the device, declined or written back: kernel ${n(dk + wk)} pages, zswap-ts reject ${n(dr + wr)} (${pct(dr + wr - dk - wk, dk + wk)}). The split differs: the kernel declined ${n(dk)} and wrote back ${n(wk)}, ${(wk / pass).toFixed(1)} passes of its shrink worker (a pass takes the pool from its limit down to the accept threshold, about ${n(pass)} pages here); zswap-ts reject declined ${n(dr)} and wrote back ${n(wr)} (${(wr / pass).toFixed(1)} passes). The kernel's worker stores every new entry referenced, so it must rotate each once before writing it back, and it stops after 16 failures in a row (MAX_RECLAIM_RETRIES), a rotation counting as one, until the next declined store queues it again: how many passes it completes depends on when it gets to run, and moves from run to run on a busy machine while the sum does not. zswap-ts's writeback skips an entry only if it was loaded since it was stored, and starts whenever a store finds the pool full.`,
   ];
 }
 
 function reclaim(plan: KernelPlan, kernel: KernelResult, reject: SideRun | undefined): string[] {
-  const rss = (kernel.phases[FILL].after["memcg.rss"] ?? 0) / 4096;
+  const rss = (kernel.phases[PHASES.indexOf("fill")].after["memcg.rss"] ?? 0) / PAGE_SIZE;
   const out = [
-    `Memory: the cgroup's limit is ${n(plan.limitBytes / 4096)} pages; the kernel held ${n(rss)} anonymous pages after fill (the helper's bookkeeping included); zswap-ts models ${n(plan.frames)} frames.`,
+    `Memory: the cgroup's limit is ${n(plan.limitBytes / PAGE_SIZE)} pages; the kernel held ${n(rss)} anonymous pages after fill (the helper's bookkeeping included); zswap-ts models ${n(plan.frames)} frames.`,
   ];
   if (reject !== undefined) {
     const ik = swapIns(kernel, REPLAY, REPLAY);
@@ -101,7 +111,7 @@ export function kernelNotes(
   return [
     alone(kernel),
     ...counting(kernel, runs.reject),
-    ...writeback(kernel, runs.reject),
+    ...writeback(plan, kernel, runs.reject),
     ...reclaim(plan, kernel, runs.reject),
     "The swap cache: a page the kernel reads back from the device keeps its slot and, reclaimed again unchanged, is dropped without a write; a page loaded from zswap loses its entry and is written again. zswap-ts's driver does the same.",
     ...device(kernel, runs.reject),
