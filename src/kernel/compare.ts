@@ -6,7 +6,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { compressorsAvailable } from "../compress/index.ts";
-import { KERNEL_ACCESSES_MAX, KERNEL_PAGES_MAX, PAGE_SIZE } from "../constants.ts";
+import {
+  KERNEL_ACCESSES_MAX,
+  KERNEL_LIMIT_BYTES_MAX,
+  KERNEL_LIMIT_BYTES_MIN,
+  KERNEL_PAGES_MAX,
+  PAGE_SIZE,
+} from "../constants.ts";
 import { FileDevice } from "../device/index.ts";
 import { ZswapIOError, ZswapOptionError } from "../errors.ts";
 import { accessesEncode, type Phase, type PhasedResult, phasedRun } from "../workload/phased.ts";
@@ -80,15 +86,10 @@ export function kernelCompressorDefault(): string {
   return compressorsAvailable().includes("lzo") ? "lzo" : "deflate";
 }
 
-/** The smallest cgroup limit: the helper's own memory needs room besides the working set. */
-const LIMIT_BYTES_MIN = 16 * 1024 * 1024;
-/** The largest: zswap-ts holds the same memory as page frames (1 GiB). */
-const LIMIT_BYTES_MAX = 1024 ** 3;
-
 function limitResolve(limit: SizeAsked, pages: number): number {
   const whole = pages * PAGE_SIZE;
   const bytes = "bytes" in limit ? limit.bytes : Math.floor((limit.percent / 100) * whole);
-  if (bytes < LIMIT_BYTES_MIN || bytes > LIMIT_BYTES_MAX || bytes >= whole) {
+  if (bytes < KERNEL_LIMIT_BYTES_MIN || bytes > KERNEL_LIMIT_BYTES_MAX || bytes >= whole) {
     throw new ZswapOptionError(
       `--limit (${bytes} bytes) must be 16MiB..1GiB and smaller than the working set (${whole} bytes)`,
     );

@@ -5,8 +5,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { PAGE_SIZE } from "../constants.ts";
+import { KERNEL_SETTLE_MS_MAX, PAGE_SIZE } from "../constants.ts";
 import { ZswapIOError } from "../errors.ts";
+import { corpusWrite } from "../workload/corpus.ts";
 import { PHASES, type Phase } from "../workload/phased.ts";
 import { Helper } from "./helper.ts";
 import {
@@ -51,23 +52,12 @@ export interface KernelResult {
   phases: KernelPhase[];
 }
 
-/** How long a phase's writes may take to settle once it ended, in ms. */
-const SETTLE_MS_MAX = 120_000;
+/** How often the settling of the kernel's writes is looked at, in ms. */
 const SETTLE_POLL_MS = 5;
 
 /** The swap file: room for every page twice, so that swap is never half full (vm_swap_full). */
 function swapBytes(pages: number): number {
   return 2 * pages * PAGE_SIZE;
-}
-
-/** Pages packed back to back in a new file. */
-function pagesWrite(file: string, pages: readonly Uint8Array[]): void {
-  const fd = fs.openSync(file, "wx", 0o600);
-  try {
-    for (let i = 0; i < pages.length; i += 256) fs.writevSync(fd, pages.slice(i, i + 256));
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /** zswap as asked, swap readahead off, debugfs mounted, a swap file on, a cgroup made. */
@@ -112,8 +102,10 @@ function helperFailure(cgroup: string, error: unknown): unknown {
 async function writesSettle(cgroup: string, signal: AbortSignal | undefined): Promise<void> {
   for (let waited = 0; ; waited += SETTLE_POLL_MS) {
     if (kernelCounters(cgroup)["memcg.writeback"] === 0) return;
-    if (waited > SETTLE_MS_MAX) {
-      throw new ZswapIOError(`the kernel's swap writes did not settle in ${SETTLE_MS_MAX} ms`);
+    if (waited > KERNEL_SETTLE_MS_MAX) {
+      throw new ZswapIOError(
+        `the kernel's swap writes did not settle in ${KERNEL_SETTLE_MS_MAX} ms`,
+      );
     }
     await sleep(SETTLE_POLL_MS);
     signal?.throwIfAborted();
@@ -131,7 +123,7 @@ export async function kernelRun(
 ): Promise<KernelResult> {
   const corpus = path.join(spec.work, "corpus");
   const accesses = path.join(spec.work, "accesses");
-  pagesWrite(corpus, spec.corpus);
+  await corpusWrite(corpus, spec.corpus, signal);
   fs.writeFileSync(accesses, spec.accesses, { mode: 0o600 });
   const cgroup = path.join(MEMCG_V1, `zswap-kernel-${process.pid}`);
   machineSetUp(spec, m, cgroup);

@@ -10,10 +10,10 @@
 
 import { type ChildProcess, execFileSync } from "node:child_process";
 import fs from "node:fs";
+import { KERNEL_UNDO_WAIT_MS_MAX } from "../constants.ts";
 import { ZswapIOError } from "../errors.ts";
 
-/** How long an undo step waits for a killed process to leave its cgroup, in ms. */
-const UNDO_WAIT_MS_MAX = 30_000;
+/** How often an undo step that found its cgroup busy tries again, in ms. */
 const UNDO_POLL_MS = 20;
 
 /** Blocks the thread for `ms` (undo runs where nothing may be awaited). */
@@ -21,7 +21,7 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** Runs `fn` until it stops throwing EBUSY, for at most UNDO_WAIT_MS_MAX. */
+/** Runs `fn` until it stops throwing EBUSY, for at most KERNEL_UNDO_WAIT_MS_MAX. */
 function retryBusy(fn: () => void): void {
   for (let waited = 0; ; waited += UNDO_POLL_MS) {
     try {
@@ -29,7 +29,7 @@ function retryBusy(fn: () => void): void {
       return;
     } catch (error) {
       const busy = (error as { code?: string }).code === "EBUSY";
-      if (!busy || waited >= UNDO_WAIT_MS_MAX) throw error;
+      if (!busy || waited >= KERNEL_UNDO_WAIT_MS_MAX) throw error;
       sleepSync(UNDO_POLL_MS);
     }
   }
