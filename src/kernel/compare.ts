@@ -2,7 +2,6 @@
 // own zswap (kernel-run.ts) and through zswap-ts (workload/phased.ts) with the same parameters,
 // and what each side counted, side by side.
 
-import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { compressorsAvailable } from "../compress/index.ts";
@@ -146,9 +145,9 @@ async function kernelSide(
   log: (line: string) => void,
   signal: AbortSignal | undefined,
 ): Promise<KernelResult> {
-  const work = fs.mkdtempSync(path.join(req.folder, "zswap-kernel-"));
   let result: KernelResult | undefined;
   try {
+    const work = m.folderTemporary(req.folder, "zswap-kernel-");
     const helper = path.join(work, "helper");
     helperBuild(helper);
     result = await kernelRun(
@@ -165,7 +164,6 @@ async function kernelSide(
     );
   } finally {
     m.undoAll();
-    fs.rmSync(work, { recursive: true, force: true });
   }
   if (m.undoFailures.length > 0) {
     throw new ZswapIOError(`the machine could not be put back: ${m.undoFailures.join("; ")}`);

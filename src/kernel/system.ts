@@ -110,6 +110,16 @@ export class MachineChanges {
     });
   }
 
+  /** A new temporary folder under `parent`, removed with all it holds on undo. */
+  folderTemporary(parent: string, prefix: string): string {
+    const path = fs.mkdtempSync(`${parent}/${prefix}`);
+    this.#did(`mkdir ${path}`, {
+      command: `rm -rf ${path}`,
+      run: () => fs.rmSync(path, { recursive: true, force: true }),
+    });
+    return path;
+  }
+
   /** A process that is killed on undo, if it has not ended by then. */
   processStarted(child: ChildProcess, what: string): void {
     this.#did(`${what} &`, {

@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import os from "node:os";
 import { describe, test } from "node:test";
 import type { KernelReport } from "../../src/kernel/compare.ts";
 import { machineRefusals, swapsOn, zswapParameters } from "../../src/kernel/machine.ts";
@@ -44,6 +45,8 @@ function machineState() {
     pageCluster: fs.readFileSync("/proc/sys/vm/page-cluster", "utf8"),
     debugfs: fs.readFileSync("/proc/mounts", "utf8").includes(" /sys/kernel/debug "),
     cgroups,
+    // The helper, its files and the swap file live in one folder, removed with the rest.
+    folders: fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith("zswap-kernel-")),
   };
 }
 
