@@ -184,3 +184,33 @@ export const LIVE_PUSH_MS = 500;
  * read gets the next snapshot it can take (each is whole), not a growing queue.
  */
 export const LIVE_UNSENT_BYTES_MAX = 1 << 20;
+
+/** Pages one reclaim pass takes at most (the kernel's SWAP_CLUSTER_MAX). */
+export const RECLAIM_BATCH_PAGES = 32;
+
+/**
+ * Swap-outs the kernel-like driver (workload/reclaim.ts) keeps in flight: a block device's
+ * request queue (nr_requests, 256 with mq-deadline). Each holds its page frame until it settles.
+ */
+export const RECLAIM_IN_FLIGHT_MAX = 256;
+
+/**
+ * Pages of the working set `zswap kernel` runs (2 GiB): the machine really holds them, in its
+ * memory, swap and zswap, and zswap-ts then holds the same, so both stay moderate.
+ */
+export const KERNEL_PAGES_MAX = 2 ** 19;
+
+/** Accesses `zswap kernel` replays at most: 4 bytes each in the helper's file (64 MiB). */
+export const KERNEL_ACCESSES_MAX = 2 ** 24;
+
+/** The smallest memory cgroup `zswap kernel` makes, in bytes: the helper's own memory needs room. */
+export const KERNEL_LIMIT_BYTES_MIN = 16 * 1024 ** 2;
+
+/** The largest, in bytes: zswap-ts then holds as much memory itself as page frames (1 GiB). */
+export const KERNEL_LIMIT_BYTES_MAX = 1024 ** 3;
+
+/** How long the kernel's swap writes may take to settle after a phase, in ms. */
+export const KERNEL_SETTLE_MS_MAX = 120_000;
+
+/** How long an undo step waits for a killed process to leave its cgroup, in ms. */
+export const KERNEL_UNDO_WAIT_MS_MAX = 30_000;

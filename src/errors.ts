@@ -17,7 +17,8 @@ export type ZswapErrorCode =
   | "ZSWAP_E_BUSY" // too many swap-outs already wait for a slot whose I/O is settling
   | "ZSWAP_E_EXISTS" // a file is already at the path, and using it was not allowed
   | "ZSWAP_E_INPUT" // an input file (a trace, a page corpus) is not what it must be
-  | "ZSWAP_E_CLOSED"; // the swap space or device is closed
+  | "ZSWAP_E_CLOSED" // the swap space or device is closed
+  | "ZSWAP_E_MACHINE"; // this machine cannot run what was asked of its kernel (zswap kernel)
 
 /**
  * Every error zswap-ts raises for a caller's input, state or device. Each code has one class, its
@@ -99,6 +100,11 @@ export class ZswapBusyError extends ZswapStateError {
 /** The swap space or device is closed. */
 export class ZswapClosedError extends ZswapStateError {
   static readonly code = "ZSWAP_E_CLOSED";
+}
+
+/** This machine cannot run what was asked of its own kernel (not root, no memory cgroup...). */
+export class ZswapMachineError extends ZswapStateError {
+  static readonly code = "ZSWAP_E_MACHINE";
 }
 
 /** Stored data could not be turned back into the page it was: the page is not returned. */

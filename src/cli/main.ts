@@ -5,6 +5,7 @@
 
 import { ZswapArgumentError, ZswapError } from "../errors.ts";
 import { CAPTURE_USAGE, captureCommand } from "./capture.ts";
+import { KERNEL_USAGE, kernelCommand } from "./kernel.ts";
 import { RUN_USAGE, runCommand } from "./run.ts";
 import { Interrupted, signalsAbort } from "./signals.ts";
 import { packageVersion } from "./version.ts";
@@ -14,7 +15,9 @@ const USAGE = `usage: zswap <command> [options]
 
 ${RUN_USAGE}
 
-${CAPTURE_USAGE}`;
+${CAPTURE_USAGE}
+
+${KERNEL_USAGE}`;
 
 let stdoutOpen = true;
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -34,6 +37,8 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
       return runCommand(rest, signal, print);
     case "capture":
       return captureCommand(rest, signal, print);
+    case "kernel":
+      return kernelCommand(rest, signal, print);
     case "--version":
     case "-V":
       print(`zswap-ts ${packageVersion()}`);

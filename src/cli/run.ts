@@ -114,7 +114,7 @@ export interface RunArgs {
   serve: number | undefined;
 }
 
-function oneOf<T extends string>(flag: string, v: string, names: readonly T[]): T {
+export function oneOf<T extends string>(flag: string, v: string, names: readonly T[]): T {
   if (!names.includes(v as T)) {
     throw usage(`--${flag} must be one of ${names.join(", ")}, got ${JSON.stringify(v)}`);
   }
@@ -125,7 +125,13 @@ function usage(message: string): ZswapArgumentError {
   return new ZswapOptionError(message);
 }
 
-function workloadParse(f: RunFlags): RunRequest["workload"] {
+/** The flags that say what workload to replay. */
+export type WorkloadFlags = Pick<
+  RunFlags,
+  "workload" | "trace" | "trace-format" | "working-set" | "accesses" | "write-ratio" | "zipf-skew"
+>;
+
+export function workloadParse(f: WorkloadFlags): RunRequest["workload"] {
   if (f.trace !== undefined) {
     const traceSets = ["workload", "working-set", "accesses", "write-ratio", "zipf-skew"];
     flagsRefuse(f, traceSets, "does not apply with --trace: the trace is the workload");
@@ -154,7 +160,7 @@ function workloadParse(f: RunFlags): RunRequest["workload"] {
   };
 }
 
-function nonEmpty(flag: string, v: string): string {
+export function nonEmpty(flag: string, v: string): string {
   if (v.trim() === "" || v.includes("\0")) throw usage(`--${flag} needs a file name`);
   return v;
 }
@@ -200,7 +206,7 @@ function configsParse(v: string | undefined): ConfigName[] {
   return names;
 }
 
-function pagesFromParse(v: string | undefined): RunRequest["pagesFrom"] {
+export function pagesFromParse(v: string | undefined): RunRequest["pagesFrom"] {
   if (v === "generated") return { kind: "generated" };
   if (v === "self" || (v === undefined && process.platform === "linux")) return { kind: "self" };
   if (v === undefined) return { kind: "generated" };
@@ -251,7 +257,7 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
   };
 }
 
-function machine(): RunReport["machine"] {
+export function machine(): RunReport["machine"] {
   const cpus = os.cpus();
   return {
     cpu: cpus[0]?.model ?? "unknown",

@@ -6,6 +6,7 @@ export {
 } from "./metrics.ts";
 export {
   type SwapGauges,
+  type SwapInSource,
   type SwapSlot,
   SwapSpace,
   type SwapSpaceOptions,

@@ -35,6 +35,9 @@ import { SlotMap } from "./slot-map.ts";
 /** A swapped-out page's place; valid from swapOut until free. */
 export type SwapSlot = Brand<number, "SwapSlot">;
 
+/** Where a swap-in found its page: the swap map's zero bit, zswap, or the device. */
+export type SwapInSource = "zero" | "zswap" | "device";
+
 export interface SwapSpaceOptions {
   /** Pages the space holds: the number of slots. */
   slots: number;
@@ -299,28 +302,37 @@ export class SwapSpace {
   }
 
   /**
-   * Reads slot's page into `into`. With `free`, the slot is freed too (one step, and zswap's
-   * copy is dropped as it is read: an exclusive load). A device read failure rejects with
-   * ZswapIOError and leaves the slot and its data as they were.
+   * Reads slot's page into `into` and resolves to where it came from (the swap map's zero bit,
+   * zswap or the device). With `free`, the slot is freed too (one step, and zswap's copy is
+   * dropped as it is read: an exclusive load). A device read failure rejects with ZswapIOError
+   * and leaves the slot and its data as they were.
    */
-  async swapIn(slot: SwapSlot, into: Uint8Array, opts: { free?: boolean } = {}): Promise<void> {
+  async swapIn(
+    slot: SwapSlot,
+    into: Uint8Array,
+    opts: { free?: boolean } = {},
+  ): Promise<SwapInSource> {
     pageCheck(into);
     this.#openCheck();
     const off = this.#slotCheck(slot);
     const free = opts.free === true;
+    let source: SwapInSource = "zswap";
     if (this.#slotMap.isZero(off)) {
       into.fill(0);
       this.#counts.swpin_zero++;
+      source = "zero";
     } else if (!(this.zswap?.load(this.type, off, into, free) ?? false)) {
       // Freed inside the tracked I/O: while it is in flight nobody else can be given this slot,
       // so a slot still in use here is still ours.
-      return this.#io(off, async () => {
+      return this.#io(off, async (): Promise<SwapInSource> => {
         await this.device.read(off, into);
         this.#counts.pswpin++;
         if (free && this.#slotMap.isUsed(off)) this.free(slot);
+        return "device";
       });
     }
     if (free) this.free(slot);
+    return source;
   }
 
   /** Gives the slot back; whatever it held is dropped. */

@@ -122,7 +122,7 @@ function sizeBytes(size: SizeAsked, whole: number): number {
 }
 
 /** The workload's accesses, pages and description; a trace is scanned once here. */
-async function workloadResolve(
+export async function workloadResolve(
   w: RunRequest["workload"],
   signal: AbortSignal | undefined,
 ): Promise<Pick<RunSpec, "accesses" | "accessCount" | "pages"> & { label: string }> {
@@ -147,7 +147,7 @@ async function workloadResolve(
 /**
  * Page contents, at most RUN_CORPUS_PAGES_MAX pages (a larger working set reuses them in turn).
  */
-function corpusLoad(
+export function corpusLoad(
   from: RunRequest["pagesFrom"],
   workingSet: number,
   seed: number,

@@ -204,12 +204,12 @@ type Op =
       slot: number;
       free: boolean;
       into: Uint8Array;
-      p: Promise<void>;
+      p: Promise<unknown>;
       /** free(slot) was called right after, while the swap-in may be in flight: its error. */
       drop?: { error: unknown };
     }
   | { kind: "free"; op: number; slot: number; error: unknown }
-  | { kind: "bad"; op: number; slot: number; p: Promise<void>; freeError: unknown };
+  | { kind: "bad"; op: number; slot: number; p: Promise<unknown>; freeError: unknown };
 
 interface RunResult {
   ops: number;

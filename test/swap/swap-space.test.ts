@@ -257,7 +257,7 @@ function testsDeclare(): void {
   });
 
   describe("slot lifetime and typed errors", () => {
-    it("swapIn without free keeps the slot readable; with free it frees it", async () => {
+    it("swapIn without free keeps the slot readable; with free it frees it; it says where the page was", async () => {
       const dev = new MemoryDevice({ slots: 16 });
       const s = await SwapSpace.open({ slots: 16, device: dev, zswap: BIG_POOL });
       const kinds = {
@@ -270,14 +270,14 @@ function testsDeclare(): void {
         const used = s.stats().swap_slots_used;
         for (let n = 0; n < 3; n++) {
           const into = dirty();
-          await s.swapIn(slot, into);
+          assert.equal(await s.swapIn(slot, into), kind, "swapIn says where the page was");
           assert.deepEqual(into, page, `${kind}: read ${n + 1} without free`);
           assert.equal(s.stats().swap_slots_used, used);
         }
         if (kind === "zswap")
           assert.equal(s.stats().stored_pages, 1, "a plain swapIn keeps zswap's copy");
         const into = dirty();
-        await s.swapIn(slot, into, { free: true });
+        assert.equal(await s.swapIn(slot, into, { free: true }), kind);
         assert.deepEqual(into, page, `${kind}: read with free`);
         assert.equal(s.stats().swap_slots_used, used - 1);
         assert.equal(s.stats().stored_pages, 0);
