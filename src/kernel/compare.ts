@@ -20,6 +20,7 @@ import { helperBuild } from "./helper.ts";
 import { type KernelResult, kernelPoolBytes, kernelRun } from "./kernel-run.ts";
 import {
   type KernelConfig,
+  type KernelPlan,
   type KernelRow,
   type PhaseRow,
   phaseRows,
@@ -43,23 +44,6 @@ export interface KernelRequest {
   seed: number;
   /** Where the swap files and the helper's files go. */
   folder: string;
-}
-
-/** The comparison as run: what the report states of its inputs. */
-export interface KernelPlan {
-  workload: string;
-  pagesSource: string;
-  pages: number;
-  accesses: number;
-  limitBytes: number;
-  /** Page frames zswap-ts models: the limit less the helper's own memory in the cgroup. */
-  frames: number;
-  poolPercent: number;
-  poolBytes: number;
-  acceptThresholdPercent: number;
-  shrinker: boolean;
-  compressor: string;
-  device: string;
 }
 
 export interface KernelReport {

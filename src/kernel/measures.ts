@@ -115,3 +115,20 @@ export function rowsMake(
     ours: Object.fromEntries(o.map(([c, m]) => [c, m[name]])),
   }));
 }
+
+/** The comparison as run: what the report states of its inputs. */
+export interface KernelPlan {
+  workload: string;
+  pagesSource: string;
+  pages: number;
+  accesses: number;
+  limitBytes: number;
+  /** Page frames zswap-ts models: the limit less the helper's own memory in the cgroup. */
+  frames: number;
+  poolPercent: number;
+  poolBytes: number;
+  acceptThresholdPercent: number;
+  shrinker: boolean;
+  compressor: string;
+  device: string;
+}

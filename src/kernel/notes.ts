@@ -3,9 +3,15 @@
 
 import { PAGE_SIZE } from "../constants.ts";
 import { PHASES } from "../workload/phased.ts";
-import type { KernelPlan } from "./compare.ts";
 import type { KernelResult } from "./kernel-run.ts";
-import { declined, delta, type KernelConfig, type SideRun, swapIns } from "./measures.ts";
+import {
+  declined,
+  delta,
+  type KernelConfig,
+  type KernelPlan,
+  type SideRun,
+  swapIns,
+} from "./measures.ts";
 
 const REPLAY = PHASES.indexOf("replay");
 const REREAD = PHASES.indexOf("reread");
