@@ -53,6 +53,25 @@ export const WRITEBACK_IN_FLIGHT_MAX = 1024;
  */
 export const WRITEBACK_SCAN_MAX = 4096;
 
+/**
+ * Slot keys one shadow pool of the `dip` writeback policy holds at most. A key costs 24 bytes
+ * (the key, two list links, two hash-table cells at half load) and there are two shadows: 3 MiB
+ * per Zswap at this bound. A pool expected to hold more entries samples 1 slot in 2^k instead.
+ */
+export const SHADOW_ENTRIES_MAX = 2 ** 16;
+
+/** Compressed pages a pool page is expected to hold, for sizing the shadows (lz4 on memory: 2-4). */
+export const SHADOW_ENTRIES_PER_POOL_PAGE = 4;
+
+/** BIP's bimodal throttle: one new entry in this many goes to the newest end (DIP's 1/32). */
+export const BIP_THROTTLE = 32;
+
+/** DIP's policy selector (PSEL) saturates at this: 10 bits, as in the paper. */
+export const PSEL_MAX = 1023;
+
+/** Net swap-ins PSEL must move past its middle before placement changes (either way). */
+export const PSEL_BAND = 32;
+
 /** Consecutive failed writebacks after which writeback pauses before retrying. */
 export const WRITEBACK_FAILURES_MAX = 8;
 

@@ -12,6 +12,7 @@ import {
   type SwapDevice,
 } from "../device/index.ts";
 import { SwapSpace, type SwapSpaceOptions, type SwapSpaceStats } from "../swap/index.ts";
+import type { ZswapOptions } from "../zswap/index.ts";
 import type { Access } from "./patterns.ts";
 import { type EvictionPolicy, ResidentSet } from "./resident.ts";
 
@@ -20,14 +21,19 @@ export const CONFIGS = {
   disk: { label: "disk only", space: { zswap: false } },
   zswap: { label: "zswap, no writeback", space: { writeback: false } },
   writeback: { label: "zswap + writeback", space: { writeback: true, whenFull: "reject" } },
+  "writeback-adaptive": {
+    label: "zswap + writeback (dip)",
+    space: { writeback: true, whenFull: "reject" },
+    zswap: { writebackPolicy: "dip" },
+  },
   best: {
-    label: "zswap + writeback + shrinker + wait",
+    label: "zswap + writeback (dip) + shrinker + wait",
     space: { writeback: true, whenFull: "wait" },
-    shrinker: true,
+    zswap: { writebackPolicy: "dip", shrinkerEnabled: true },
   },
 } as const satisfies Record<
   string,
-  { label: string; space: Partial<SwapSpaceOptions>; shrinker?: boolean }
+  { label: string; space: Partial<SwapSpaceOptions>; zswap?: ZswapOptions }
 >;
 export type ConfigName = keyof typeof CONFIGS;
 export const CONFIG_NAMES = Object.keys(CONFIGS) as ConfigName[];
@@ -129,9 +135,9 @@ async function spaceOpen(
     "zswap" in config.space
       ? (false as const)
       : {
+          ...("zswap" in config ? config.zswap : {}),
           maxPoolBytes: spec.poolBytes,
           compressor: spec.compressor,
-          shrinkerEnabled: "shrinker" in config && config.shrinker,
         };
   try {
     const options = { ...config.space, slots: spec.pages, device, zswap, clock };

@@ -39,6 +39,7 @@ import { NO_HANDLE } from "../types.ts";
 import { AreaIndex } from "./area-index.ts";
 import { EntryTable, RAW, REFERENCED } from "./entries.ts";
 import { configResolve, type ZswapConfig, type ZswapOptions } from "./options.ts";
+import { Dip, slotKey } from "./policy.ts";
 import { Writeback, type WritebackHost } from "./writeback.ts";
 
 /** Why a store was declined: the counter that moved. */
@@ -98,6 +99,8 @@ export class Zswap {
   readonly #pool: ZsPool;
   readonly #entries = new EntryTable();
   readonly #writeback: Writeback;
+  /** The dip writeback policy's shadows and choice; undefined under lru. */
+  #dip: Dip | undefined;
   readonly #areas: (Area | undefined)[] = new Array(SWAP_AREAS_MAX).fill(undefined);
   readonly #clock: Clock;
   #config: ZswapConfig;
@@ -126,6 +129,7 @@ export class Zswap {
       },
     });
     this.#writeback = new Writeback(this.#writebackHost(), this.#config.writebacksInFlightMax);
+    this.#dip = this.#dipMake(this.#config);
   }
 
   // --- helpers ---
@@ -206,17 +210,53 @@ export class Zswap {
     }
   }
 
+  // --- the writeback policy ---
+
+  #dipMake(c: ZswapConfig): Dip | undefined {
+    if (c.writebackPolicy !== "dip") return undefined;
+    // Entries the pool holds when full, at the entries per pool page seen so far.
+    const capacity = () => {
+      const used = this.#pool.pagesUsed;
+      const n = this.#entries.count;
+      return used === 0 || n === 0
+        ? this.#config.poolPagesMax
+        : (this.#config.poolPagesMax * n) / used;
+    };
+    return new Dip(c.poolPagesMax, capacity);
+  }
+
+  /** Tells dip what became of a page offered for a slot: refused for its content, or not. */
+  #dipOffered(type: number, off: SwapOffset, reason: RejectReason | undefined): void {
+    if (this.#dip === undefined) return;
+    const key = slotKey(type, off);
+    if (reason === "reject_compress_poor" || reason === "reject_compress_fail") {
+      this.#dip.forgotten(key);
+    } else this.#dip.offered(key);
+  }
+
   // --- limits ---
 
   /**
    * Pages the pool must be down to before stores are taken again: the accept threshold, and
    * never closer to the bound than one zspage of the longest chain, or the next allocation
-   * could fail at once (reject_alloc_fail) while the limit check lets stores through.
+   * could fail at once while the limit check lets stores through. While dip follows BIP, only
+   * that zspage (#bimodalPages).
    */
   #acceptPages(): number {
     const max = this.#config.poolPagesMax;
+    if (this.#dip?.bimodal) return this.#bimodalPages();
     const threshold = Math.floor((max * this.#config.acceptThresholdPercent) / 100);
     return Math.max(0, Math.min(threshold, max - POOL_ZSPAGE_PAGES_MAX));
+  }
+
+  /**
+   * What the pool writes back down to while dip follows BIP, for the limit and the shrinker
+   * alike: one zspage below the bound. BIP keeps what the pool holds and lets the newest
+   * entries go; writing back down to a threshold would only keep a tenth less of what a loop
+   * reads next.
+   */
+  #bimodalPages(): number {
+    return Math.max(0, this.#config.poolPagesMax - POOL_ZSPAGE_PAGES_MAX);
   }
 
   /** The pool limit with hysteresis (zswap_check_limits): true when stores must be refused. */
@@ -257,7 +297,9 @@ export class Zswap {
       shrinkWanted: (inFlightBytes) => {
         if (!this.#config.shrinkerEnabled) return false;
         const c = this.#config;
-        const target = Math.floor((c.poolPagesMax * c.shrinkerTargetPercent) / 100);
+        const target = this.#dip?.bimodal
+          ? this.#bimodalPages()
+          : Math.floor((c.poolPagesMax * c.shrinkerTargetPercent) / 100);
         return this.#pool.pagesUsed * PAGE_SIZE - inFlightBytes > target * PAGE_SIZE;
       },
       poolAccepts: () => this.#poolAccepts(),
@@ -323,7 +365,10 @@ export class Zswap {
       this.#counts.duplicate_entry++;
       this.#entryErase(area, old);
     }
-    if (reason !== undefined) return this.#reject(reason);
+    if (reason !== undefined) {
+      this.#dipOffered(type, off, reason);
+      return this.#reject(reason);
+    }
 
     const e = t.rowPeek();
     const handle = this.#pool.malloc(length as ByteCount, e);
@@ -331,6 +376,7 @@ export class Zswap {
       // The pool is at its page bound with no room in this class: as full as it gets.
       this.#poolReachedFull = true;
       this.#writeback.kick();
+      this.#dipOffered(type, off, "reject_alloc_fail");
       return this.#reject("reject_alloc_fail");
     }
 
@@ -339,7 +385,9 @@ export class Zswap {
     bytes.set(raw ? page : this.#dstView(length), this.#pool.offsetOf(handle));
     t.entryAlloc(e, type as SwapType, off, handle, length, this.#codecId, raw);
     area.index.set(off, e);
-    t.lruAdd(e);
+    if (this.#dip?.insertOldest()) t.lruAddOldest(e);
+    else t.lruAdd(e);
+    this.#dipOffered(type, off, undefined);
     this.#compressedBytes += length;
     this.#counts.zswpout++;
     if (this.#config.shrinkerEnabled) this.#writeback.kick();
@@ -403,7 +451,9 @@ export class Zswap {
   ): boolean {
     pageCheck(into);
     const area = this.#area(type);
-    const e = area.index.get(Zswap.#slot(area, type, offset));
+    const off = Zswap.#slot(area, type, offset);
+    this.#dip?.loaded(slotKey(type, off), exclusive);
+    const e = area.index.get(off);
     if (e === 0) return false;
     this.#entryRead(e, into);
     this.#counts.zswpin++;
@@ -415,7 +465,9 @@ export class Zswap {
   /** Drops whatever is stored at (type, offset); the slot was freed. */
   invalidate(type: number, offset: number): void {
     const area = this.#area(type);
-    const e = area.index.get(Zswap.#slot(area, type, offset));
+    const off = Zswap.#slot(area, type, offset);
+    this.#dip?.forgotten(slotKey(type, off));
+    const e = area.index.get(off);
     if (e !== 0) this.#entryErase(area, e);
   }
 
@@ -447,6 +499,7 @@ export class Zswap {
       this.#entryDrop(e);
     });
     this.#areas[type] = undefined;
+    this.#dip?.clear();
     if (area.device !== undefined) this.#writebackAreas--;
   }
 
@@ -462,9 +515,14 @@ export class Zswap {
       throw new ZswapOptionError("writebacksInFlightMax is fixed at construction");
     }
     const id = this.#codecLoad(next.compressor);
-    // Point of no return: next is whole and valid, its codec loaded.
+    const old = this.#config;
+    const policyKept =
+      next.writebackPolicy === old.writebackPolicy && next.poolPagesMax === old.poolPagesMax;
+    const dip = policyKept ? this.#dip : this.#dipMake(next);
+    // Point of no return: next is whole and valid, its codec loaded, its policy made.
     this.#config = next;
     this.#codecId = id;
+    this.#dip = dip;
     this.#pool.pagesMax = Math.max(1, next.poolPagesMax) as PageCount;
     this.#writeback.kick();
   }
@@ -485,7 +543,7 @@ export class Zswap {
 
   stats(): ZswapStats {
     const t = this.#entries;
-    let metadata: number = t.bytes;
+    let metadata: number = t.bytes + (this.#dip?.bytes ?? 0);
     for (const a of this.#areas) if (a !== undefined) metadata += a.index.bytes;
     return {
       ...this.#counts,
