@@ -122,6 +122,12 @@ export const RUN_FRAMES_MAX = 2 ** 18;
  */
 export const SIM_TURNS_MAX = 100_000;
 
+/**
+ * Swap-outs and swap-ins one `zswap run` configuration records for Belady's MIN (two Int32
+ * arrays of them, 128 MiB at this bound); past it, MIN is not computed for that configuration.
+ */
+export const BELADY_EVENTS_MAX = 2 ** 24;
+
 /** Characters of one trace line: a longer line is not a trace line, and is refused. */
 export const TRACE_LINE_CHARS_MAX = 4096;
 

@@ -13,6 +13,7 @@ import {
 } from "../device/index.ts";
 import { SwapSpace, type SwapSpaceOptions, type SwapSpaceStats } from "../swap/index.ts";
 import type { ZswapOptions } from "../zswap/index.ts";
+import { type PageClasses, SwapTrace } from "./belady.ts";
 import type { Access } from "./patterns.ts";
 import { type EvictionPolicy, ResidentSet } from "./resident.ts";
 
@@ -49,6 +50,10 @@ export interface RunSpec {
   frames: number;
   policy: EvictionPolicy;
   poolBytes: number;
+  /** The corpus pages' classes, for Belady's MIN. */
+  pageClasses: PageClasses;
+  /** Pages Belady's MIN holds (the plan's beladyPages). */
+  beladyPages: number;
   compressor: string;
   configs: readonly ConfigName[];
   /**
@@ -95,6 +100,10 @@ export interface ConfigResult {
   deviceWrites: number;
   /** Swap-ins served by zswap / swap-ins that were not zero pages. */
   zswapHitRatio: number;
+  /** Belady's MIN's hit ratio on this configuration's swap-outs and swap-ins (belady.ts). */
+  beladyHitRatio: number | null;
+  /** zswapHitRatio / beladyHitRatio; null when MIN was not computed or had no hit. */
+  ofBelady: number | null;
   /** Original bytes / compressed bytes of what zswap held at the end (0 without zswap). */
   compressionRatio: number;
   poolPeakBytes: number;
@@ -259,6 +268,8 @@ export async function runConfig(
   const resident = new ResidentSet(space, spec.corpus, spec.frames, spec.policy);
   const rec = new Recorder(spec.seed);
   resident.onSwapIn = (us) => rec.swapIn(us);
+  const trace = new SwapTrace(spec.pageClasses, spec.pages);
+  resident.swapTrace = trace;
   const t0 = performance.now();
   let n: number;
   let counters: SwapSpaceStats;
@@ -273,6 +284,8 @@ export async function runConfig(
   signal?.throwIfAborted();
   const zswapIns = counters.zswpin ?? 0;
   const stored = counters.compressed_bytes ?? 0;
+  const hitRatio = zswapIns + counters.pswpin === 0 ? 0 : zswapIns / (zswapIns + counters.pswpin);
+  const belady = trace.minHitRatio(spec.beladyPages) ?? null;
   return {
     name,
     label: CONFIGS[name].label,
@@ -283,7 +296,9 @@ export async function runConfig(
     swapInLatencyUs: rec.latencyUs(),
     deviceReads: counters.pswpin,
     deviceWrites: counters.pswpout + (counters.zswpwb ?? 0),
-    zswapHitRatio: zswapIns + counters.pswpin === 0 ? 0 : zswapIns / (zswapIns + counters.pswpin),
+    zswapHitRatio: hitRatio,
+    beladyHitRatio: belady,
+    ofBelady: belady === null || belady === 0 ? null : hitRatio / belady,
     compressionRatio: stored === 0 ? 0 : (counters.Zswapped ?? 0) / stored,
     poolPeakBytes: rec.poolPeak * PAGE_SIZE,
     verified: resident.verified,

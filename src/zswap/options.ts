@@ -62,7 +62,8 @@ export interface ZswapConfig {
 
 const MAX_POOL_PERCENT_DEFAULT = 20;
 const ACCEPT_THRESHOLD_PERCENT_DEFAULT = 90;
-const MAX_COMPRESSION_RATIO_DEFAULT = 80;
+/** maxCompressionRatio's default: the 2013 writeback patch's. */
+export const MAX_COMPRESSION_RATIO_DEFAULT = 80;
 const SHRINKER_TARGET_PERCENT_DEFAULT = 88;
 
 function optionNumber(name: string, v: unknown, min: number, max: number): number {

@@ -15,7 +15,9 @@
 // swap-in asks both shadows whether they hold its slot: a miss in one moves a saturating counter
 // (PSEL) toward the other, and the pool places new entries as the counter says. A swap-in that
 // misses the pool and would have hit the other shadow is the refault that says writeback took the
-// page too early.
+// page too early. Two departures from the paper: PSEL switches placement past a band around its
+// middle, not at the middle; and until the first swap-in, placement is BIP's, since nothing has
+// shown yet that recency matters.
 //
 // An exclusive load frees the entry, and the page comes back later under another slot, so no
 // page is known twice: the shadows compare the two placements on what they can see, store to
@@ -180,6 +182,8 @@ export class Dip {
    */
   #psel = PSEL_MAX >>> 1;
   #bimodal = false;
+  /** Whether any slot was swapped in yet: until then, placement is BIP's (see bimodal). */
+  #loadedAny = false;
   #inserts = 0;
   readonly sampleEvery: number;
 
@@ -196,9 +200,14 @@ export class Dip {
     this.#capacity = capacity;
   }
 
-  /** True while new entries follow BIP. */
+  /**
+   * True while new entries follow BIP: PSEL says so, or nothing was swapped in yet. A pool that
+   * fills before any page came back has seen nothing for recency, and LRU would write back
+   * first the pages that a loop reads first; a workload that reuses pages soon swaps one in
+   * before the pool is full, and PSEL decides from then on.
+   */
   get bimodal(): boolean {
-    return this.#bimodal;
+    return this.#bimodal || !this.#loadedAny;
   }
 
   /** Bytes of typed arrays the shadows hold. */
@@ -239,6 +248,7 @@ export class Dip {
 
   /** The slot was swapped in: a miss in one shadow moves PSEL toward the other. */
   loaded(key: number, exclusive: boolean): void {
+    this.#loadedAny = true;
     const h = this.#sampled(key);
     if (h < 0) return;
     const lruHit = exclusive ? this.#lru.remove(key, h) : this.#lru.has(key, h);
