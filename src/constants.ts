@@ -88,6 +88,12 @@ export const ROOM_WAITERS_MAX = 4096;
  */
 export const SLOT_WAITERS_MAX = 65_536;
 
+/**
+ * Swap-outs to the device one swap space writes behind at once (a PAGE_SIZE copy each: 256 KiB);
+ * a swap-out that finds them all in flight waits for one.
+ */
+export const SWAP_WRITES_BEHIND_MAX = 64;
+
 /** How long one store may wait for room by default, in ms, before it falls back to rejecting. */
 export const ROOM_WAIT_MS_DEFAULT = 1000;
 

@@ -113,6 +113,11 @@ export interface ConfigResult {
   series: Series;
 }
 
+/** Swap-ins of pages that were not zero-filled: from zswap, the device or the swap cache. */
+function swapInsStored(st: SwapSpaceStats): number {
+  return (st.zswpin ?? 0) + st.pswpin + st.swpin_cache;
+}
+
 /** Samples kept per configuration for latency percentiles; more are reservoir-sampled. */
 const LATENCY_SAMPLES_MAX = 1 << 20;
 /** Points per time series. */
@@ -176,7 +181,7 @@ class Recorder {
   // The window's own latencies: once the reservoir is full it holds no window in order. At most
   // one swap-in per access, so a window holds at most accessCount / SERIES_POINTS of them.
   #window: number[] = [];
-  #last = { zswpin: 0, pswpin: 0 };
+  #last = { zswpin: 0, ins: 0 };
 
   constructor(seed: number) {
     this.#reservoir = seed >>> 0 || 1;
@@ -197,7 +202,7 @@ class Recorder {
   /** A point of the series after `n` accesses, `seconds` into the run. */
   point(n: number, seconds: number, st: SwapSpaceStats): void {
     const zswpin = st.zswpin ?? 0;
-    const ins = zswpin - this.#last.zswpin + (st.pswpin - this.#last.pswpin);
+    const ins = swapInsStored(st) - this.#last.ins;
     const s = this.series;
     s.accesses.push(n);
     s.seconds.push(seconds);
@@ -207,7 +212,7 @@ class Recorder {
     s.deviceWrites.push(st.pswpout + (st.zswpwb ?? 0));
     s.swapInP50Us.push(percentile(Float64Array.from(this.#window).sort(), 50));
     this.#window = [];
-    this.#last = { zswpin, pswpin: st.pswpin };
+    this.#last = { zswpin, ins: swapInsStored(st) };
   }
 
   latencyUs(): ConfigResult["swapInLatencyUs"] {
@@ -270,21 +275,26 @@ export async function runConfig(
   resident.onSwapIn = (us) => rec.swapIn(us);
   const trace = new SwapTrace(spec.pageClasses, spec.pages);
   resident.swapTrace = trace;
+  const settle = <T>(work: Promise<T>) => (clock === undefined ? work : clock.run(work));
   const t0 = performance.now();
   let n: number;
+  let seconds: number;
   let counters: SwapSpaceStats;
   try {
     n = await replay(spec, name, space, resident, rec, clock, signal);
+    // What is still being written (behind, or back) is part of the run's time.
+    await settle(space.flush());
+    seconds = (performance.now() - t0) / 1000;
     counters = space.stats();
   } finally {
-    await space.close();
+    await settle(space.close());
     await device.close();
   }
-  const seconds = (performance.now() - t0) / 1000;
   signal?.throwIfAborted();
   const zswapIns = counters.zswpin ?? 0;
   const stored = counters.compressed_bytes ?? 0;
-  const hitRatio = zswapIns + counters.pswpin === 0 ? 0 : zswapIns / (zswapIns + counters.pswpin);
+  const ins = swapInsStored(counters);
+  const hitRatio = ins === 0 ? 0 : zswapIns / ins;
   const belady = trace.minHitRatio(spec.beladyPages) ?? null;
   return {
     name,

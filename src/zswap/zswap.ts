@@ -42,6 +42,9 @@ import { configResolve, type ZswapConfig, type ZswapOptions } from "./options.ts
 import { Dip, slotKey } from "./policy.ts";
 import { Writeback, type WritebackHost } from "./writeback.ts";
 
+/** The pool could not get memory for a zspage (reject_alloc_fail). */
+const ALLOC_FAILED = -1;
+
 /** Why a store was declined: the counter that moved. */
 export type RejectReason =
   | "pool_limit_hit"
@@ -329,10 +332,15 @@ export class Zswap {
    * is stale once the page is swapped out again.
    */
   store(type: number, offset: number, page: Uint8Array): boolean {
-    return this.#store(type, offset, page) === undefined;
+    const reason = this.#store(type, offset, page);
+    if (reason !== undefined) this.#reject(reason);
+    return reason === undefined;
   }
 
-  /** The store path; returns why it declined, or undefined when it stored the page. */
+  /**
+   * The store path; returns why it declined, or undefined when it stored the page. The caller
+   * counts the decline (#reject), or waits and tries again.
+   */
   #store(type: number, offset: number, page: Uint8Array): RejectReason | undefined {
     pageCheck(page);
     const area = this.#area(type);
@@ -367,17 +375,15 @@ export class Zswap {
     }
     if (reason !== undefined) {
       this.#dipOffered(type, off, reason);
-      return this.#reject(reason);
+      return reason;
     }
 
     const e = t.rowPeek();
-    const handle = this.#pool.malloc(length as ByteCount, e);
-    if (handle === NO_HANDLE) {
-      // The pool is at its page bound with no room in this class: as full as it gets.
-      this.#poolReachedFull = true;
-      this.#writeback.kick();
-      this.#dipOffered(type, off, "reject_alloc_fail");
-      return this.#reject("reject_alloc_fail");
+    const handle = this.#poolMalloc(length, e);
+    if (handle === NO_HANDLE || handle === ALLOC_FAILED) {
+      const why = handle === NO_HANDLE ? "pool_limit_hit" : "reject_alloc_fail";
+      this.#dipOffered(type, off, why);
+      return why;
     }
 
     // 4. Point of no return: nothing below fails. Copy into the pool, publish the entry.
@@ -394,18 +400,40 @@ export class Zswap {
     return undefined;
   }
 
+  /**
+   * Room for `length` bytes. NO_HANDLE when the size class has no free object and its next
+   * zspage would pass the page bound: the pool is below its bound by fewer pages than that zspage
+   * has (up to POOL_ZSPAGE_PAGES_MAX), so the limit check let the store through, but the pool is
+   * as full as it gets for this size; it counts as the limit (and the hysteresis starts), not as
+   * a failed allocation. ALLOC_FAILED when the allocator could not get memory at all.
+   */
+  #poolMalloc(length: number, e: EntryIndex): Handle | typeof ALLOC_FAILED {
+    let handle: Handle;
+    try {
+      handle = this.#pool.malloc(length as ByteCount, e);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err; // "Array buffer allocation failed"
+      return ALLOC_FAILED;
+    }
+    if (handle === NO_HANDLE) {
+      this.#poolReachedFull = true;
+      this.#writeback.kick();
+    }
+    return handle;
+  }
+
   /** The one place a declined store is counted. */
-  #reject(reason: RejectReason): RejectReason {
+  #reject(reason: RejectReason): void {
     this.#counts[reason]++;
-    return reason;
   }
 
   /**
    * The `wait` policy (the waitqueue the 2013 writeback patch's review asked for): a store that
    * finds the pool full waits, up to `waitMs` in all, for writeback to make room, and is stored
-   * then. Also waits again when the store failed to allocate while the pool is above its accept
-   * threshold (full in a way the limit check does not see). Resolves false when it declined,
-   * with exactly one reject counter moved: reject_reclaim_fail when waiting did not make room.
+   * then. Also waits again, counting nothing, when its size class's next zspage did not fit
+   * under the bound (full in a way the limit check does not see). Resolves false when it
+   * declined, with exactly one reject counter moved: reject_reclaim_fail when waiting did not
+   * make room.
    */
   async storeWait(
     type: number,
@@ -432,7 +460,10 @@ export class Zswap {
       }
       // Declined for what waiting cannot change, or the pool accepts (it is below its threshold
       // and still has no zspage to spare): the caller's device takes the page.
-      if (reason !== "reject_alloc_fail" || this.#poolAccepts()) return false;
+      if (reason !== "pool_limit_hit" || this.#poolAccepts()) {
+        this.#reject(reason);
+        return false;
+      }
     }
   }
 

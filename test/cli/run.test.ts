@@ -97,7 +97,8 @@ test("--json holds the plan, the machine and every configuration's documented fi
     assert.equal(r.deviceWrites, c.pswpout + (c.zswpwb ?? 0), at);
     assert.ok(r.zswapHitRatio >= 0 && r.zswapHitRatio <= 1, at);
     assert.equal(c.swap_slots, 512, at);
-    assert.equal((c.zswpin ?? 0) + c.pswpin + c.swpin_zero, r.swapIns, `${at}: swap-ins add up`);
+    const ins = (c.zswpin ?? 0) + c.pswpin + c.swpin_cache + c.swpin_zero;
+    assert.equal(ins, r.swapIns, `${at}: swap-ins add up`);
     if (r.name === "disk") {
       assert.equal(c.zswpout, undefined, `${at}: no zswap, no zswap counters`);
       assert.equal(r.poolPeakBytes, 0, at);
@@ -116,6 +117,8 @@ test("--json holds the plan, the machine and every configuration's documented fi
         `${at}: ${r.compressionRatio}`,
       );
       assert.equal(typeof c.pool_total_size, "number", at);
+      // The pool's bound is a limit hit, whatever size class met it; the allocator never fails.
+      assert.equal(c.reject_alloc_fail, 0, at);
     }
     const space: Partial<SwapSpaceOptions> = CONFIGS[r.name].space;
     if (space.writeback === true) assert.ok(c.zswpwb! > 0, `${at} wrote back`);
