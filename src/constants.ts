@@ -72,6 +72,13 @@ export const PSEL_MAX = 1023;
 /** Net swap-ins PSEL must move past its middle before placement changes (either way). */
 export const PSEL_BAND = 32;
 
+/**
+ * Writebacks between two looks at the pool's slack (compaction when over a quarter of its bytes).
+ * A look costs a subtraction; checked every 64 writebacks, a small pool stayed fragmented long
+ * enough for reclaim to write back several times the room it needed.
+ */
+export const POOL_COMPACT_CHECK_WRITEBACKS = 8;
+
 /** Consecutive failed writebacks after which writeback pauses before retrying. */
 export const WRITEBACK_FAILURES_MAX = 8;
 

@@ -42,7 +42,7 @@ export function slotKey(type: number, offset: number): number {
 }
 
 /** 32 well-mixed bits of a slot key (murmur3's finalizer). */
-function keyHash(key: number): number {
+export function keyHash(key: number): number {
   let h = (key >>> 0) ^ Math.imul(Math.floor(key / 2 ** 32), 0x9e3779b9);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);

@@ -20,6 +20,7 @@ import {
   AREA_SLOTS_MAX,
   COMPRESS_BUFFER_BYTES,
   PAGE_SIZE,
+  POOL_COMPACT_CHECK_WRITEBACKS,
   POOL_ZSPAGE_PAGES_MAX,
   SWAP_AREAS_MAX,
 } from "../constants.ts";
@@ -314,11 +315,13 @@ export class Zswap {
 
   /**
    * After writeback freed objects scattered over zspages, the pool may hold many half-empty
-   * pages; compact when more than a quarter of its bytes are slack. Checked at most once per
-   * writeback bound's worth of writebacks, so the cost stays amortized.
+   * pages; compact when more than a quarter of its bytes are slack. Until then the pool stays
+   * at its bound by the page count and writeback goes on taking entries, deeper than the room
+   * it was asked for: so the slack is looked at every POOL_COMPACT_CHECK_WRITEBACKS writebacks
+   * (a subtraction), and compaction itself runs only when a quarter is slack.
    */
   #compactIfFragmented(): void {
-    if (++this.#sinceCompact < this.#config.writebacksInFlightMax) return;
+    if (++this.#sinceCompact < POOL_COMPACT_CHECK_WRITEBACKS) return;
     this.#sinceCompact = 0;
     const held = this.#pool.pagesUsed * PAGE_SIZE;
     if (held - this.#compressedBytes > held / 4) this.#pool.compact();
