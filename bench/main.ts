@@ -3,6 +3,8 @@
 //
 //   npm run bench                      the full suite (a few minutes on 2 cores)
 //   npm run bench -- --scale           ... and 4 GiB of pages through a 1 GiB pool
+//   npm run bench -- --only policy     writeback policies on workloads and traces of real
+//                                      programs recorded under valgrind (several minutes)
 //   npm run bench -- --only zswap,pool a subset
 //   npm run bench -- --pages-from F    a user's corpus: 4096-byte pages back to back
 //   npm run bench -- --codecs lz4,lzo  only these codecs in compress/ and zswap/
@@ -32,6 +34,7 @@ import { gcFull } from "./lib/timing.ts";
 import { poolBench } from "./pool/pool.bench.ts";
 import { scaleBench } from "./swap/scale.bench.ts";
 import { writebackBench } from "./swap/writeback.bench.ts";
+import { policyBench } from "./workload/policy.bench.ts";
 import { memoryBench } from "./zswap/memory.bench.ts";
 import { zswapBench } from "./zswap/zswap.bench.ts";
 
@@ -40,6 +43,8 @@ const USAGE = `usage: npm run bench -- [--smoke] [--scale] [--only ${SECTIONS.jo
 
   --smoke            tiny sizes, every section (the scale run too, scaled down): for CI
   --scale            add the scale run: 4 GiB of pages through a 1 GiB pool (a few minutes)
+  --policy           add the policy run: lru and dip against no writeback and Belady's MIN on
+                     synthetic workloads and valgrind traces of real programs (several minutes)
   --only LIST        run only these sections
   --codecs LIST      only these codecs in compress/ and zswap/ (default: all but the
                      opt-in lzo, which runs when named)
@@ -54,6 +59,7 @@ function optionsParse(argv: string[]): BenchOptions {
     options: {
       smoke: { type: "boolean", default: false },
       scale: { type: "boolean", default: false },
+      policy: { type: "boolean", default: false },
       only: { type: "string" },
       pages: { type: "string" },
       "pages-from": { type: "string" },
@@ -81,10 +87,12 @@ function optionsParse(argv: string[]): BenchOptions {
   // The scale section runs when asked for, by --scale or by naming it; smoke runs it small.
   const scale = values.scale || smoke || values.only?.split(",").includes("scale") === true;
   if (!scale) only.delete("scale");
+  const policy = values.policy || smoke || values.only?.split(",").includes("policy") === true;
+  if (!policy) only.delete("policy");
   const codecs = values.codecs?.split(",");
   // Naming a codec is how an opt-in one (lzo) is asked for; an unavailable one says why.
   for (const c of codecs ?? []) compressorCreate(c);
-  return { smoke, scale, pages, pagesFrom: values["pages-from"], only, seed, codecs };
+  return { smoke, scale, policy, pages, pagesFrom: values["pages-from"], only, seed, codecs };
 }
 
 async function main(): Promise<void> {
@@ -135,6 +143,7 @@ async function main(): Promise<void> {
     device: () => redisBench(ctx),
     writeback: () => writebackBench(ctx),
     scale: () => scaleBench(ctx),
+    policy: () => policyBench(ctx),
     cli: () => startupBench(ctx),
   };
   for (const section of SECTIONS) {

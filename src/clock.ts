@@ -92,6 +92,9 @@ export class SimClock implements Clock {
     const settled = work.finally(() => {
       done = true;
     });
+    // Work that has settled already (an access to a resident page) takes no turn of the event
+    // loop, as in real time, where nothing yields to it either: `done` is set one microtask on.
+    await Promise.resolve();
     for (let idle = 0; !done; ) {
       await immediate();
       if (done) break;

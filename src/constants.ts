@@ -53,6 +53,32 @@ export const WRITEBACK_IN_FLIGHT_MAX = 1024;
  */
 export const WRITEBACK_SCAN_MAX = 4096;
 
+/**
+ * Slot keys one shadow pool of the `dip` writeback policy holds at most. A key costs 24 bytes
+ * (the key, two list links, two hash-table cells at half load) and there are two shadows: 3 MiB
+ * per Zswap at this bound. A pool expected to hold more entries samples 1 slot in 2^k instead.
+ */
+export const SHADOW_ENTRIES_MAX = 2 ** 16;
+
+/** Compressed pages a pool page is expected to hold, for sizing the shadows (lz4 on memory: 2-4). */
+export const SHADOW_ENTRIES_PER_POOL_PAGE = 4;
+
+/** BIP's bimodal throttle: one new entry in this many goes to the newest end (DIP's 1/32). */
+export const BIP_THROTTLE = 32;
+
+/** DIP's policy selector (PSEL) saturates at this: 10 bits, as in the paper. */
+export const PSEL_MAX = 1023;
+
+/** Net swap-ins PSEL must move past its middle before placement changes (either way). */
+export const PSEL_BAND = 32;
+
+/**
+ * Writebacks between two looks at the pool's slack (compaction when over a quarter of its bytes).
+ * A look costs a subtraction; checked every 64 writebacks, a small pool stayed fragmented long
+ * enough for reclaim to write back several times the room it needed.
+ */
+export const POOL_COMPACT_CHECK_WRITEBACKS = 8;
+
 /** Consecutive failed writebacks after which writeback pauses before retrying. */
 export const WRITEBACK_FAILURES_MAX = 8;
 
@@ -68,6 +94,12 @@ export const ROOM_WAITERS_MAX = 4096;
  * (a closure each, about 100 bytes); more are refused with ZSWAP_E_BUSY.
  */
 export const SLOT_WAITERS_MAX = 65_536;
+
+/**
+ * Swap-outs to the device one swap space writes behind at once (a PAGE_SIZE copy each: 256 KiB);
+ * a swap-out that finds them all in flight waits for one.
+ */
+export const SWAP_WRITES_BEHIND_MAX = 64;
 
 /** How long one store may wait for room by default, in ms, before it falls back to rejecting. */
 export const ROOM_WAIT_MS_DEFAULT = 1000;
@@ -102,6 +134,12 @@ export const RUN_FRAMES_MAX = 2 ** 18;
  * is declared stuck (writeback's rescans take a turn each; a real run of them ends far sooner).
  */
 export const SIM_TURNS_MAX = 100_000;
+
+/**
+ * Swap-outs and swap-ins one `zswap run` configuration records for Belady's MIN (two Int32
+ * arrays of them, 128 MiB at this bound); past it, MIN is not computed for that configuration.
+ */
+export const BELADY_EVENTS_MAX = 2 ** 24;
 
 /** Characters of one trace line: a longer line is not a trace line, and is refused. */
 export const TRACE_LINE_CHARS_MAX = 4096;

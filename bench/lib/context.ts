@@ -13,6 +13,7 @@ export const SECTIONS = [
   "device",
   "writeback",
   "scale",
+  "policy",
   "cli",
 ] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -21,6 +22,8 @@ export interface BenchOptions {
   smoke: boolean;
   /** Run the scale section (4 GiB through a 1 GiB pool); off by default, it is long. */
   scale: boolean;
+  /** Run the policy section (workloads and recorded traces); off by default, it is long. */
+  policy: boolean;
   /** Pages of the default corpus (half captured, half generated), or the most read from a file. */
   pages: number;
   pagesFrom: string | undefined;

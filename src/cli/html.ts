@@ -18,6 +18,7 @@ export const CHART_COLORS: Readonly<Record<ConfigName, string>> = {
   disk: "#e15759",
   zswap: "#f28e2b",
   writeback: "#4e79a7",
+  "writeback-adaptive": "#76b7b2",
   best: "#59a14f",
 };
 

@@ -33,7 +33,9 @@ import { packageVersion } from "./version.ts";
 
 export const RUN_USAGE = `zswap run [options]
   Replays a workload through each configuration (${CONFIG_NAMES.join(", ")}) and compares them.
-  --workload shift|zipf|scan   synthetic access pattern (default shift: a hot set that moves)
+  --workload shift|zipf|scan|loop
+                               synthetic access pattern (default shift: a hot set that moves;
+                               loop: a cyclic pass over the pages outside a hot set)
   --working-set SIZE           pages the workload touches (default 8192p, at most ${RUN_PAGES_MAX}p)
   --accesses N                 accesses per configuration (default 150000)
   --write-ratio R              share of accesses that write, 0..1 (default 0.3)

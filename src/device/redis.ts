@@ -29,7 +29,7 @@
 import { randomBytes } from "node:crypto";
 import type { ConnectionOptions } from "node:tls";
 import { PAGE_SIZE, REDIS_IN_FLIGHT_MAX, REDIS_UNLINK_BATCH_KEYS } from "../constants.ts";
-import { ZswapArgumentError, ZswapIOError, ZswapOptionError } from "../errors.ts";
+import { ZswapIOError, ZswapOptionError } from "../errors.ts";
 import type { SwapOffset } from "../types.ts";
 import { slotsCheck } from "./check.ts";
 import { IoDepth } from "./in-flight.ts";

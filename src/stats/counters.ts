@@ -5,11 +5,11 @@
 /** zswap's counters (debugfs /sys/kernel/debug/zswap/, and vmstat's zswap lines). */
 export const ZSWAP_COUNTERS = {
   pool_limit_hit:
-    "A store found the pool at its limit, or still above the accept threshold after one",
+    "A store found the pool at its limit (or too close to it for its size class's next zspage), or still above the accept threshold after one",
   reject_reclaim_fail:
     "A store that waited for room (whenFull wait) was declined: writeback made no room in time, or nothing could be written back",
   reject_alloc_fail:
-    "A store was declined because the pool could not allocate (its pages bound reached)",
+    "A store was declined because the pool could not get memory for a zspage (the JS allocator failed)",
   reject_compress_fail: "A store was declined because the compressor failed",
   reject_compress_poor: "A store was declined because the page compressed worse than allowed",
   decompress_fail: "A load or writeback found stored data that did not decompress to a page",
@@ -32,6 +32,10 @@ export const SWAP_COUNTERS = {
   swpin_zero:
     "A swapped-in page was zero-filled and came from the swap map's bit, not from storage (vmstat)",
   swpout_zero: "A swapped-out page was zero-filled and was kept as a bit in the swap map (vmstat)",
+  swpin_cache:
+    "A swap-in found its page in the swap cache, its device write not yet landed: no device read (not the kernel's)",
+  swpout_fail:
+    "A swap-out's write behind to the device failed; the page stayed in the swap cache, to be written again (not the kernel's)",
 } as const;
 
 export type ZswapCounterName = keyof typeof ZSWAP_COUNTERS;

@@ -24,6 +24,8 @@ export const SWAP_GAUGES = {
   swap_slots_used: "Slots of the swap space in use",
   swap_zero_pages: "Slots in use holding a zero-filled page, which takes no storage",
   swap_io_in_flight: "Device reads and writes in flight, writeback included",
+  swap_cache_pages:
+    "Pages of swap-outs held in the swap cache: their write is in flight, or failed",
 } as const;
 
 export type ZswapGaugeName = keyof typeof ZSWAP_GAUGES;

@@ -32,6 +32,8 @@ const STAT_UNITS: Readonly<Record<StatName, "bytes" | "pages" | "">> = {
   pswpout: "pages",
   swpin_zero: "pages",
   swpout_zero: "pages",
+  swpin_cache: "pages",
+  swpout_fail: "pages",
   pool_total_size: "bytes",
   pool_limit_bytes: "bytes",
   stored_pages: "pages",
@@ -45,6 +47,7 @@ const STAT_UNITS: Readonly<Record<StatName, "bytes" | "pages" | "">> = {
   swap_slots_used: "",
   swap_zero_pages: "pages",
   swap_io_in_flight: "",
+  swap_cache_pages: "pages",
 };
 
 interface Family {

@@ -7,15 +7,25 @@
 //   2. a slot with device I/O in flight (a write, a read, a writeback) is never handed out again
 //      until that I/O settles, so an old write can never land on a new owner's page;
 //   3. close() waits for every I/O in flight before it closes the device.
+//
+// Swap-outs to the device write behind (swap-cache.ts): the page is copied and the swap-out
+// returns; the write lands later, and until then the slot reads from the copy. When every
+// write-behind buffer holds a page whose write failed, a swap-out writes through instead, and
+// rejects when its write fails, as it did before there was write-behind.
 
 import { assert } from "../assert.ts";
 import type { Clock } from "../clock.ts";
-import { PAGE_SIZE, ROOM_WAIT_MS_DEFAULT, SLOT_WAITERS_MAX, SWAP_AREAS_MAX } from "../constants.ts";
+import {
+  PAGE_SIZE,
+  ROOM_WAIT_MS_DEFAULT,
+  SLOT_WAITERS_MAX,
+  SWAP_AREAS_MAX,
+  SWAP_WRITES_BEHIND_MAX,
+} from "../constants.ts";
 import { FileDevice, type SwapDevice } from "../device/index.ts";
 import {
   optionBad,
   pageCheck,
-  ZswapArgumentError,
   ZswapBusyError,
   ZswapClosedError,
   ZswapFullError,
@@ -31,12 +41,13 @@ import {
 import type { Brand, SwapOffset } from "../types.ts";
 import { Zswap, type ZswapOptions, type ZswapStats } from "../zswap/index.ts";
 import { SlotMap } from "./slot-map.ts";
+import { SwapCache } from "./swap-cache.ts";
 
 /** A swapped-out page's place; valid from swapOut until free. */
 export type SwapSlot = Brand<number, "SwapSlot">;
 
 /** Where a swap-in found its page: the swap map's zero bit, zswap, or the device. */
-export type SwapInSource = "zero" | "zswap" | "device";
+export type SwapInSource = "zero" | "cache" | "zswap" | "device";
 
 export interface SwapSpaceOptions {
   /** Pages the space holds: the number of slots. */
@@ -87,6 +98,9 @@ export class SwapSpace {
   readonly zswap: Zswap | undefined;
   readonly #counts = countsNew(SWAP_COUNTERS);
   readonly #slotMap: SlotMap;
+  readonly #cache = new SwapCache(SWAP_WRITES_BEHIND_MAX);
+  /** Swap-outs waiting for a write-behind buffer. */
+  readonly #bufferWaiters: (() => void)[] = [];
   /** Device I/O in flight per slot. */
   readonly #busy = new Map<number, number>();
   #ioCount = 0;
@@ -254,7 +268,7 @@ export class SwapSpace {
         return slot as SwapSlot;
       }
       this.#openCheck();
-      await this.#io(slot, () => this.device.write(slot as SwapOffset, page));
+      await this.#deviceWrite(slot as SwapOffset, page);
       this.#counts.pswpout++;
       return slot as SwapSlot;
     } catch (err) {
@@ -290,6 +304,55 @@ export class SwapSpace {
     }
   }
 
+  // --- write-behind ---
+
+  /**
+   * Writes a swap-out's page to its slot: behind, from a copy in the swap cache, or through,
+   * awaited, when every buffer holds a page whose write failed (so a device that keeps failing
+   * is reported to the swap-outs, with the slot given back, and holds at most the buffers).
+   */
+  async #deviceWrite(slot: SwapOffset, page: Uint8Array): Promise<void> {
+    for (;;) {
+      const copy = this.#cache.take(slot, page);
+      if (copy !== undefined) {
+        this.#writeBehind(slot, copy);
+        return;
+      }
+      if (this.#cache.writing === 0) break;
+      await new Promise<void>((resolve) => this.#bufferWaiters.push(resolve));
+      this.#openCheck();
+    }
+    await this.#io(slot, () => this.device.write(slot, page));
+    this.#writeRetry();
+  }
+
+  /**
+   * The cache learns how the write ended inside the tracked I/O, before the slot stops being
+   * busy: once it is not, a waiting swap-out may take the slot and put its own page in the cache.
+   */
+  #writeBehind(slot: SwapOffset, copy: Uint8Array): void {
+    void this.#io(slot, () =>
+      this.device.write(slot, copy).then(
+        () => this.#writeSettled(slot, true),
+        () => this.#writeSettled(slot, false),
+      ),
+    );
+  }
+
+  #writeSettled(slot: SwapOffset, ok: boolean): void {
+    this.#cache.settled(slot, ok);
+    if (ok) this.#writeRetry();
+    else this.#counts.swpout_fail++;
+    for (const wake of this.#bufferWaiters.splice(0)) wake();
+  }
+
+  /** After a write landed, one page whose write failed is written again. */
+  #writeRetry(): void {
+    if (this.#closed) return;
+    const again = this.#cache.retryTake();
+    if (again !== undefined) this.#writeBehind(again.slot as SwapOffset, again.page);
+  }
+
   /** Offers the page to zswap, waiting for room under the `wait` policy. */
   async #zswapStore(z: Zswap, slot: number, page: Uint8Array): Promise<boolean> {
     if (this.#whenFull !== "wait") return z.store(this.type, slot, page);
@@ -321,6 +384,9 @@ export class SwapSpace {
       into.fill(0);
       this.#counts.swpin_zero++;
       source = "zero";
+    } else if (this.#cache.read(off, into)) {
+      this.#counts.swpin_cache++;
+      source = "cache";
     } else if (!(this.zswap?.load(this.type, off, into, free) ?? false)) {
       // Freed inside the tracked I/O: while it is in flight nobody else can be given this slot,
       // so a slot still in use here is still ours.
@@ -340,8 +406,18 @@ export class SwapSpace {
     this.#openCheck();
     const off = this.#slotCheck(slot);
     this.zswap?.invalidate(this.type, off);
+    this.#cache.drop(off);
     this.#slotMap.release(off);
     if (!this.#busy.has(off)) this.#slotWaiters.shift()?.();
+  }
+
+  /**
+   * Resolves once no device I/O of this space is in flight: swap-outs written behind, writebacks
+   * and reads. What a measurement that should include the writes waits for before it stops.
+   */
+  flush(): Promise<void> {
+    if (this.#ioCount === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   /**
@@ -356,6 +432,7 @@ export class SwapSpace {
   async #shutdown(): Promise<void> {
     this.#closed = true;
     for (const wake of this.#slotWaiters.splice(0)) wake(); // each finds the space closed
+    for (const wake of this.#bufferWaiters.splice(0)) wake();
     if (this.zswap !== undefined) {
       this.zswap.swapoff(this.type);
       if (this.#ownsZswap) this.zswap.stop();
@@ -378,6 +455,7 @@ export class SwapSpace {
       swap_slots_used: this.#slotMap.count,
       swap_zero_pages: this.#slotMap.zeroCount,
       swap_io_in_flight: this.#ioCount,
+      swap_cache_pages: this.#cache.size,
     };
     return { ...this.zswap?.stats(), ...this.#counts, ...gauges };
   }

@@ -9,8 +9,8 @@ export interface Access {
   write: boolean;
 }
 
-export type PatternName = "shift" | "zipf" | "scan";
-export const PATTERN_NAMES: readonly PatternName[] = ["shift", "zipf", "scan"];
+export type PatternName = "shift" | "zipf" | "scan" | "loop";
+export const PATTERN_NAMES: readonly PatternName[] = ["shift", "zipf", "scan", "loop"];
 
 export interface PatternOptions {
   /** Pages in the working set. */
@@ -22,7 +22,7 @@ export interface PatternOptions {
   writeRatio: number;
   /** zipf's exponent (skew). */
   zipfSkew?: number;
-  /** shift's hot set, in pages. */
+  /** shift's and loop's hot set, in pages. */
   hotPages?: number;
 }
 
@@ -74,12 +74,37 @@ function* scan(o: PatternOptions): Generator<number> {
   for (let i = 0; i < o.accesses; i++) yield i % o.pages;
 }
 
+/** Share of loop's accesses that go to its hot set; the rest pass over the other pages in turn. */
+const LOOP_HOT_SHARE = 0.3;
+
+/**
+ * A cyclic pass over the pages outside a hot set (the first pages/16), the hot set's pages
+ * touched at random in between: a program that streams over its data again and again while it
+ * keeps using a few pages of its own.
+ */
+function* loop(o: PatternOptions, rng: Random): Generator<number> {
+  const hot = Math.max(0, Math.min(o.pages - 1, o.hotPages ?? Math.ceil(o.pages / 16)));
+  let next = 0;
+  for (let i = 0; i < o.accesses; i++) {
+    if (hot > 0 && rng.chance(LOOP_HOT_SHARE)) yield rng.below(hot);
+    else {
+      yield hot + next;
+      next = (next + 1) % (o.pages - hot);
+    }
+  }
+}
+
+const PATTERNS = { shift, zipf, scan, loop } as const satisfies Record<
+  PatternName,
+  (o: PatternOptions, rng: Random) => Generator<number>
+>;
+
 export function* pattern(name: PatternName, o: PatternOptions): Generator<Access> {
   if (!Number.isInteger(o.pages) || o.pages < 1) {
     throw new ZswapOptionError(`a working set needs at least 1 page, got ${o.pages}`);
   }
   const rng = new Random(o.seed);
   const writes = new Random(o.seed ^ 0x5bd1e995);
-  const pages = name === "shift" ? shift(o, rng) : name === "zipf" ? zipf(o, rng) : scan(o);
+  const pages = PATTERNS[name](o, rng);
   for (const page of pages) yield { page, write: writes.chance(o.writeRatio) };
 }

@@ -14,6 +14,8 @@ import {
 } from "../constants.ts";
 import { FileDevice, type LatencyModel, RedisDevice } from "../device/index.ts";
 import { ZswapExistsError, ZswapInputError, ZswapOptionError } from "../errors.ts";
+import { MAX_COMPRESSION_RATIO_DEFAULT } from "../zswap/index.ts";
+import { pageClasses } from "./belady.ts";
 import { capturePages } from "./capture.ts";
 import { corpusRead } from "./corpus.ts";
 import { GENERATED_MIX, generatePages } from "./generate.ts";
@@ -84,6 +86,8 @@ export interface RunPlan {
   accesses: number;
   frames: number;
   poolBytes: number;
+  /** Pages Belady's MIN holds: poolBytes over the mean compressed size of the pages zswap stores. */
+  beladyPages: number;
   compressor: string;
   policy: EvictionPolicy;
   configs: ConfigName[];
@@ -299,6 +303,8 @@ export async function planMake(
     (w.pages - frames) * compressedPageBytes(corpus, req.compressor),
   );
   const device = await deviceResolve(req, w.pages);
+  const classes = pageClasses(corpus, req.compressor, MAX_COMPRESSION_RATIO_DEFAULT);
+  const beladyPages = Math.floor(poolBytes / classes.storedBytesMean);
   const plan: RunPlan = {
     workload: w.label,
     pagesSource: source,
@@ -306,6 +312,7 @@ export async function planMake(
     accesses: w.accessCount,
     frames,
     poolBytes,
+    beladyPages,
     compressor: req.compressor,
     policy: req.policy,
     configs: req.configs,
@@ -322,6 +329,8 @@ export async function planMake(
     frames,
     policy: req.policy,
     poolBytes,
+    pageClasses: classes,
+    beladyPages,
     compressor: req.compressor,
     configs: req.configs,
     device: req.device,

@@ -54,6 +54,8 @@ export class ResidentSet {
   hits = 0;
   /** Swap-in latencies in µs, for the runner's percentiles. */
   onSwapIn: ((us: number) => void) | undefined;
+  /** Told each swap-out (with the page's writes so far) and swap-in, in order: for Belady's MIN. */
+  swapTrace: { out(page: number, version: number): void; in(page: number): void } | undefined;
 
   constructor(
     private readonly space: SwapSpace,
@@ -136,6 +138,7 @@ export class ResidentSet {
     if (this.used < this.frames) return this.used++;
     const f = this.victim();
     const page = this.pageOf[f];
+    this.swapTrace?.out(page, this.version[page]);
     this.slotOf[page] = await this.space.swapOut(this.frameBytes(f));
     this.frameOf[page] = NONE;
     if (this.policy === "lru2") this.listRemove(f);
@@ -156,6 +159,7 @@ export class ResidentSet {
       if (slot === NONE) {
         pageContent(this.corpus, page, this.version[page], bytes); // first touch
       } else {
+        this.swapTrace?.in(page);
         const t0 = performance.now();
         await this.space.swapIn(slot as SwapSlot, bytes, { free: true });
         this.onSwapIn?.((performance.now() - t0) * 1000);

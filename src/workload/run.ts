@@ -15,6 +15,8 @@ import {
   TieredDevice,
 } from "../device/index.ts";
 import { SwapSpace, type SwapSpaceOptions, type SwapSpaceStats } from "../swap/index.ts";
+import type { ZswapOptions } from "../zswap/index.ts";
+import { type PageClasses, SwapTrace } from "./belady.ts";
 import {
   type LatencyDistribution,
   latencyDistribution,
@@ -30,14 +32,19 @@ export const CONFIGS = {
   disk: { label: "disk only", space: { zswap: false } },
   zswap: { label: "zswap, no writeback", space: { writeback: false } },
   writeback: { label: "zswap + writeback", space: { writeback: true, whenFull: "reject" } },
+  "writeback-adaptive": {
+    label: "zswap + writeback (dip)",
+    space: { writeback: true, whenFull: "reject" },
+    zswap: { writebackPolicy: "dip" },
+  },
   best: {
-    label: "zswap + writeback + shrinker + wait",
+    label: "zswap + writeback (dip) + shrinker + wait",
     space: { writeback: true, whenFull: "wait" },
-    shrinker: true,
+    zswap: { writebackPolicy: "dip", shrinkerEnabled: true },
   },
 } as const satisfies Record<
   string,
-  { label: string; space: Partial<SwapSpaceOptions>; shrinker?: boolean }
+  { label: string; space: Partial<SwapSpaceOptions>; zswap?: ZswapOptions }
 >;
 export type ConfigName = keyof typeof CONFIGS;
 export const CONFIG_NAMES = Object.keys(CONFIGS) as ConfigName[];
@@ -53,6 +60,10 @@ export interface RunSpec {
   frames: number;
   policy: EvictionPolicy;
   poolBytes: number;
+  /** The corpus pages' classes, for Belady's MIN. */
+  pageClasses: PageClasses;
+  /** Pages Belady's MIN holds (the plan's beladyPages). */
+  beladyPages: number;
   compressor: string;
   configs: readonly ConfigName[];
   /**
@@ -124,6 +135,10 @@ export interface ConfigResult {
   deviceWrites: number;
   /** Swap-ins served by zswap / swap-ins that were not zero pages. */
   zswapHitRatio: number;
+  /** Belady's MIN's hit ratio on this configuration's swap-outs and swap-ins (belady.ts). */
+  beladyHitRatio: number | null;
+  /** zswapHitRatio / beladyHitRatio; null when MIN was not computed or had no hit. */
+  ofBelady: number | null;
   /** Original bytes / compressed bytes of what zswap held at the end (0 without zswap). */
   compressionRatio: number;
   poolPeakBytes: number;
@@ -131,6 +146,11 @@ export interface ConfigResult {
   verified: number;
   counters: SwapSpaceStats;
   series: Series;
+}
+
+/** Swap-ins of pages that were not zero-filled: from zswap, the device or the swap cache. */
+function swapInsStored(st: SwapSpaceStats): number {
+  return (st.zswpin ?? 0) + st.pswpin + st.swpin_cache;
 }
 
 /** Points per time series. */
@@ -174,9 +194,9 @@ async function spaceOpen(
     "zswap" in config.space
       ? (false as const)
       : {
+          ...("zswap" in config ? config.zswap : {}),
           maxPoolBytes: spec.poolBytes,
           compressor: spec.compressor,
-          shrinkerEnabled: "shrinker" in config && config.shrinker,
         };
   try {
     const options = { ...config.space, slots: spec.pages, device, zswap, clock };
@@ -195,7 +215,7 @@ class Recorder {
   readonly series: Series;
   poolPeak = 0;
   readonly #window = latencyHistogram();
-  #last = { zswpin: 0, pswpin: 0 };
+  #last = { zswpin: 0, ins: 0 };
 
   constructor(
     zswap: boolean,
@@ -223,7 +243,7 @@ class Recorder {
   /** A point of the series after `n` accesses, `seconds` into the run. */
   point(n: number, seconds: number, st: SwapSpaceStats): void {
     const zswpin = st.zswpin ?? 0;
-    const ins = zswpin - this.#last.zswpin + (st.pswpin - this.#last.pswpin);
+    const ins = swapInsStored(st) - this.#last.ins;
     const s = this.series;
     s.accesses.push(n);
     s.seconds.push(seconds);
@@ -233,7 +253,7 @@ class Recorder {
     s.deviceWrites.push(st.pswpout + (st.zswpwb ?? 0));
     s.swapInP50Us.push(this.#window.count === 0 ? null : latencyUsAt(this.#window, 50));
     this.#window.reset();
-    this.#last = { zswpin, pswpin: st.pswpin };
+    this.#last = { zswpin, ins: swapInsStored(st) };
   }
 
   latencyUs(): ConfigResult["swapInLatencyUs"] {
@@ -297,20 +317,29 @@ export async function runConfig(
   const rec = new Recorder(space.zswap !== undefined, latencies);
   resident.onSwapIn = (us) => rec.swapIn(us);
   spec.onStart?.(name, { series: rec.series, latencies: rec.latencies, space });
+  const trace = new SwapTrace(spec.pageClasses, spec.pages);
+  resident.swapTrace = trace;
+  const settle = <T>(work: Promise<T>) => (clock === undefined ? work : clock.run(work));
   const t0 = performance.now();
   let n: number;
+  let seconds: number;
   let counters: SwapSpaceStats;
   try {
     n = await replay(spec, name, space, resident, rec, clock, signal);
+    // What is still being written (behind, or back) is part of the run's time.
+    await settle(space.flush());
+    seconds = (performance.now() - t0) / 1000;
     counters = space.stats();
   } finally {
-    await space.close();
+    await settle(space.close());
     await device.close();
   }
-  const seconds = (performance.now() - t0) / 1000;
   signal?.throwIfAborted();
   const zswapIns = counters.zswpin ?? 0;
   const stored = counters.compressed_bytes ?? 0;
+  const ins = swapInsStored(counters);
+  const hitRatio = ins === 0 ? 0 : zswapIns / ins;
+  const belady = trace.minHitRatio(spec.beladyPages) ?? null;
   return {
     name,
     label: CONFIGS[name].label,
@@ -321,7 +350,9 @@ export async function runConfig(
     swapInLatencyUs: rec.latencyUs(),
     deviceReads: counters.pswpin,
     deviceWrites: counters.pswpout + (counters.zswpwb ?? 0),
-    zswapHitRatio: zswapIns + counters.pswpin === 0 ? 0 : zswapIns / (zswapIns + counters.pswpin),
+    zswapHitRatio: hitRatio,
+    beladyHitRatio: belady,
+    ofBelady: belady === null || belady === 0 ? null : hitRatio / belady,
     compressionRatio: stored === 0 ? 0 : (counters.Zswapped ?? 0) / stored,
     poolPeakBytes: rec.poolPeak * PAGE_SIZE,
     verified: resident.verified,

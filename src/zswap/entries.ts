@@ -114,6 +114,16 @@ export class EntryTable {
     this.prev[LRU] = e;
   }
 
+  /** Adds e as the oldest entry, unreferenced: writeback's next pick (BIP's placement). */
+  lruAddOldest(e: EntryIndex): void {
+    this.flags[e] &= ~REFERENCED;
+    const oldest = this.next[LRU];
+    this.prev[e] = LRU;
+    this.next[e] = oldest;
+    this.prev[oldest] = e;
+    this.next[LRU] = e;
+  }
+
   /** Unlinks e and links it to itself (list_del_init), so unlinking it again is harmless. */
   lruDel(e: EntryIndex): void {
     const p = this.prev[e];

@@ -1,4 +1,4 @@
-export type { ZswapConfig, ZswapOptions } from "./options.ts";
+export { MAX_COMPRESSION_RATIO_DEFAULT, type ZswapConfig, type ZswapOptions } from "./options.ts";
 export {
   type RejectReason,
   Zswap,

@@ -11,6 +11,7 @@ import {
   WRITEBACK_IN_FLIGHT_MAX,
 } from "../constants.ts";
 import { optionBad } from "../errors.ts";
+import { WRITEBACK_POLICY_NAMES, type WritebackPolicyName } from "./policy.ts";
 
 export interface ZswapOptions {
   /** Codec for new stores: lz4 (the default), lz4hc, zstd, deflate, or lzo (GPL, opt-in). */
@@ -39,6 +40,11 @@ export interface ZswapOptions {
   /** The shrinker's target, percent of the pool bound (default 88: just under the default accept
    *  threshold, so the pool stays nearly full yet rarely reaches its bound). */
   shrinkerTargetPercent?: number;
+  /**
+   * What writeback takes first: `lru`, the oldest entry (the kernel's), or `dip`, which places
+   * new entries as LRU or as BIP does, whichever two shadow pools show would serve more swap-ins.
+   */
+  writebackPolicy?: WritebackPolicyName;
 }
 
 export interface ZswapConfig {
@@ -51,11 +57,13 @@ export interface ZswapConfig {
   writebacksInFlightMax: number;
   shrinkerEnabled: boolean;
   shrinkerTargetPercent: number;
+  writebackPolicy: WritebackPolicyName;
 }
 
 const MAX_POOL_PERCENT_DEFAULT = 20;
 const ACCEPT_THRESHOLD_PERCENT_DEFAULT = 90;
-const MAX_COMPRESSION_RATIO_DEFAULT = 80;
+/** maxCompressionRatio's default: the 2013 writeback patch's. */
+export const MAX_COMPRESSION_RATIO_DEFAULT = 80;
 const SHRINKER_TARGET_PERCENT_DEFAULT = 88;
 
 function optionNumber(name: string, v: unknown, min: number, max: number): number {
@@ -77,6 +85,7 @@ const KNOWN = new Set<string>([
   "writebacksInFlightMax",
   "shrinkerEnabled",
   "shrinkerTargetPercent",
+  "writebackPolicy",
 ]);
 
 /** The pool's bound in pages: from maxPoolBytes, a percent of memory (capped), or the base's. */
@@ -117,6 +126,12 @@ export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConf
   if (incompressible !== "reject" && incompressible !== "store-raw") {
     optionBad(`incompressible must be "reject" or "store-raw", got ${String(incompressible)}`);
   }
+  const writebackPolicy = opts.writebackPolicy ?? base?.writebackPolicy ?? "lru";
+  if (!WRITEBACK_POLICY_NAMES.includes(writebackPolicy)) {
+    optionBad(
+      `writebackPolicy must be one of ${WRITEBACK_POLICY_NAMES.join(", ")}, got ${String(writebackPolicy)}`,
+    );
+  }
   const percent = (name: keyof ZswapConfig & keyof ZswapOptions, fallback: number) =>
     optionNumber(name, opts[name] ?? base?.[name] ?? fallback, 0, 100);
   const writebacksInFlightMax = optionNumber(
@@ -144,5 +159,6 @@ export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConf
       opts.shrinkerEnabled ?? base?.shrinkerEnabled ?? false,
     ),
     shrinkerTargetPercent: percent("shrinkerTargetPercent", SHRINKER_TARGET_PERCENT_DEFAULT),
+    writebackPolicy,
   };
 }

@@ -20,6 +20,7 @@ import {
   AREA_SLOTS_MAX,
   COMPRESS_BUFFER_BYTES,
   PAGE_SIZE,
+  POOL_COMPACT_CHECK_WRITEBACKS,
   POOL_ZSPAGE_PAGES_MAX,
   SWAP_AREAS_MAX,
 } from "../constants.ts";
@@ -45,7 +46,11 @@ import { NO_HANDLE } from "../types.ts";
 import { AreaIndex } from "./area-index.ts";
 import { EntryTable, RAW, REFERENCED } from "./entries.ts";
 import { configResolve, type ZswapConfig, type ZswapOptions } from "./options.ts";
+import { Dip, slotKey } from "./policy.ts";
 import { Writeback, type WritebackHost } from "./writeback.ts";
+
+/** The pool could not get memory for a zspage (reject_alloc_fail). */
+const ALLOC_FAILED = -1;
 
 /** Why a store was declined: the counter that moved. */
 export type RejectReason =
@@ -85,6 +90,8 @@ export class Zswap {
   readonly #pool: ZsPool;
   readonly #entries = new EntryTable();
   readonly #writeback: Writeback;
+  /** The dip writeback policy's shadows and choice; undefined under lru. */
+  #dip: Dip | undefined;
   readonly #areas: (Area | undefined)[] = new Array(SWAP_AREAS_MAX).fill(undefined);
   readonly #clock: Clock;
   #config: ZswapConfig;
@@ -113,6 +120,7 @@ export class Zswap {
       },
     });
     this.#writeback = new Writeback(this.#writebackHost(), this.#config.writebacksInFlightMax);
+    this.#dip = this.#dipMake(this.#config);
   }
 
   // --- helpers ---
@@ -193,17 +201,53 @@ export class Zswap {
     }
   }
 
+  // --- the writeback policy ---
+
+  #dipMake(c: ZswapConfig): Dip | undefined {
+    if (c.writebackPolicy !== "dip") return undefined;
+    // Entries the pool holds when full, at the entries per pool page seen so far.
+    const capacity = () => {
+      const used = this.#pool.pagesUsed;
+      const n = this.#entries.count;
+      return used === 0 || n === 0
+        ? this.#config.poolPagesMax
+        : (this.#config.poolPagesMax * n) / used;
+    };
+    return new Dip(c.poolPagesMax, capacity);
+  }
+
+  /** Tells dip what became of a page offered for a slot: refused for its content, or not. */
+  #dipOffered(type: number, off: SwapOffset, reason: RejectReason | undefined): void {
+    if (this.#dip === undefined) return;
+    const key = slotKey(type, off);
+    if (reason === "reject_compress_poor" || reason === "reject_compress_fail") {
+      this.#dip.forgotten(key);
+    } else this.#dip.offered(key);
+  }
+
   // --- limits ---
 
   /**
    * Pages the pool must be down to before stores are taken again: the accept threshold, and
    * never closer to the bound than one zspage of the longest chain, or the next allocation
-   * could fail at once (reject_alloc_fail) while the limit check lets stores through.
+   * could fail at once while the limit check lets stores through. While dip follows BIP, only
+   * that zspage (#bimodalPages).
    */
   #acceptPages(): number {
     const max = this.#config.poolPagesMax;
+    if (this.#dip?.bimodal) return this.#bimodalPages();
     const threshold = Math.floor((max * this.#config.acceptThresholdPercent) / 100);
     return Math.max(0, Math.min(threshold, max - POOL_ZSPAGE_PAGES_MAX));
+  }
+
+  /**
+   * What the pool writes back down to while dip follows BIP, for the limit and the shrinker
+   * alike: one zspage below the bound. BIP keeps what the pool holds and lets the newest
+   * entries go; writing back down to a threshold would only keep a tenth less of what a loop
+   * reads next.
+   */
+  #bimodalPages(): number {
+    return Math.max(0, this.#config.poolPagesMax - POOL_ZSPAGE_PAGES_MAX);
   }
 
   /** The pool limit with hysteresis (zswap_check_limits): true when stores must be refused. */
@@ -244,7 +288,9 @@ export class Zswap {
       shrinkWanted: (inFlightBytes) => {
         if (!this.#config.shrinkerEnabled) return false;
         const c = this.#config;
-        const target = Math.floor((c.poolPagesMax * c.shrinkerTargetPercent) / 100);
+        const target = this.#dip?.bimodal
+          ? this.#bimodalPages()
+          : Math.floor((c.poolPagesMax * c.shrinkerTargetPercent) / 100);
         return this.#pool.pagesUsed * PAGE_SIZE - inFlightBytes > target * PAGE_SIZE;
       },
       poolAccepts: () => this.#poolAccepts(),
@@ -256,11 +302,13 @@ export class Zswap {
 
   /**
    * After writeback freed objects scattered over zspages, the pool may hold many half-empty
-   * pages; compact when more than a quarter of its bytes are slack. Checked at most once per
-   * writeback bound's worth of writebacks, so the cost stays amortized.
+   * pages; compact when more than a quarter of its bytes are slack. Until then the pool stays
+   * at its bound by the page count and writeback goes on taking entries, deeper than the room
+   * it was asked for: so the slack is looked at every POOL_COMPACT_CHECK_WRITEBACKS writebacks
+   * (a subtraction), and compaction itself runs only when a quarter is slack.
    */
   #compactIfFragmented(): void {
-    if (++this.#sinceCompact < this.#config.writebacksInFlightMax) return;
+    if (++this.#sinceCompact < POOL_COMPACT_CHECK_WRITEBACKS) return;
     this.#sinceCompact = 0;
     const held = this.#pool.pagesUsed * PAGE_SIZE;
     if (held - this.#compressedBytes > held / 4) this.#pool.compact();
@@ -274,10 +322,15 @@ export class Zswap {
    * is stale once the page is swapped out again.
    */
   store(type: number, offset: number, page: Uint8Array): boolean {
-    return this.#store(type, offset, page) === undefined;
+    const reason = this.#store(type, offset, page);
+    if (reason !== undefined) this.#reject(reason);
+    return reason === undefined;
   }
 
-  /** The store path; returns why it declined, or undefined when it stored the page. */
+  /**
+   * The store path; returns why it declined, or undefined when it stored the page. The caller
+   * counts the decline (#reject), or waits and tries again.
+   */
   #store(type: number, offset: number, page: Uint8Array): RejectReason | undefined {
     pageCheck(page);
     const area = this.#area(type);
@@ -310,15 +363,17 @@ export class Zswap {
       this.#counts.duplicate_entry++;
       this.#entryErase(area, old);
     }
-    if (reason !== undefined) return this.#reject(reason);
+    if (reason !== undefined) {
+      this.#dipOffered(type, off, reason);
+      return reason;
+    }
 
     const e = t.rowPeek();
-    const handle = this.#pool.malloc(length as ByteCount, e);
-    if (handle === NO_HANDLE) {
-      // The pool is at its page bound with no room in this class: as full as it gets.
-      this.#poolReachedFull = true;
-      this.#writeback.kick();
-      return this.#reject("reject_alloc_fail");
+    const handle = this.#poolMalloc(length, e);
+    if (handle === NO_HANDLE || handle === ALLOC_FAILED) {
+      const why = handle === NO_HANDLE ? "pool_limit_hit" : "reject_alloc_fail";
+      this.#dipOffered(type, off, why);
+      return why;
     }
 
     // 4. Point of no return: nothing below fails. Copy into the pool, publish the entry.
@@ -326,25 +381,49 @@ export class Zswap {
     bytes.set(raw ? page : this.#dstView(length), this.#pool.offsetOf(handle));
     t.entryAlloc(e, type as SwapType, off, handle, length, this.#codecId, raw);
     area.index.set(off, e);
-    t.lruAdd(e);
+    if (this.#dip?.insertOldest()) t.lruAddOldest(e);
+    else t.lruAdd(e);
+    this.#dipOffered(type, off, undefined);
     this.#compressedBytes += length;
     this.#counts.zswpout++;
     if (this.#config.shrinkerEnabled) this.#writeback.kick();
     return undefined;
   }
 
+  /**
+   * Room for `length` bytes. NO_HANDLE when the size class has no free object and its next
+   * zspage would pass the page bound: the pool is below its bound by fewer pages than that zspage
+   * has (up to POOL_ZSPAGE_PAGES_MAX), so the limit check let the store through, but the pool is
+   * as full as it gets for this size; it counts as the limit (and the hysteresis starts), not as
+   * a failed allocation. ALLOC_FAILED when the allocator could not get memory at all.
+   */
+  #poolMalloc(length: number, e: EntryIndex): Handle | typeof ALLOC_FAILED {
+    let handle: Handle;
+    try {
+      handle = this.#pool.malloc(length as ByteCount, e);
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err; // "Array buffer allocation failed"
+      return ALLOC_FAILED;
+    }
+    if (handle === NO_HANDLE) {
+      this.#poolReachedFull = true;
+      this.#writeback.kick();
+    }
+    return handle;
+  }
+
   /** The one place a declined store is counted. */
-  #reject(reason: RejectReason): RejectReason {
+  #reject(reason: RejectReason): void {
     this.#counts[reason]++;
-    return reason;
   }
 
   /**
    * The `wait` policy (the waitqueue the 2013 writeback patch's review asked for): a store that
    * finds the pool full waits, up to `waitMs` in all, for writeback to make room, and is stored
-   * then. Also waits again when the store failed to allocate while the pool is above its accept
-   * threshold (full in a way the limit check does not see). Resolves false when it declined,
-   * with exactly one reject counter moved: reject_reclaim_fail when waiting did not make room.
+   * then. Also waits again, counting nothing, when its size class's next zspage did not fit
+   * under the bound (full in a way the limit check does not see). Resolves false when it
+   * declined, with exactly one reject counter moved: reject_reclaim_fail when waiting did not
+   * make room.
    */
   async storeWait(
     type: number,
@@ -371,7 +450,10 @@ export class Zswap {
       }
       // Declined for what waiting cannot change, or the pool accepts (it is below its threshold
       // and still has no zspage to spare): the caller's device takes the page.
-      if (reason !== "reject_alloc_fail" || this.#poolAccepts()) return false;
+      if (reason !== "pool_limit_hit" || this.#poolAccepts()) {
+        this.#reject(reason);
+        return false;
+      }
     }
   }
 
@@ -390,7 +472,9 @@ export class Zswap {
   ): boolean {
     pageCheck(into);
     const area = this.#area(type);
-    const e = area.index.get(Zswap.#slot(area, type, offset));
+    const off = Zswap.#slot(area, type, offset);
+    this.#dip?.loaded(slotKey(type, off), exclusive);
+    const e = area.index.get(off);
     if (e === 0) return false;
     this.#entryRead(e, into);
     this.#counts.zswpin++;
@@ -402,7 +486,9 @@ export class Zswap {
   /** Drops whatever is stored at (type, offset); the slot was freed. */
   invalidate(type: number, offset: number): void {
     const area = this.#area(type);
-    const e = area.index.get(Zswap.#slot(area, type, offset));
+    const off = Zswap.#slot(area, type, offset);
+    this.#dip?.forgotten(slotKey(type, off));
+    const e = area.index.get(off);
     if (e !== 0) this.#entryErase(area, e);
   }
 
@@ -434,6 +520,7 @@ export class Zswap {
       this.#entryDrop(e);
     });
     this.#areas[type] = undefined;
+    this.#dip?.clear();
     if (area.device !== undefined) this.#writebackAreas--;
   }
 
@@ -449,9 +536,14 @@ export class Zswap {
       throw new ZswapOptionError("writebacksInFlightMax is fixed at construction");
     }
     const id = this.#codecLoad(next.compressor);
-    // Point of no return: next is whole and valid, its codec loaded.
+    const old = this.#config;
+    const policyKept =
+      next.writebackPolicy === old.writebackPolicy && next.poolPagesMax === old.poolPagesMax;
+    const dip = policyKept ? this.#dip : this.#dipMake(next);
+    // Point of no return: next is whole and valid, its codec loaded, its policy made.
     this.#config = next;
     this.#codecId = id;
+    this.#dip = dip;
     this.#pool.pagesMax = Math.max(1, next.poolPagesMax) as PageCount;
     this.#writeback.kick();
   }
@@ -472,7 +564,7 @@ export class Zswap {
 
   stats(): ZswapStats {
     const t = this.#entries;
-    let metadata: number = t.bytes;
+    let metadata: number = t.bytes + (this.#dip?.bytes ?? 0);
     for (const a of this.#areas) if (a !== undefined) metadata += a.index.bytes;
     return {
       ...this.#counts,

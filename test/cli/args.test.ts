@@ -43,8 +43,9 @@ const FLAGS = [
 const VALUES = [
   ...["", " ", "0", "-1", "1", "2", "1e309", "NaN", "Infinity", "-0", "0x10", "1.5", ".5"],
   ...["12.5%", "150%", "0%", "8192p", "1p", "1TiB", "64MiB", "1024GiB", "4096B", "3 kb"],
-  ...["lz4", "zstd", "snappy", "zipf", "shift", "scan", "clock", "lru2", "nvme", "hdd"],
+  ...["lz4", "zstd", "snappy", "zipf", "shift", "scan", "loop", "clock", "lru2", "nvme", "hdd"],
   ...["disk,best", "disk,,best", "disk,disk", "best", "\0", "self", "generated", "a.trace"],
+  ...["writeback-adaptive", "writeback,writeback-adaptive", "writeback-adaptive,", "dip"],
   ...["1h", "0s", "25h", "500ms", "9007199254740993", "4294967296", "lackey", "text", "101"],
   ...["file", "redis://127.0.0.1:1", "redis-cluster://a:1,b:2", "rediss://u:p@h/3", "redis://"],
 ];
@@ -106,7 +107,13 @@ if (await isTestThread(scenarios)) {
       assert.deepEqual(request.resident, { percent: 12.5 });
       assert.equal(request.pool, undefined);
       assert.equal(request.compressor, "lz4");
-      assert.deepEqual(request.configs, ["disk", "zswap", "writeback", "best"]);
+      assert.deepEqual(request.configs, [
+        "disk",
+        "zswap",
+        "writeback",
+        "writeback-adaptive",
+        "best",
+      ]);
       assert.equal(request.seed, 1);
       assert.deepEqual([request.runs, request.warmup, request.varySeed], [1, 0, false]);
       assert.equal(json, false);

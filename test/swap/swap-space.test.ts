@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setImmediate as immediate, setTimeout as sleep } from "node:timers/promises";
 import { compressorCreate } from "../../src/compress/index.ts";
-import { COMPRESS_BUFFER_BYTES, PAGE_SIZE } from "../../src/constants.ts";
+import { COMPRESS_BUFFER_BYTES, PAGE_SIZE, SWAP_WRITES_BEHIND_MAX } from "../../src/constants.ts";
 import {
   FaultyDevice,
   type FileDevice,
@@ -136,6 +136,7 @@ async function rejectsUnchanged(
   type: abstract new (...a: never[]) => Error,
   code: ZswapErrorCode,
 ): Promise<void> {
+  await s.flush(); // writes behind land now, not during the call
   const before = s.stats();
   await assert.rejects(call, isCode(type, code));
   assert.deepEqual(s.stats(), before, `a call refused with ${code} changed the stats`);
@@ -174,6 +175,7 @@ function testsDeclare(): void {
 
       const slots: SwapSlot[] = [];
       for (const p of pages) slots.push(await s.swapOut(p));
+      await s.flush(); // the device's pages written behind have landed: they are read back
       assert.equal(new Set(slots).size, pages.length, "every swap-out got its own slot");
       let st = s.stats();
       assert.equal(st.swpout_zero, want.zero);
@@ -267,6 +269,7 @@ function testsDeclare(): void {
       };
       for (const [kind, page] of Object.entries(kinds)) {
         const slot = await s.swapOut(page);
+        await s.flush();
         const used = s.stats().swap_slots_used;
         for (let n = 0; n < 3; n++) {
           const into = dirty();
@@ -351,6 +354,45 @@ function testsDeclare(): void {
       assert.equal(got, busy, "the slot, once its write settled");
       await writebackSettled(s);
       await rejectsUnchanged(s, () => s.swapOut(zero), ZswapStateError, "ZSWAP_E_FULL");
+      await s.close();
+    });
+
+    it("a swap-out to the device returns before its write lands: the slot reads from the swap cache meanwhile, and is not handed out again until it lands", async () => {
+      const dev = new HeldWriteDevice({ slots: 2 });
+      const s = await SwapSpace.open({ slots: 2, device: dev, zswap: false });
+      const [a, b, c] = [randomPage(), randomPage(), randomPage()];
+      const slotA = await s.swapOut(a); // resolves with its write held by the device
+      assert.equal(dev.held, slotA);
+      let st = s.stats();
+      assert.equal(st.swap_cache_pages, 1);
+      assert.equal(st.swap_io_in_flight, 1);
+      let into = dirty();
+      await s.swapIn(slotA, into, { free: true });
+      assert.deepEqual(into, a, "read from the copy the write is made from");
+      st = s.stats();
+      assert.equal(st.swpin_cache, 1);
+      assert.equal(st.pswpin, 0);
+      const slotB = await s.swapOut(b);
+      let got: SwapSlot | undefined;
+      const waiting = s.swapOut(c).then((slot) => {
+        got = slot;
+      });
+      for (let i = 0; i < 10; i++) await immediate();
+      assert.equal(got, undefined, "slot A is free, but its write has not landed");
+      dev.release();
+      await waiting;
+      assert.equal(got, slotA, "slot A, once its write landed");
+      await s.flush();
+      assert.equal(s.stats().swap_cache_pages, 0);
+      for (const [slot, page] of [
+        [slotB, b],
+        [slotA, c],
+      ] as const) {
+        into = dirty();
+        await s.swapIn(slot, into);
+        assert.deepEqual(into, page);
+      }
+      assert.equal(s.stats().pswpin, 2, "from the device, once written");
       await s.close();
     });
 
@@ -610,13 +652,30 @@ function testsDeclare(): void {
       await s.close();
     });
 
-    it("a failed device write on swapOut rejects and gives the slot back", async () => {
-      const dev = new SwitchDevice(new MemoryDevice({ slots: 8 }), 3);
-      const s = await SwapSpace.open({ slots: 8, device: dev, zswap: false });
+    it("a failed write behind keeps the page in the swap cache; with every buffer held, swapOut writes through and rejects, giving the slot back", async () => {
+      const slots = SWAP_WRITES_BEHIND_MAX + 8;
+      const dev = new SwitchDevice(new MemoryDevice({ slots }), 3);
+      const s = await SwapSpace.open({ slots, device: dev, zswap: false });
+      const live = new Map<SwapSlot, Uint8Array>();
       const kept = randomPage();
-      const k = await s.swapOut(kept);
+      live.set(await s.swapOut(kept), kept);
+      await s.flush();
       dev.failWrites = true;
-      for (let i = 0; i < 10; i++) {
+      for (let i = 0; i < SWAP_WRITES_BEHIND_MAX; i++) {
+        const p = randomPage();
+        live.set(await s.swapOut(p), p); // written behind: the swap-out does not wait for it
+      }
+      await s.flush();
+      let st = s.stats();
+      assert.equal(st.swpout_fail, SWAP_WRITES_BEHIND_MAX, "every write behind failed");
+      assert.equal(st.swap_cache_pages, SWAP_WRITES_BEHIND_MAX, "and its page stayed");
+      for (const [slot, page] of live) {
+        const into = dirty();
+        await s.swapIn(slot, into);
+        assert.deepEqual(into, page, `slot ${slot} while its write fails`);
+      }
+      assert.equal(s.stats().swpin_cache, SWAP_WRITES_BEHIND_MAX, "served from the swap cache");
+      for (let i = 0; i < 5; i++) {
         const before = s.stats();
         await assert.rejects(s.swapOut(randomPage()), (err) => {
           assert.ok(err instanceof ZswapIOError, String(err));
@@ -629,47 +688,52 @@ function testsDeclare(): void {
         assert.equal(after.swap_io_in_flight, 0);
       }
       dev.failWrites = false;
-      // Seven free slots, all usable again: none was leaked by the failures.
-      const pages = Array.from({ length: 7 }, randomPage);
-      const slots: SwapSlot[] = [];
-      for (const p of pages) slots.push(await s.swapOut(p));
-      await assert.rejects(s.swapOut(randomPage()), isCode(ZswapStateError, "ZSWAP_E_FULL"));
-      for (const [i, slot] of [
-        [kept, k] as const,
-        ...pages.map((p, i) => [p, slots[i]] as const),
-      ].entries()) {
+      // A write that lands is the sign the device works: the pages held are written again.
+      const p = randomPage();
+      live.set(await s.swapOut(p), p);
+      await s.flush();
+      st = s.stats();
+      assert.equal(st.swap_cache_pages, 0, "every page held was written at last");
+      assert.equal(st.swpout_fail, SWAP_WRITES_BEHIND_MAX, "and no write failed again");
+      for (const [slot, page] of live) {
         const into = dirty();
-        await s.swapIn(slot[1], into);
-        assert.deepEqual(into, slot[0], `page ${i}`);
+        await s.swapIn(slot, into, { free: true });
+        assert.deepEqual(into, page, `slot ${slot} from the device`);
       }
+      // Each page came back from the device, and `kept` once more before.
+      assert.equal(s.stats().pswpin, live.size + 1);
+      // No slot was leaked by the failures.
+      for (let i = 0; i < slots; i++) await s.swapOut(randomPage());
+      await assert.rejects(s.swapOut(randomPage()), isCode(ZswapStateError, "ZSWAP_E_FULL"));
       await s.close();
     });
 
-    it("a full device (ENOSPC) rejects swapOut with its errno until it heals", async () => {
-      const dev = new FaultyDevice(new MemoryDevice({ slots: 8 }), {
-        seed: 4,
-        nospcAfterWrites: 3,
-      });
-      const s = await SwapSpace.open({ slots: 8, device: dev, zswap: BIG_POOL });
-      const pages: Uint8Array[] = [randomPage(), randomPage(), randomPage()];
-      const slots: SwapSlot[] = [];
-      for (const p of pages) slots.push(await s.swapOut(p));
+    it("a full device (ENOSPC) holds swap-outs in the swap cache, then refuses them with its errno until it heals", async () => {
+      const slots = SWAP_WRITES_BEHIND_MAX + 8;
+      const dev = new FaultyDevice(new MemoryDevice({ slots }), { seed: 4, nospcAfterWrites: 3 });
+      const s = await SwapSpace.open({ slots, device: dev, zswap: BIG_POOL });
+      const live = new Map<SwapSlot, Uint8Array>();
+      const out = async (p: Uint8Array) => live.set(await s.swapOut(p), p);
+      for (let i = 0; i < 3 + SWAP_WRITES_BEHIND_MAX; i++) await out(randomPage());
+      await s.flush();
+      assert.equal(s.stats().swpout_fail, SWAP_WRITES_BEHIND_MAX);
       const late = randomPage();
       await assert.rejects(
         s.swapOut(late),
         (err) => err instanceof ZswapIOError && err.errno === "ENOSPC",
       );
-      assert.equal(s.stats().swap_slots_used, 3);
-      const z = compressiblePages(1, 120)[0];
-      slots.push(await s.swapOut(z)); // zswap still takes what it can
-      pages.push(z);
+      assert.equal(s.stats().swap_slots_used, live.size);
+      await out(compressiblePages(1, 120)[0]); // zswap still takes what it can
       dev.heal();
-      slots.push(await s.swapOut(late));
-      pages.push(late);
-      for (const [i, slot] of slots.entries()) {
+      await out(late);
+      await s.flush();
+      // The healed device takes 3 writes (late's, then two of the pages held, written again)
+      // before it is full once more: the others stay held, readable.
+      assert.equal(s.stats().swap_cache_pages, SWAP_WRITES_BEHIND_MAX - 2);
+      for (const [slot, page] of live) {
         const into = dirty();
         await s.swapIn(slot, into, { free: true });
-        assert.deepEqual(into, pages[i], `page ${i}`);
+        assert.deepEqual(into, page, `slot ${slot}`);
       }
       await s.close();
       await dev.close();
@@ -703,8 +767,12 @@ function testsDeclare(): void {
       assert.ok(st.writeback_fail! > 0, "writeback was tried and failed");
       assert.equal(st.written_back_pages, 0);
       assert.equal(st.zswpwb, 0);
-      assert.equal(st.pswpout, 0, "no device write succeeded");
-      assert.equal(st.stored_pages, live.size, "every live page is still in the pool");
+      assert.equal(st.pswpout, st.swpout_fail, "every page written behind failed too");
+      assert.equal(
+        st.stored_pages! + st.swap_cache_pages,
+        live.size,
+        "every live page is still in the pool or the swap cache",
+      );
       for (const [slot, page] of live) {
         const into = dirty();
         await s.swapIn(slot, into);

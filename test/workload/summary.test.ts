@@ -37,6 +37,8 @@ function runsOf(name: "disk" | "writeback", throughputs: number[]): ConfigResult
     deviceReads: 1,
     deviceWrites: 1,
     zswapHitRatio: 0,
+    beladyHitRatio: null,
+    ofBelady: null,
     compressionRatio: 0,
     poolPeakBytes: 0,
     verified: 10,

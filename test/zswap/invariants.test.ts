@@ -6,6 +6,7 @@ import { describe, test } from "node:test";
 import { ZswapInvariantError } from "../../src/assert.ts";
 import { MemoryDevice } from "../../src/device/index.ts";
 import { SwapSpace } from "../../src/swap/index.ts";
+import { SwapCache } from "../../src/swap/swap-cache.ts";
 import type { Handle, SwapOffset, SwapType } from "../../src/types.ts";
 import { generatePages } from "../../src/workload/generate.ts";
 import { EntryTable, WRITEBACK } from "../../src/zswap/entries.ts";
@@ -51,10 +52,19 @@ describe("internal invariants", () => {
       zswap: false,
     });
     await s.swapOut(new Uint8Array(4096).fill(1));
+    await s.flush(); // its write behind landed
     SwapSpace.unsafeExposeInternals(s).busy.set(1, 1); // busy, with nothing in flight
     await assert.rejects(
       s.swapOut(new Uint8Array(4096).fill(2)),
       tripped(/busy only while I\/O is in flight/),
     );
+  });
+
+  test("the swap cache holds one page of a slot at most", () => {
+    const cache = new SwapCache(2);
+    const page = new Uint8Array(4096).fill(3);
+    assert.ok(cache.take(5, page));
+    // A second page for the slot while the first one's write is still in flight.
+    assert.throws(() => cache.take(5, page), tripped(/one page of a slot at most/));
   });
 });

@@ -62,12 +62,16 @@ function host(device: SwapDevice, wantWritebacks: () => number) {
     writebackPossible: () => true,
     compactIfFragmented: () => {},
   };
-  /** Stores an entry for `slot` whose page is filled with `mark`, as zswap would. */
-  const store = (slot: number, mark: number, referenced: boolean): EntryIndex => {
+  /**
+   * Stores an entry for `slot` whose page is filled with `mark`, as zswap would: at the LRU's
+   * newest end, or at its oldest when the dip policy places as BIP.
+   */
+  const store = (slot: number, mark: number, referenced: boolean, oldest = false): EntryIndex => {
     const e = entries.rowPeek();
     entries.entryAlloc(e, 0 as SwapType, slot as SwapOffset, 1 as Handle, 100, 0, false);
     if (!referenced) entries.flags[e]! &= ~REFERENCED;
-    entries.lruAdd(e);
+    if (oldest) entries.lruAddOldest(e);
+    else entries.lruAdd(e);
     marker.set(e, mark);
     return e;
   };
@@ -131,5 +135,33 @@ describe("writeback", () => {
     await settle();
     assert.equal(device.bytes.get(5), 0x02, "the device holds the newest page of slot 5");
     assert.deepEqual(t.writtenBack, [0x02]);
+  });
+
+  test("entries placed at the oldest end (dip following BIP) go first, newest first; the pool's older entries stay", async () => {
+    const device = new HeldDevice();
+    let wanted = 0;
+    const t = host(device, () => wanted);
+    for (let slot = 1; slot <= 3; slot++) t.store(slot, slot, true); // as zswap stores: referenced
+    const before = [1, 2, 3].map((e) => t.h.entries.flags[e]!);
+    t.store(4, 4, true, true); // BIP's placement clears the mark: no second chance
+    t.store(5, 5, true, true);
+    const wb = new Writeback(t.h, 4);
+    wanted = 2;
+    wb.kick();
+    assert.deepEqual(
+      device.pending.map((w) => w.slot),
+      [5, 4],
+      "the newest arrival first, then the one before",
+    );
+    assert.deepEqual(
+      [1, 2, 3].map((e) => t.h.entries.flags[e]!),
+      before,
+      "the older entries were not even looked at",
+    );
+    wanted = 0;
+    for (const w of device.pending.splice(0)) w.land();
+    await settle();
+    assert.deepEqual(t.writtenBack, [5, 4]);
+    assert.equal(t.h.entries.lruOldest(), 1, "the oldest entry is still the oldest");
   });
 });

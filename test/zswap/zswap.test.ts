@@ -9,6 +9,7 @@ import {
   ZswapError,
   ZswapStateError,
 } from "../../src/errors.ts";
+import { classOfSize, sizeIndexPages } from "../../src/pool/geometry.ts";
 import { Zswap } from "../../src/zswap/index.ts";
 import { realisticPages } from "../pages.ts";
 import { entriesCorrupt } from "./consistency.ts";
@@ -97,7 +98,8 @@ describe("zswap hooks", () => {
     let i = 0;
     while (z.store(0, i, pages[i % pages.length])) i++;
     const full = z.stats();
-    assert.equal(full.pool_limit_hit + full.reject_alloc_fail, 1);
+    assert.equal(full.pool_limit_hit, 1, "the store that found no room, wherever it found none");
+    assert.equal(full.reject_alloc_fail, 0, "the allocator never failed: the bound did");
     assert.ok(full.pool_total_size <= 100 * PAGE_SIZE);
     let next = 0;
     while (z.poolPages > 90) z.invalidate(0, next++);
@@ -128,6 +130,33 @@ describe("zswap hooks", () => {
 
   it("defaults to lz4, as the CLI does; lzo, installed here, stays opt-in", () => {
     assert.equal(new Zswap({ maxPoolBytes: PAGE_SIZE }).options.compressor, "lz4");
+  });
+
+  it("a store whose size class needs a zspage that does not fit under the bound is a limit hit; a failed allocation is reject_alloc_fail", () => {
+    const z = cache({ maxPoolBytes: 16 * PAGE_SIZE, incompressible: "store-raw" });
+    // Random pages kept raw take one pool page each: 15 of the 16.
+    for (let i = 0; i < 15; i++) assert.ok(z.store(0, i, new Uint8Array(randomBytes(PAGE_SIZE))));
+    // A page whose size class chains zspages of several pages: its first one does not fit.
+    const chained = pages.find((p) => {
+      const n = lz4.compress(p, scratch, PAGE_SIZE);
+      return sizeIndexPages[classOfSize(n)]! > 1;
+    })!;
+    assert.equal(z.poolPages, 15, "below the bound by the page count");
+    assert.equal(z.store(0, 100, chained), false);
+    let st = z.stats();
+    assert.equal(st.pool_limit_hit, 1, "the limit, though the pool is below its bound");
+    assert.equal(st.reject_alloc_fail, 0, "the allocator did not fail: the bound stopped it");
+
+    // The allocator itself failing (V8 refusing an ArrayBuffer) is reject_alloc_fail.
+    const { pool } = Zswap.unsafeExposeInternals(z);
+    pool.malloc = () => {
+      throw new RangeError("Array buffer allocation failed");
+    };
+    for (let i = 0; i < 15; i++) z.invalidate(0, i);
+    assert.equal(z.store(0, 101, chained), false);
+    st = z.stats();
+    assert.equal(st.reject_alloc_fail, 1);
+    assert.equal(st.pool_limit_hit, 1);
   });
 
   it("switching the compressor keeps old entries readable", () => {
