@@ -1,14 +1,22 @@
-// The entry table: one row per stored page, struct-of-arrays, no object per page.
+// The entry table: one row per stored page, struct-of-arrays, no object per page, 7 bytes a row.
 //
-// Row 0 is the LRU's sentinel: its prev is the newest entry, its next the oldest. A free row's
-// `next` links the free list. Writeback (an await) may hold a row while the row's entry is
-// invalidated; such a row is ORPHANED instead of freed, and the writeback frees it on completion,
-// so that a row index never names two entries during one writeback.
+// A row holds what only zswap knows of a page: where it lives in swap (type, offset), the codec
+// that compressed it, and its flags. The rest is kept once, elsewhere: the area's index maps the
+// slot to the page's pool handle, and the pool object's header holds its length and, as its tag,
+// this row. Rows are allocated from a free list (linked through `offset`), so a row index names
+// one entry from entryAlloc to rowRelease. Writeback (an await) may hold a row while the row's
+// entry is invalidated; such a row is ORPHANED instead of freed, and the writeback frees it on
+// completion, so that a row index never names two entries during one writeback.
+//
+// The LRU is a CLOCK over the rows (zswap's second-chance list_lru, without its two links a row):
+// a row is on it while its LRU bit is set; the hand sweeps the rows in order, and a REFERENCED
+// entry it reaches is rotated (its bit cleared, the hand moved past it), so it comes up again
+// only after every other entry has. lruOldest is the first row on the LRU at or after the hand.
 
 import { assert } from "../assert.ts";
-import { ENTRY_TABLE_INITIAL } from "../constants.ts";
-import { grown } from "../typed-arrays.ts";
-import type { ByteCount, EntryIndex, Handle, SwapOffset, SwapType } from "../types.ts";
+import { ENTRY_ROWS_MAX, ENTRY_TABLE_STEP } from "../constants.ts";
+import { resizable, resize } from "../typed-arrays.ts";
+import type { ByteCount, EntryIndex, SwapOffset, SwapType } from "../types.ts";
 
 /** Flag bits of a row. */
 export const REFERENCED = 1; // used since it entered the LRU: skipped once by writeback
@@ -16,67 +24,54 @@ export const WRITEBACK = 2; // a writeback is in flight on it and holds the row
 export const ORPHANED = 4; // invalidated during writeback: the writeback frees the row
 export const CORRUPT = 8; // failed to decompress for writeback: writeback passes it by
 export const RAW = 16; // stored uncompressed (incompressible: "store-raw"); length is PAGE_SIZE
+export const LRU = 32; // on the LRU (the CLOCK's ring): a live entry not under writeback
 
-const LRU = 0 as EntryIndex;
+/** Bytes of one row: offset 4, type, codec and flags 1 each. */
+const ROW_BYTES = 7;
+/** Ends the free list; row 0 is never an entry. */
+const ROW_NONE = 0;
 
 export class EntryTable {
-  /** Pool object holding the compressed page. */
-  handle = new Uint32Array(ENTRY_TABLE_INITIAL);
-  /** Stored length in bytes (PAGE_SIZE for a RAW entry). */
-  length = new Uint16Array(ENTRY_TABLE_INITIAL);
-  /** Where the page lives in swap. */
-  offset = new Uint32Array(ENTRY_TABLE_INITIAL);
-  type = new Uint8Array(ENTRY_TABLE_INITIAL);
+  /** Where the page lives in swap; a free row's next free row. */
+  readonly offset = resizable(Uint32Array, ENTRY_ROWS_MAX);
+  readonly type = resizable(Uint8Array, ENTRY_ROWS_MAX);
   /** Codec id (position in COMPRESSOR_NAMES) that compressed it. */
-  codec = new Uint8Array(ENTRY_TABLE_INITIAL);
-  flags = new Uint8Array(ENTRY_TABLE_INITIAL);
-  prev = new Uint32Array(ENTRY_TABLE_INITIAL);
-  next = new Uint32Array(ENTRY_TABLE_INITIAL);
+  readonly codec = resizable(Uint8Array, ENTRY_ROWS_MAX);
+  readonly flags = resizable(Uint8Array, ENTRY_ROWS_MAX);
 
-  private freeHead = 0;
-  private used = 1; // rows handed out so far, the sentinel included
+  private freeHead = ROW_NONE;
+  private used = 1; // rows handed out so far, row 0 included
+  /** The CLOCK's hand: the row the next lruOldest looks at first. */
+  private hand = 1;
+  /** Rows on the LRU. */
+  private lruCount = 0;
   /** Live entries (not free, not orphaned). */
   count = 0;
   /** Live entries stored raw. */
   countRaw = 0;
 
-  constructor() {
-    this.prev[LRU] = LRU;
-    this.next[LRU] = LRU;
-  }
-
   get capacity(): number {
-    return this.handle.length;
+    return this.flags.length;
   }
 
-  /** Bytes of typed arrays the table holds: its share of the metadata. */
+  /** Bytes of the rows the table has committed: its share of the metadata. */
   get bytes(): ByteCount {
-    return (this.capacity * 21) as ByteCount;
+    return (this.capacity * ROW_BYTES) as ByteCount;
   }
 
   /** The row the next entryAlloc fills; stable until a row is allocated or freed. */
   rowPeek(): EntryIndex {
-    if (this.freeHead !== 0) return this.freeHead as EntryIndex;
-    if (this.used === this.capacity) this.grow();
+    if (this.freeHead !== ROW_NONE) return this.freeHead as EntryIndex;
+    if (this.used >= this.capacity) this.grow();
     return this.used as EntryIndex;
   }
 
   /** Fills row e, which rowPeek just returned. */
-  entryAlloc(
-    e: EntryIndex,
-    type: SwapType,
-    offset: SwapOffset,
-    handle: Handle,
-    length: number,
-    codec: number,
-    raw: boolean,
-  ): void {
+  entryAlloc(e: EntryIndex, type: SwapType, offset: SwapOffset, codec: number, raw: boolean): void {
     assert(e === this.freeHead || e === this.used, "an entry takes the row rowPeek gave");
     assert(this.flags[e] === 0, "a row under writeback is never reused");
-    if (e === this.freeHead) this.freeHead = this.next[e];
+    if (e === this.freeHead) this.freeHead = this.offset[e];
     else this.used++;
-    this.handle[e] = handle;
-    this.length[e] = length;
     this.offset[e] = offset;
     this.type[e] = type;
     this.codec[e] = codec;
@@ -99,51 +94,54 @@ export class EntryTable {
 
   /** Returns a row to the free list; for a writeback ending on an orphaned row. */
   rowRelease(e: EntryIndex): void {
+    assert((this.flags[e] & LRU) === 0, "a row leaves the LRU before it is freed");
     this.flags[e] = 0;
-    this.handle[e] = 0;
-    this.next[e] = this.freeHead;
+    this.offset[e] = this.freeHead;
     this.freeHead = e;
   }
 
-  /** Adds e as the newest entry. */
+  /**
+   * Puts e on the LRU (zswap_lru_add). A row stays where it is in the ring, so e comes up when
+   * the hand next reaches it; e at the hand (an entry writeback put back, a row it freed and a
+   * store took) is passed at once, so that it comes up last.
+   */
   lruAdd(e: EntryIndex): void {
-    const newest = this.prev[LRU];
-    this.prev[e] = newest;
-    this.next[e] = LRU;
-    this.next[newest] = e;
-    this.prev[LRU] = e;
+    assert((this.flags[e] & LRU) === 0, "an entry is on the LRU once");
+    this.flags[e] |= LRU;
+    this.lruCount++;
+    if (e === this.hand) this.hand = e + 1;
   }
 
-  /** Unlinks e and links it to itself (list_del_init), so unlinking it again is harmless. */
+  /** Takes e off the LRU; harmless when it is not on it (list_del_init). */
   lruDel(e: EntryIndex): void {
-    const p = this.prev[e];
-    const n = this.next[e];
-    this.next[p] = n;
-    this.prev[n] = p;
-    this.prev[e] = e;
-    this.next[e] = e;
+    if ((this.flags[e] & LRU) === 0) return;
+    this.flags[e] &= ~LRU;
+    this.lruCount--;
   }
 
-  /** The oldest entry on the LRU, or 0 when it is empty. */
+  /** The oldest entry on the LRU: the first at or after the hand; 0 when the LRU is empty. */
   lruOldest(): EntryIndex {
-    return this.next[LRU] as EntryIndex;
+    if (this.lruCount === 0) return 0 as EntryIndex;
+    const flags = this.flags;
+    let e = this.hand;
+    for (;;) {
+      if (e >= this.used) e = 1;
+      if (flags[e] & LRU) break;
+      e++;
+    }
+    this.hand = e;
+    return e as EntryIndex;
   }
 
-  /** Moves e to the newest end (its second chance). */
+  /** Moves the hand past e, the oldest entry, which becomes the newest (its second chance). */
   lruRotate(e: EntryIndex): void {
-    this.lruDel(e);
-    this.lruAdd(e);
+    assert(e === this.hand, "the entry rotated is the one lruOldest gave");
+    this.hand = e + 1;
   }
 
   private grow(): void {
-    const n = this.capacity * 2;
-    this.handle = grown(this.handle, n);
-    this.length = grown(this.length, n);
-    this.offset = grown(this.offset, n);
-    this.type = grown(this.type, n);
-    this.codec = grown(this.codec, n);
-    this.flags = grown(this.flags, n);
-    this.prev = grown(this.prev, n);
-    this.next = grown(this.next, n);
+    const length = Math.min(this.capacity + ENTRY_TABLE_STEP, ENTRY_ROWS_MAX);
+    assert(length > this.capacity, "a row for every pool object (ENTRY_ROWS_MAX)");
+    for (const a of [this.offset, this.type, this.codec, this.flags]) resize(a, length);
   }
 }
