@@ -20,7 +20,7 @@ import { PAGE_SIZE, POOL_ARENAS, POOL_CHUNK_PAGES, POOL_CHUNKS_MAX } from "../co
 
 /** Bits of a place that name the page within its chunk. */
 export const WHERE_PAGE_BITS = 10;
-const WHERE_PAGE_MASK = (1 << WHERE_PAGE_BITS) - 1;
+export const WHERE_PAGE_MASK = (1 << WHERE_PAGE_BITS) - 1;
 assert(POOL_CHUNK_PAGES <= 1 << WHERE_PAGE_BITS, "a page of a chunk fits a place");
 assert(POOL_CHUNKS_MAX << WHERE_PAGE_BITS <= 2 ** 32, "a place fits a uint32");
 

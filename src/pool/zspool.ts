@@ -14,7 +14,7 @@ import { ZswapOptionError } from "../errors.ts";
 import { resizable, resize } from "../typed-arrays.ts";
 import type { ByteCount, Handle, PageCount } from "../types.ts";
 import { NO_HANDLE } from "../types.ts";
-import { Arenas, WHERE_PAGE_BITS } from "./arena.ts";
+import { Arenas, WHERE_PAGE_BITS, WHERE_PAGE_MASK } from "./arena.ts";
 import {
   classOfObject,
   objectCapacity,
@@ -48,6 +48,7 @@ const HANDLE_OBJECTS = 1 << HANDLE_INDEX_BITS;
 
 const LINK_FREE = 0x8000;
 const LINK_END = 0x7fff;
+const HEADER = POOL_OBJECT_HEADER_BYTES;
 
 // ---- Fullness groups ---------------------------------------------------------------------------
 // By in-use ratio, as zsmalloc since 6.3: 0 empty, 1 for under 10% in use .. 10 for 90% to
@@ -202,7 +203,12 @@ export class ZsPool {
   /** True while compact() runs: onMove must not re-enter the pool. */
   private compacting = false;
 
-  /** The last map()ped object's offset in its chunk, length and tag. */
+  /**
+   * The object map() looked up last, or malloc() made: its handle (0 once anything else changed
+   * the pool), chunk bytes, offset in them, length and tag.
+   */
+  private mapHandle = NO_HANDLE;
+  private mapBytes: Uint8Array = new Uint8Array(0);
   private mapOffset = 0;
   private mapLength = 0;
   private mapTag = 0;
@@ -370,7 +376,7 @@ export class ZsPool {
       // Chain every object into the free list, through the headers in the arena.
       const words = this.arenas.words16[where >>> WHERE_PAGE_BITS];
       const size = sizeIndexBytes[c];
-      let at = (Arenas.offsetOf(where) + size - POOL_OBJECT_HEADER_BYTES) >>> 1;
+      let at = (Arenas.offsetOf(where) + size - HEADER) >>> 1;
       for (let i = 0; i < objects; i++, at += size >>> 1) {
         words[at] = LINK_FREE | (i + 1 < objects ? i + 1 : LINK_END);
       }
@@ -414,7 +420,7 @@ export class ZsPool {
   /** Index of the object's 16-bit link word in its chunk (a non-huge class). */
   private linkAt(id: number, index: number): number {
     const end = this.objAt(id, index) + sizeIndexBytes[this.zsClass[id]];
-    return (end - POOL_OBJECT_HEADER_BYTES) >>> 1;
+    return (end - HEADER) >>> 1;
   }
 
   private chunkOf(id: number): number {
@@ -445,14 +451,18 @@ export class ZsPool {
 
   /** Returns an allocated slot to the zspage's free list (zsmalloc's LIFO order). */
   private objFree(id: number, index: number): void {
-    this.requestedBytesCount -= this.objLength(id, index);
-    if (this.zsClass[id] !== POOL_HUGE_CLASS) {
-      this.arenas.words16[this.chunkOf(id)][this.linkAt(id, index)] =
-        LINK_FREE | this.zsFreeHead[id];
+    const c = this.zsClass[id];
+    if (c === POOL_HUGE_CLASS) {
+      this.requestedBytesCount -= this.zsFreeHead[id];
+    } else {
+      const words = this.arenas.words16[this.chunkOf(id)];
+      const link = this.linkAt(id, index);
+      this.requestedBytesCount -= words[link];
+      words[link] = LINK_FREE | this.zsFreeHead[id];
       this.zsFreeHead[id] = index;
     }
     this.zsInuse[id]--;
-    this.objUsed[this.zsClass[id]]--;
+    this.objUsed[c]--;
   }
 
   /** The length an allocated object was asked for. */
@@ -472,20 +482,25 @@ export class ZsPool {
     return (this.arenas.words16[this.chunkOf(id)][this.linkAt(id, index)] & LINK_FREE) === 0;
   }
 
-  /** Throws unless `handle` names a live object. Allocates nothing when it does. */
-  private handleCheck(handle: Handle): void {
+  /**
+   * Throws unless `handle` names a live object; returns its slot's first byte in its chunk.
+   * Allocates nothing. Reads each table once: it is on every load's and store's path.
+   */
+  private objCheck(handle: Handle): number {
     const id = handle >>> HANDLE_INDEX_BITS;
     const index = handle & HANDLE_INDEX_MASK;
-    if (
-      handle >>> 0 !== handle ||
-      id === 0 ||
-      id >= this.idNext ||
-      this.zsClass[id] === ZSPAGE_DEAD ||
-      index >= sizeIndexObjects[this.zsClass[id]] ||
-      !this.objLive(id, index)
-    ) {
-      throw new ZswapOptionError(`not a live pool handle: ${String(handle)}`);
+    if (handle >>> 0 === handle && id !== 0 && id < this.idNext) {
+      const c = this.zsClass[id];
+      if (c !== ZSPAGE_DEAD && index < sizeIndexObjects[c]) {
+        const where = this.zsWhere[id];
+        const size = sizeIndexBytes[c];
+        const at = (where & WHERE_PAGE_MASK) * PAGE_SIZE + index * size;
+        if (c === POOL_HUGE_CLASS) return at;
+        const link = this.arenas.words16[where >>> WHERE_PAGE_BITS][(at + size - HEADER) >>> 1];
+        if ((link & LINK_FREE) === 0) return at;
+      }
     }
+    throw new ZswapOptionError(`not a live pool handle: ${String(handle)}`);
   }
 
   // ---- Compaction ----
@@ -602,12 +617,19 @@ export class ZsPool {
     }
     const index = this.objAlloc(id, size, tag);
     this.fullnessFix(id);
-    return (id * HANDLE_OBJECTS + index) as Handle;
+    const handle = (id * HANDLE_OBJECTS + index) as Handle;
+    this.mapHandle = handle;
+    this.mapBytes = this.arenas.bytes[this.chunkOf(id)];
+    this.mapOffset = this.objAt(id, index);
+    this.mapLength = size;
+    this.mapTag = tag;
+    return handle;
   }
 
   /** Frees a live object; frees its zspage when it was the last. Throws for a non-live handle. */
   free(handle: Handle): void {
-    this.handleCheck(handle);
+    if (handle !== this.mapHandle || handle === NO_HANDLE) this.objCheck(handle);
+    this.mapHandle = NO_HANDLE;
     assert(!this.compacting, "free from inside onMove");
     const id = handle >>> HANDLE_INDEX_BITS;
     this.objFree(id, handle & HANDLE_INDEX_MASK);
@@ -621,23 +643,34 @@ export class ZsPool {
 
   /** The whole memory of the object's arena chunk; the object is at offsetOf(handle). */
   bytesOf(handle: Handle): Uint8Array {
-    this.handleCheck(handle);
+    this.objCheck(handle);
     return this.arenas.bytes[this.chunkOf(handle >>> HANDLE_INDEX_BITS)];
   }
 
   /**
    * Looks a live object up once for all its facts (zsmalloc's zs_map_object): returns
    * bytesOf(handle) and sets mappedOffset, mappedLength and mappedTag, which hold until the
-   * next map. Allocates nothing; what the store and load paths use.
+   * next call into the pool. malloc leaves the object it made mapped, and map or free of the
+   * mapped object skip a second check. Allocates nothing: what the store and load paths use.
    */
   map(handle: Handle): Uint8Array {
-    this.handleCheck(handle);
+    if (handle === this.mapHandle && handle !== NO_HANDLE) return this.mapBytes;
+    const at = this.objCheck(handle);
     const id = handle >>> HANDLE_INDEX_BITS;
-    const index = handle & HANDLE_INDEX_MASK;
-    this.mapOffset = this.objAt(id, index);
-    this.mapLength = this.objLength(id, index);
-    this.mapTag = this.objTag(id, index);
-    return this.arenas.bytes[this.chunkOf(id)];
+    const c = this.zsClass[id];
+    const chunk = this.zsWhere[id] >>> WHERE_PAGE_BITS;
+    this.mapOffset = at;
+    if (c === POOL_HUGE_CLASS) {
+      this.mapLength = this.zsFreeHead[id];
+      this.mapTag = this.zsTag[id];
+    } else {
+      const link = (at + sizeIndexBytes[c] - HEADER) >>> 1;
+      this.mapLength = this.arenas.words16[chunk][link];
+      this.mapTag = this.arenas.words32[chunk][(link + 1) >>> 1];
+    }
+    this.mapHandle = handle;
+    this.mapBytes = this.arenas.bytes[chunk];
+    return this.mapBytes;
   }
 
   get mappedOffset(): number {
@@ -654,25 +687,25 @@ export class ZsPool {
 
   /** The object's first byte in bytesOf(handle); its sizeOf(handle) bytes follow contiguously. */
   offsetOf(handle: Handle): number {
-    this.handleCheck(handle);
+    this.objCheck(handle);
     return this.objAt(handle >>> HANDLE_INDEX_BITS, handle & HANDLE_INDEX_MASK);
   }
 
   /** The object's capacity: at least the size it was allocated with. */
   sizeOf(handle: Handle): ByteCount {
-    this.handleCheck(handle);
+    this.objCheck(handle);
     return objectCapacity(this.zsClass[handle >>> HANDLE_INDEX_BITS]) as ByteCount;
   }
 
   /** The size the object was allocated with. */
   lengthOf(handle: Handle): ByteCount {
-    this.handleCheck(handle);
+    this.objCheck(handle);
     return this.objLength(handle >>> HANDLE_INDEX_BITS, handle & HANDLE_INDEX_MASK) as ByteCount;
   }
 
   /** The tag the object was allocated with. */
   tagOf(handle: Handle): number {
-    this.handleCheck(handle);
+    this.objCheck(handle);
     return this.objTag(handle >>> HANDLE_INDEX_BITS, handle & HANDLE_INDEX_MASK);
   }
 
@@ -682,6 +715,7 @@ export class ZsPool {
    */
   compact(): PageCount {
     assert(!this.compacting, "compact from inside onMove");
+    this.mapHandle = NO_HANDLE;
     this.compacting = true;
     let freed = 0;
     try {
