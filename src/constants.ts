@@ -29,11 +29,13 @@ export const POOL_ZSPAGE_PAGES_MAX = 8;
 export const POOL_PAGES_MAX = 2 ** 22 - 1;
 
 /**
- * Bytes of an object's header inside the pool (zsmalloc keeps the handle there): its length and
- * its tag, at the end of its slot so that the payload starts 16-byte aligned. The huge class's
- * objects (one a page) keep theirs in the zspage table instead, so a whole page fits.
+ * Bytes of an object's header inside the pool (zsmalloc keeps the handle there): its tag (4) and
+ * its length (2), at the start of its slot, in the cache line its data starts in, and 2 unused
+ * so that the data is 8-byte aligned: V8 copies into shared memory 8 bytes at a time only between
+ * 8-byte aligned addresses, else a byte at a time. The huge class's objects (one a page) keep
+ * theirs in the zspage table instead, so a whole page fits.
  */
-export const POOL_OBJECT_HEADER_BYTES = 6;
+export const POOL_OBJECT_HEADER_BYTES = 8;
 
 /**
  * Arenas of one pool: one per zspage length (1..POOL_ZSPAGE_PAGES_MAX pages), so that a chunk's

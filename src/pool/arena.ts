@@ -5,8 +5,9 @@
 //
 // Lifetime of a chunk:
 //   1. taken when an arena has no free slot: the spare chunk if there is one, else a chunk given
-//      back earlier that V8 has not collected yet, else a new SharedArrayBuffer (whose pages the
-//      system provides when first written, so an untouched slot costs no memory);
+//      back earlier that V8 has not collected yet, else a new one (mappedBuffer: its pages cost
+//      memory once written, so an untouched slot costs none, and go back to the system when V8
+//      collects the chunk);
 //   2. slots are handed out from the lowest chunk with room, freed slots first (their memory is
 //      already warm), then slots never used;
 //   3. when its last slot is freed it becomes the spare, or, with a spare already kept, is given
@@ -17,6 +18,7 @@
 
 import { assert } from "../assert.ts";
 import { PAGE_SIZE, POOL_ARENAS, POOL_CHUNK_PAGES, POOL_CHUNKS_MAX } from "../constants.ts";
+import { mappedBuffer } from "../typed-arrays.ts";
 
 /** Bits of a place that name the page within its chunk. */
 export const WHERE_PAGE_BITS = 10;
@@ -121,7 +123,7 @@ export class Arenas {
     } else {
       c = this.idsFree.pop() ?? this.idNext++;
       assert(c < POOL_CHUNKS_MAX, "chunk ids within POOL_CHUNKS_MAX");
-      this.viewsSet(c, this.droppedTake() ?? new SharedArrayBuffer(CHUNK_BYTES));
+      this.viewsSet(c, this.droppedTake() ?? mappedBuffer(CHUNK_BYTES));
       this.held++;
     }
     this.chunkPages[c] = pages;
@@ -233,9 +235,10 @@ export class Arenas {
 
   private viewsSet(c: number, sab: SharedArrayBuffer | undefined): void {
     this.sabs[c] = sab;
-    this.bytes[c] = sab === undefined ? NO_BYTES : new Uint8Array(sab);
-    this.words16[c] = sab === undefined ? NO_WORDS16 : new Uint16Array(sab);
-    this.words32[c] = sab === undefined ? NO_WORDS32 : new Uint32Array(sab);
+    // Views of fixed length: V8 reads those as fast as any (mappedBuffer's buffers are growable).
+    this.bytes[c] = sab === undefined ? NO_BYTES : new Uint8Array(sab, 0, CHUNK_BYTES);
+    this.words16[c] = sab === undefined ? NO_WORDS16 : new Uint16Array(sab, 0, CHUNK_BYTES / 2);
+    this.words32[c] = sab === undefined ? NO_WORDS32 : new Uint32Array(sab, 0, CHUNK_BYTES / 4);
   }
 
   private roomSet(c: number, room: boolean): void {

@@ -90,8 +90,8 @@ export function objectCapacity(c: number): number {
 }
 
 /**
- * Smallest object size that lands in the huge class (zsmalloc's zs_huge_class_size: 3627 bytes
- * with 8-page chains and our 6-byte header). Smaller objects share zspages.
+ * Smallest object size that lands in the huge class (zsmalloc's zs_huge_class_size: 3625 bytes
+ * with 8-page chains and our 8-byte header). Smaller objects share zspages.
  */
 export const POOL_HUGE_OBJECT_BYTES_MIN = hugeObjectBytesMin();
 

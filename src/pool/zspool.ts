@@ -11,7 +11,7 @@ import {
   POOL_ZSPAGE_TABLE_STEP,
 } from "../constants.ts";
 import { ZswapOptionError } from "../errors.ts";
-import { resizable, resize } from "../typed-arrays.ts";
+import { growable, growTo } from "../typed-arrays.ts";
 import type { ByteCount, Handle, PageCount } from "../types.ts";
 import { NO_HANDLE } from "../types.ts";
 import { Arenas, WHERE_PAGE_BITS, WHERE_PAGE_MASK } from "./arena.ts";
@@ -37,18 +37,21 @@ const HANDLE_INDEX_MASK = (1 << HANDLE_INDEX_BITS) - 1;
 const HANDLE_OBJECTS = 1 << HANDLE_INDEX_BITS;
 
 // ---- Object headers ----------------------------------------------------------------------------
-// In the last POOL_OBJECT_HEADER_BYTES of each object's slot, inside the arena (zsmalloc keeps
-// the handle in the object too), so the payload starts at the slot's 16-byte aligned start:
+// The first POOL_OBJECT_HEADER_BYTES of each object's slot, inside the arena (zsmalloc keeps the
+// handle at the start of the object too), where the payload's first cache line is:
+//   the 32-bit tag (stale while free), 4-byte aligned since slots are 16-byte multiples;
 //   a 16-bit link, like zsmalloc's link_free union: a free object holds LINK_FREE | the index
 //   of the next free object (LINK_END ends the list); an allocated object holds the length the
 //   caller asked for (1..PAGE_SIZE), so LINK_FREE clear means allocated;
-//   then the 32-bit tag (stale while free).
+//   2 bytes unused, so that the payload is 8-byte aligned.
 // The huge class has one object a zspage and no room for a header: its zspage's table row
 // holds the tag (zsTag) and the length (zsFreeHead, which the class has no use for).
 
 const LINK_FREE = 0x8000;
 const LINK_END = 0x7fff;
 const HEADER = POOL_OBJECT_HEADER_BYTES;
+/** The link's byte in the header (after the tag). */
+const LINK_AT = 4;
 
 // ---- Fullness groups ---------------------------------------------------------------------------
 // By in-use ratio, as zsmalloc since 6.3: 0 empty, 1 for under 10% in use .. 10 for 90% to
@@ -223,19 +226,20 @@ export class ZsPool {
   private readonly objAllocated = new Uint32Array(POOL_SIZE_INDEXES);
   private readonly objUsed = new Uint32Array(POOL_SIZE_INDEXES);
 
-  // Per zspage, indexed by zspage id (0 is never a zspage); grown in place by steps
-  private readonly zsClass = resizable(Uint8Array, POOL_PAGES_MAX + 1);
-  private readonly zsInuse = resizable(Uint16Array, POOL_PAGES_MAX + 1);
+  // Per zspage, indexed by zspage id (0 is never a zspage); grown in place by steps, each array
+  // then replaced by a longer view of the same memory
+  private zsClass = growable(Uint8Array, POOL_PAGES_MAX + 1);
+  private zsInuse = growable(Uint16Array, POOL_PAGES_MAX + 1);
   /** First free object; in the huge class, the object's length. */
-  private readonly zsFreeHead = resizable(Uint16Array, POOL_PAGES_MAX + 1);
-  private readonly zsGroup = resizable(Uint8Array, POOL_PAGES_MAX + 1);
+  private zsFreeHead = growable(Uint16Array, POOL_PAGES_MAX + 1);
+  private zsGroup = growable(Uint8Array, POOL_PAGES_MAX + 1);
   /** List links; zsNext also chains the ids of freed zspages. */
-  private readonly zsPrev = resizable(Uint32Array, POOL_PAGES_MAX + 1);
-  private readonly zsNext = resizable(Uint32Array, POOL_PAGES_MAX + 1);
+  private zsPrev = growable(Uint32Array, POOL_PAGES_MAX + 1);
+  private zsNext = growable(Uint32Array, POOL_PAGES_MAX + 1);
   /** Where the zspage's pages are: its slot's place in its arena (arena.ts). */
-  private readonly zsWhere = resizable(Uint32Array, POOL_PAGES_MAX + 1);
+  private zsWhere = growable(Uint32Array, POOL_PAGES_MAX + 1);
   /** In the huge class, the object's tag. */
-  private readonly zsTag = resizable(Uint32Array, POOL_PAGES_MAX + 1);
+  private zsTag = growable(Uint32Array, POOL_PAGES_MAX + 1);
   /** Ids below this have been used; freed ones are chained from idFreeHead. */
   private idNext = 1;
   private idFreeHead = 0;
@@ -324,21 +328,15 @@ export class ZsPool {
   private tableGrow(): void {
     const from = this.zsClass.length;
     const length = Math.min(from + POOL_ZSPAGE_TABLE_STEP, POOL_PAGES_MAX + 1);
-    for (const a of this.zspageTable()) resize(a, length);
+    this.zsClass = growTo(this.zsClass, length);
+    this.zsInuse = growTo(this.zsInuse, length);
+    this.zsFreeHead = growTo(this.zsFreeHead, length);
+    this.zsGroup = growTo(this.zsGroup, length);
+    this.zsPrev = growTo(this.zsPrev, length);
+    this.zsNext = growTo(this.zsNext, length);
+    this.zsWhere = growTo(this.zsWhere, length);
+    this.zsTag = growTo(this.zsTag, length);
     this.zsClass.fill(ZSPAGE_DEAD, from);
-  }
-
-  private zspageTable() {
-    return [
-      this.zsClass,
-      this.zsInuse,
-      this.zsFreeHead,
-      this.zsGroup,
-      this.zsPrev,
-      this.zsNext,
-      this.zsWhere,
-      this.zsTag,
-    ];
   }
 
   /** The most chunks the arenas may hold: the bound's pages, and one growing chunk an arena. */
@@ -376,7 +374,7 @@ export class ZsPool {
       // Chain every object into the free list, through the headers in the arena.
       const words = this.arenas.words16[where >>> WHERE_PAGE_BITS];
       const size = sizeIndexBytes[c];
-      let at = (Arenas.offsetOf(where) + size - HEADER) >>> 1;
+      let at = (Arenas.offsetOf(where) + LINK_AT) >>> 1;
       for (let i = 0; i < objects; i++, at += size >>> 1) {
         words[at] = LINK_FREE | (i + 1 < objects ? i + 1 : LINK_END);
       }
@@ -412,15 +410,19 @@ export class ZsPool {
 
   // ---- Objects ----
 
-  /** The object's first byte in its chunk's bytes. */
-  private objAt(id: number, index: number): number {
+  /** The first byte of the object's slot (its header's) in its chunk's bytes. */
+  private slotAt(id: number, index: number): number {
     return Arenas.offsetOf(this.zsWhere[id]) + index * sizeIndexBytes[this.zsClass[id]];
+  }
+
+  /** The object's first byte of data in its chunk's bytes. */
+  private payloadAt(id: number, index: number): number {
+    return this.slotAt(id, index) + (this.zsClass[id] === POOL_HUGE_CLASS ? 0 : HEADER);
   }
 
   /** Index of the object's 16-bit link word in its chunk (a non-huge class). */
   private linkAt(id: number, index: number): number {
-    const end = this.objAt(id, index) + sizeIndexBytes[this.zsClass[id]];
-    return (end - HEADER) >>> 1;
+    return (this.slotAt(id, index) + LINK_AT) >>> 1;
   }
 
   private chunkOf(id: number): number {
@@ -440,8 +442,7 @@ export class ZsPool {
       const at = this.linkAt(id, index);
       this.zsFreeHead[id] = words[at] & LINK_END;
       words[at] = size;
-      // The tag's word follows the link: 4-byte aligned, since slots are 16-byte multiples.
-      this.arenas.words32[this.chunkOf(id)][(at + 1) >>> 1] = tag;
+      this.arenas.words32[this.chunkOf(id)][this.slotAt(id, index) >>> 2] = tag;
     }
     this.zsInuse[id]++;
     this.objUsed[this.zsClass[id]]++;
@@ -473,7 +474,7 @@ export class ZsPool {
 
   private objTag(id: number, index: number): number {
     if (this.zsClass[id] === POOL_HUGE_CLASS) return this.zsTag[id];
-    return this.arenas.words32[this.chunkOf(id)][(this.linkAt(id, index) + 1) >>> 1];
+    return this.arenas.words32[this.chunkOf(id)][this.slotAt(id, index) >>> 2];
   }
 
   /** True when the zspage's object `index` is allocated (a live huge zspage's one object is). */
@@ -496,7 +497,7 @@ export class ZsPool {
         const size = sizeIndexBytes[c];
         const at = (where & WHERE_PAGE_MASK) * PAGE_SIZE + index * size;
         if (c === POOL_HUGE_CLASS) return at;
-        const link = this.arenas.words16[where >>> WHERE_PAGE_BITS][(at + size - HEADER) >>> 1];
+        const link = this.arenas.words16[where >>> WHERE_PAGE_BITS][(at + LINK_AT) >>> 1];
         if ((link & LINK_FREE) === 0) return at;
       }
     }
@@ -524,8 +525,8 @@ export class ZsPool {
       const length = this.objLength(src, i);
       const tag = this.objTag(src, i);
       const to = this.objAlloc(dst, length, tag);
-      const from = this.objAt(src, i);
-      dstBytes.set(srcBytes.subarray(from, from + length), this.objAt(dst, to));
+      const from = this.payloadAt(src, i);
+      dstBytes.set(srcBytes.subarray(from, from + length), this.payloadAt(dst, to));
       this.objFree(src, i);
       this.onMove?.(tag, (dst * HANDLE_OBJECTS + to) as Handle);
       if (this.zsInuse[dst] === objects || this.zsInuse[src] === 0) return;
@@ -620,7 +621,7 @@ export class ZsPool {
     const handle = (id * HANDLE_OBJECTS + index) as Handle;
     this.mapHandle = handle;
     this.mapBytes = this.arenas.bytes[this.chunkOf(id)];
-    this.mapOffset = this.objAt(id, index);
+    this.mapOffset = this.payloadAt(id, index);
     this.mapLength = size;
     this.mapTag = tag;
     return handle;
@@ -659,14 +660,14 @@ export class ZsPool {
     const id = handle >>> HANDLE_INDEX_BITS;
     const c = this.zsClass[id];
     const chunk = this.zsWhere[id] >>> WHERE_PAGE_BITS;
-    this.mapOffset = at;
     if (c === POOL_HUGE_CLASS) {
+      this.mapOffset = at;
       this.mapLength = this.zsFreeHead[id];
       this.mapTag = this.zsTag[id];
     } else {
-      const link = (at + sizeIndexBytes[c] - HEADER) >>> 1;
-      this.mapLength = this.arenas.words16[chunk][link];
-      this.mapTag = this.arenas.words32[chunk][(link + 1) >>> 1];
+      this.mapOffset = at + HEADER;
+      this.mapLength = this.arenas.words16[chunk][(at + LINK_AT) >>> 1];
+      this.mapTag = this.arenas.words32[chunk][at >>> 2];
     }
     this.mapHandle = handle;
     this.mapBytes = this.arenas.bytes[chunk];
@@ -688,7 +689,7 @@ export class ZsPool {
   /** The object's first byte in bytesOf(handle); its sizeOf(handle) bytes follow contiguously. */
   offsetOf(handle: Handle): number {
     this.objCheck(handle);
-    return this.objAt(handle >>> HANDLE_INDEX_BITS, handle & HANDLE_INDEX_MASK);
+    return this.payloadAt(handle >>> HANDLE_INDEX_BITS, handle & HANDLE_INDEX_MASK);
   }
 
   /** The object's capacity: at least the size it was allocated with. */
@@ -746,8 +747,8 @@ export class ZsPool {
 
   /** Bytes of the pool's own tables: what it spends besides the arenas' pages. */
   get metadataBytes(): ByteCount {
-    let bytes = this.arenas.metadataBytes;
-    for (const a of this.zspageTable()) bytes += a.byteLength;
+    // 22 bytes an id the table has grown to.
+    let bytes = this.arenas.metadataBytes + this.zsClass.length * 22;
     for (const a of [this.listHead, this.listLength, this.listMask, this.objAllocated]) {
       bytes += a.byteLength;
     }

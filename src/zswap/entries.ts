@@ -15,7 +15,7 @@
 
 import { assert } from "../assert.ts";
 import { ENTRY_ROWS_MAX, ENTRY_TABLE_STEP } from "../constants.ts";
-import { resizable, resize } from "../typed-arrays.ts";
+import { growable, growTo } from "../typed-arrays.ts";
 import type { ByteCount, EntryIndex, SwapOffset, SwapType } from "../types.ts";
 
 /** Flag bits of a row. */
@@ -32,12 +32,13 @@ const ROW_BYTES = 7;
 const ROW_NONE = 0;
 
 export class EntryTable {
+  // The arrays grow in place and are replaced by longer views of the same memory when they do.
   /** Where the page lives in swap; a free row's next free row. */
-  readonly offset = resizable(Uint32Array, ENTRY_ROWS_MAX);
-  readonly type = resizable(Uint8Array, ENTRY_ROWS_MAX);
+  offset = growable(Uint32Array, ENTRY_ROWS_MAX);
+  type = growable(Uint8Array, ENTRY_ROWS_MAX);
   /** Codec id (position in COMPRESSOR_NAMES) that compressed it. */
-  readonly codec = resizable(Uint8Array, ENTRY_ROWS_MAX);
-  readonly flags = resizable(Uint8Array, ENTRY_ROWS_MAX);
+  codec = growable(Uint8Array, ENTRY_ROWS_MAX);
+  flags = growable(Uint8Array, ENTRY_ROWS_MAX);
 
   private freeHead = ROW_NONE;
   private used = 1; // rows handed out so far, row 0 included
@@ -142,6 +143,9 @@ export class EntryTable {
   private grow(): void {
     const length = Math.min(this.capacity + ENTRY_TABLE_STEP, ENTRY_ROWS_MAX);
     assert(length > this.capacity, "a row for every pool object (ENTRY_ROWS_MAX)");
-    for (const a of [this.offset, this.type, this.codec, this.flags]) resize(a, length);
+    this.offset = growTo(this.offset, length);
+    this.type = growTo(this.type, length);
+    this.codec = growTo(this.codec, length);
+    this.flags = growTo(this.flags, length);
   }
 }

@@ -89,10 +89,10 @@ test("the facts of Documentation/mm/zsmalloc.rst for 8-page chains", () => {
   assert.equal(POOL_HUGE_CLASS, 254);
   assert.equal(classOfSize(3632), 225);
   assert.equal(classOfSize(3633), POOL_HUGE_CLASS);
-  // An object shares a zspage while it and its 6-byte header fit the 3632 class.
-  assert.equal(POOL_HUGE_OBJECT_BYTES_MIN, 3627);
-  assert.equal(classOfObject(3626), 225);
-  assert.equal(classOfObject(3627), POOL_HUGE_CLASS);
+  // An object shares a zspage while it and its 8-byte header fit the 3632 class.
+  assert.equal(POOL_HUGE_OBJECT_BYTES_MIN, 3625);
+  assert.equal(classOfObject(3624), 225);
+  assert.equal(classOfObject(3625), POOL_HUGE_CLASS);
   assert.equal(sizeIndexObjects[POOL_HUGE_CLASS], 1);
 });
 
@@ -109,13 +109,13 @@ test("every size 1..4096 maps to the smallest class that holds it", () => {
   }
 });
 
-test("malloc gives sizes 1, 26, 27, 4095 and 4096 objects that hold their class less the header", () => {
+test("malloc gives sizes 1, 24, 25, 4095 and 4096 objects that hold their class less the header", () => {
   const pool = new ZsPool({ pagesMax: 64 as PageCount });
-  // Slots of 32 and 48 bytes keep a 6-byte header; the huge class keeps it outside the page.
+  // Slots of 32 and 48 bytes keep an 8-byte header; the huge class keeps it outside the page.
   const expectedCapacity = new Map([
-    [1, 26],
-    [26, 26],
-    [27, 42],
+    [1, 24],
+    [24, 24],
+    [25, 40],
     [4095, 4096],
     [4096, 4096],
   ]);

@@ -19,8 +19,7 @@ import {
   type ZsPool,
 } from "../../src/pool/zspool.ts";
 
-const { fullnessGroups, headerBytes, hugeClass, linkEnd, linkFree, wherePageBits, zspageDead } =
-  POOL_LAYOUT;
+const { fullnessGroups, hugeClass, linkEnd, linkFree, wherePageBits, zspageDead } = POOL_LAYOUT;
 
 function fullnessExpected(inuse: number, objects: number): number {
   if (inuse === objects) return fullnessGroups - 1;
@@ -63,7 +62,8 @@ function objectsCheck(t: PoolInternals, id: number): [number, number] {
   const objects = sizeIndexObjects[c];
   const size = sizeIndexBytes[c];
   const words = t.arenas.words16[t.zsWhere[id] >>> wherePageBits];
-  const first = ((t.zsWhere[id] & ((1 << wherePageBits) - 1)) * 4096 + size - headerBytes) / 2;
+  // The header starts the slot: the tag (4 bytes), then the link.
+  const first = ((t.zsWhere[id] & ((1 << wherePageBits) - 1)) * 4096 + 4) / 2;
   const link = (i: number) => words[first + (i * size) / 2];
   let inuse = 0;
   let requested = 0;

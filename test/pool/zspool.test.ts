@@ -60,14 +60,14 @@ test("full pool: a zspage with room still serves its class at the bound", () => 
   const perPage = 4096 / 32;
   const small: Handle[] = [];
   for (let i = 0; i < perPage; i++) {
-    const h = pool.malloc(bytes(20), i); // with its 6-byte header, a 32-byte slot
+    const h = pool.malloc(bytes(20), i); // with its 8-byte header, a 32-byte slot
     assert.notEqual(h, NO_HANDLE, `object ${i}`);
     small.push(h);
   }
   assert.equal(pool.pagesUsed, 1);
   assert.equal(pool.malloc(bytes(20), 500), NO_HANDLE);
   pool.free(small[77]);
-  const h = pool.malloc(bytes(26), 77);
+  const h = pool.malloc(bytes(24), 77);
   assert.notEqual(h, NO_HANDLE);
   assert.equal(pool.malloc(bytes(1), 501), NO_HANDLE);
   // An 8-page class never fits a 1-page bound.
@@ -100,39 +100,39 @@ test("bytesOf is the arena chunk's own array; map tells all; other objects survi
   assert.equal(pool.bytesOf(a), pool.bytesOf(b), "same zspage, same chunk, same array");
   assert.equal(pool.bytesOf(a).length, POOL_CHUNK_PAGES * 4096);
   assert.ok(pool.bytesOf(a).buffer instanceof SharedArrayBuffer, "arenas are shared memory");
-  assert.equal(pool.sizeOf(a), 1018, "the 1024 class, less the header");
+  assert.equal(pool.sizeOf(a), 1016, "the 1024 class, less the header");
   assert.equal(pool.offsetOf(b) - pool.offsetOf(a), 1024, "slots follow each other");
-  const c = pool.malloc(bytes(1194), 3);
+  const c = pool.malloc(bytes(1192), 3);
   assert.equal(pool.stats().pagesUsed, 6, "a 1-page zspage and a 5-page one (1200 class)");
   assert.notEqual(pool.bytesOf(c), pool.bytesOf(a), "zspages of 5 pages live in another arena");
   objectWrite(pool, a, 1, 1000);
-  objectWrite(pool, c, 3, 1194);
+  objectWrite(pool, c, 3, 1192);
   assert.equal(pool.map(c), pool.bytesOf(c));
   assert.deepEqual(
     [pool.mappedOffset, pool.mappedLength, pool.mappedTag],
-    [pool.offsetOf(c), 1194, 3],
+    [pool.offsetOf(c), 1192, 3],
   );
   pool.free(b);
   assert.ok(objectIntact(pool, a, 1, 1000));
-  assert.ok(objectIntact(pool, c, 3, 1194));
+  assert.ok(objectIntact(pool, c, 3, 1192));
   const s = pool.stats();
   assert.equal(s.objects, 2);
-  assert.equal(s.requestedBytes, 2194);
+  assert.equal(s.requestedBytes, 2192);
   assert.equal(s.pagesUsed, 6);
   poolCheck(pool);
 });
 
 test("objects that cross a page boundary are contiguous in their zspage", () => {
   const pool = new ZsPool({ pagesMax: pages(100) });
-  // 1194-byte objects in 1200-byte slots: the 4th starts at 3600 and ends at 4800, across pages.
-  const hs = [0, 1, 2, 3, 4].map((tag) => pool.malloc(bytes(1194), tag));
+  // 1192-byte objects in 1200-byte slots: the 4th starts at 3600 and ends at 4800, across pages.
+  const hs = [0, 1, 2, 3, 4].map((tag) => pool.malloc(bytes(1192), tag));
   const crossing = hs.find((h) => {
     const start = pool.offsetOf(h);
     return Math.floor(start / 4096) !== Math.floor((start + 1199) / 4096);
   });
   assert.ok(crossing !== undefined, "some object crosses a page");
-  objectWrite(pool, crossing, 3, 1194);
-  assert.ok(objectIntact(pool, crossing, 3, 1194));
+  objectWrite(pool, crossing, 3, 1192);
+  assert.ok(objectIntact(pool, crossing, 3, 1192));
 });
 
 test("bad input throws ZSWAP_E_OPTION and changes nothing", () => {
@@ -256,10 +256,10 @@ test("an onMove that throws or re-enters leaves the pool consistent", () => {
 
 test("stats: one row per class with its own geometry, totals add up", () => {
   const pool = new ZsPool({ pagesMax: pages(1000) });
-  for (let tag = 0; tag < 50; tag++) pool.malloc(bytes(1562), tag); // 1568-byte slots
+  for (let tag = 0; tag < 50; tag++) pool.malloc(bytes(1560), tag); // 1568-byte slots
   const s = pool.stats();
   assert.equal(s.classes.length, POOL_CLASSES.length);
-  const row = s.classes.find((r) => r.index === classOfObject(1562));
+  const row = s.classes.find((r) => r.index === classOfObject(1560));
   assert.ok(row);
   assert.deepEqual(
     [row.sizeBytes, row.pagesPerZspage, row.objsPerZspage, row.zspages, row.objAllocated],
@@ -272,7 +272,7 @@ test("stats: one row per class with its own geometry, totals add up", () => {
   assert.deepEqual(row.zspagesByFullness, [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 3]);
   assert.equal(s.pagesUsed, 20);
   assert.equal(s.objects, 50);
-  assert.equal(s.requestedBytes, 50 * 1562);
+  assert.equal(s.requestedBytes, 50 * 1560);
   assert.equal(s.zspages, 4);
 });
 
