@@ -73,8 +73,7 @@ export async function memoryBench(ctx: Context): Promise<void> {
       `declines for poor compression are skipped: ${num(r.declined)}), at offsets 0..` +
       `${num(n - 1)} of an area of as many slots; then again at ${num(n)} distinct offsets drawn ` +
       `at random (seed ${ctx.options.seed}) over an area ${SPARSE_FACTOR} times larger. Before ` +
-      `the first store (after a warm-up of ${num(65_536)} stores and loads in a cache of its own, ` +
-      `so compiled code is in the baseline) and after the last, a full GC` +
+      `the first store and after the last, full GCs until RSS settles` +
       `${r.exactGc ? "" : " (NOT exact: run with --expose-gc)"}, then process.memoryUsage(). ` +
       `Measured: RSS growth less pool_total_size (the pool's pages; the arenas' pages never ` +
       `written are not resident). Accounted: the entry rows committed, the index's chunks, the ` +
