@@ -24,7 +24,7 @@ export const POOL_ZSPAGE_PAGES_MAX = 8;
 /**
  * Pages one pool may hold (16 GiB at 4 KiB a page): a handle packs a zspage id of 22 bits
  * (1..2^22-1) with an object index of 10 bits, and every zspage holds at least one page. The
- * pool's zspage table costs 22 bytes a zspage, in steps of POOL_ZSPAGE_TABLE_STEP ids.
+ * pool's zspage table costs 24 bytes a zspage, in steps of POOL_ZSPAGE_TABLE_STEP ids.
  */
 export const POOL_PAGES_MAX = 2 ** 22 - 1;
 
@@ -56,7 +56,7 @@ export const POOL_CHUNK_PAGES = 840;
 /** Chunk ids of one pool: the most chunks POOL_PAGES_MAX pages can need, at 8 bytes a chunk. */
 export const POOL_CHUNKS_MAX = Math.ceil(POOL_PAGES_MAX / POOL_CHUNK_PAGES) + POOL_ARENAS;
 
-/** Zspage ids the pool's zspage table grows by (22 bytes an id: 704 KiB a step). */
+/** Zspage ids the pool's zspage table grows by (24 bytes an id: 768 KiB a step). */
 export const POOL_ZSPAGE_TABLE_STEP = 32_768;
 
 /** The largest pool bound in bytes (maxPoolBytes), just under 16 GiB: POOL_PAGES_MAX pages. */

@@ -230,8 +230,13 @@ export class ZsPool {
   // then replaced by a longer view of the same memory
   private zsClass = growable(Uint8Array, POOL_PAGES_MAX + 1);
   private zsInuse = growable(Uint16Array, POOL_PAGES_MAX + 1);
-  /** First free object; in the huge class, the object's length. */
+  /** First freed object (LINK_END: none); in the huge class, the object's length. */
   private zsFreeHead = growable(Uint16Array, POOL_PAGES_MAX + 1);
+  /**
+   * Objects below this index have been allocated at some time; those above are untouched, and
+   * taken in order once the free list is empty, so a new zspage costs no write to its pages.
+   */
+  private zsBump = growable(Uint16Array, POOL_PAGES_MAX + 1);
   private zsGroup = growable(Uint8Array, POOL_PAGES_MAX + 1);
   /** List links; zsNext also chains the ids of freed zspages. */
   private zsPrev = growable(Uint32Array, POOL_PAGES_MAX + 1);
@@ -331,6 +336,7 @@ export class ZsPool {
     this.zsClass = growTo(this.zsClass, length);
     this.zsInuse = growTo(this.zsInuse, length);
     this.zsFreeHead = growTo(this.zsFreeHead, length);
+    this.zsBump = growTo(this.zsBump, length);
     this.zsGroup = growTo(this.zsGroup, length);
     this.zsPrev = growTo(this.zsPrev, length);
     this.zsNext = growTo(this.zsNext, length);
@@ -368,17 +374,9 @@ export class ZsPool {
     const where = this.slotTake(pages);
     this.zsClass[id] = c;
     this.zsInuse[id] = 0;
-    this.zsFreeHead[id] = 0;
+    this.zsFreeHead[id] = LINK_END;
+    this.zsBump[id] = 0;
     this.zsWhere[id] = where;
-    if (c !== POOL_HUGE_CLASS) {
-      // Chain every object into the free list, through the headers in the arena.
-      const words = this.arenas.words16[where >>> WHERE_PAGE_BITS];
-      const size = sizeIndexBytes[c];
-      let at = (Arenas.offsetOf(where) + LINK_AT) >>> 1;
-      for (let i = 0; i < objects; i++, at += size >>> 1) {
-        words[at] = LINK_FREE | (i + 1 < objects ? i + 1 : LINK_END);
-      }
-    }
     this.pagesUsedCount += pages;
     this.objAllocated[c] += objects;
     this.listInsert(id, FULLNESS_EMPTY);
@@ -436,12 +434,15 @@ export class ZsPool {
       this.zsFreeHead[id] = size;
       this.zsTag[id] = tag;
     } else {
-      index = this.zsFreeHead[id];
-      assert(index !== LINK_END, "allocating in a full zspage");
       const words = this.arenas.words16[this.chunkOf(id)];
-      const at = this.linkAt(id, index);
-      this.zsFreeHead[id] = words[at] & LINK_END;
-      words[at] = size;
+      index = this.zsFreeHead[id];
+      if (index !== LINK_END) {
+        this.zsFreeHead[id] = words[this.linkAt(id, index)] & LINK_END;
+      } else {
+        index = this.zsBump[id]++;
+        assert(index < sizeIndexObjects[this.zsClass[id]], "allocating in a full zspage");
+      }
+      words[this.linkAt(id, index)] = size;
       this.arenas.words32[this.chunkOf(id)][this.slotAt(id, index) >>> 2] = tag;
     }
     this.zsInuse[id]++;
@@ -480,6 +481,7 @@ export class ZsPool {
   /** True when the zspage's object `index` is allocated (a live huge zspage's one object is). */
   private objLive(id: number, index: number): boolean {
     if (this.zsClass[id] === POOL_HUGE_CLASS) return true;
+    if (index >= this.zsBump[id]) return false;
     return (this.arenas.words16[this.chunkOf(id)][this.linkAt(id, index)] & LINK_FREE) === 0;
   }
 
@@ -492,7 +494,7 @@ export class ZsPool {
     const index = handle & HANDLE_INDEX_MASK;
     if (handle >>> 0 === handle && id !== 0 && id < this.idNext) {
       const c = this.zsClass[id];
-      if (c !== ZSPAGE_DEAD && index < sizeIndexObjects[c]) {
+      if (c !== ZSPAGE_DEAD && (c === POOL_HUGE_CLASS ? index === 0 : index < this.zsBump[id])) {
         const where = this.zsWhere[id];
         const size = sizeIndexBytes[c];
         const at = (where & WHERE_PAGE_MASK) * PAGE_SIZE + index * size;
@@ -747,8 +749,8 @@ export class ZsPool {
 
   /** Bytes of the pool's own tables: what it spends besides the arenas' pages. */
   get metadataBytes(): ByteCount {
-    // 22 bytes an id the table has grown to.
-    let bytes = this.arenas.metadataBytes + this.zsClass.length * 22;
+    // 24 bytes an id the table has grown to.
+    let bytes = this.arenas.metadataBytes + this.zsClass.length * 24;
     for (const a of [this.listHead, this.listLength, this.listMask, this.objAllocated]) {
       bytes += a.byteLength;
     }
@@ -810,6 +812,7 @@ export interface PoolInternals {
   readonly zsClass: Uint8Array;
   readonly zsInuse: Uint16Array;
   readonly zsFreeHead: Uint16Array;
+  readonly zsBump: Uint16Array;
   readonly zsGroup: Uint8Array;
   readonly zsPrev: Uint32Array;
   readonly zsNext: Uint32Array;
