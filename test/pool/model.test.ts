@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { POOL_ARENAS, POOL_CHUNK_PAGES } from "../../src/constants.ts";
 import { classOfObject, ZsPool } from "../../src/pool/index.ts";
+import { poolInternals } from "../../src/pool/zspool.ts";
 import { Random } from "../../src/random.ts";
 import { type ByteCount, type Handle, NO_HANDLE, type PageCount } from "../../src/types.ts";
 import { poolCheck } from "./pool-check.ts";
@@ -156,10 +158,16 @@ function run(pagesMaxStart: number, palette: readonly number[], ops: readonly Op
       movesSeen++;
     },
   });
+  const arenas = poolInternals(pool).arenas;
   const mallocOne = (size: number): void => {
     const pagesBefore = pool.pagesUsed;
+    const chunksBefore = arenas.held;
     const tag = tagNext++;
     const h = pool.malloc(size as ByteCount, tag);
+    if (arenas.held > chunksBefore) {
+      const limit = Math.ceil(pool.pagesMax / POOL_CHUNK_PAGES) + POOL_ARENAS;
+      assert.ok(arenas.held <= limit, `took chunk ${arenas.held} past the limit ${limit}`);
+    }
     if (h === NO_HANDLE) {
       const row = pool.stats().classes.find((r) => r.index === classOfObject(size));
       assert.ok(row !== undefined);
@@ -296,4 +304,32 @@ test("model: pools of several chunks an arena: compaction empties chunks and giv
   );
   assert.ok(chunksGivenBackSeen - givenBackBefore > 0, "chunks were given back in these runs");
   assert.ok(zspageMovesSeen - zspageMovesBefore > 0, "zspages moved out of chunks to empty them");
+});
+
+test("model: a pool at its chunk limit empties sparse chunks before it takes another", () => {
+  // Nine chunks of one-page zspages (huge objects), thinned out until they hold under a chunk's
+  // worth, under a bound of one chunk: the pool is at its limit of 1 + POOL_ARENAS chunks, and
+  // any zspage of another length needs a chunk that only compaction can free.
+  const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
+  const thin: Op = { kind: "freeMany", every: 2, pick: 0 };
+  fc.assert(
+    fc.property(fc.array(opArb, { minLength: 10, maxLength: 30, size: "max" }), (ops) =>
+      run(
+        10 * POOL_CHUNK_PAGES,
+        [],
+        [
+          { kind: "malloc", size: 4096, choice: 0, count: 9 * POOL_CHUNK_PAGES },
+          thin,
+          thin,
+          thin,
+          thin,
+          { kind: "limit", pagesMax: POOL_CHUNK_PAGES },
+          { kind: "malloc", size: 2714, choice: 0, count: 10 },
+          ...ops,
+          { kind: "compact" },
+        ],
+      ),
+    ),
+    { numRuns: 3, seed },
+  );
 });
