@@ -94,16 +94,24 @@ export async function memoryBench(ctx: Context): Promise<void> {
     runs.map(runRow),
   );
   const measured = (x: MemoryResult) => (x.rss - x.poolBytes) / x.stored;
+  const accounted = (x: MemoryResult) =>
+    (x.entryBytes + x.indexBytes + x.poolMetadataBytes) / x.stored;
+  // RSS also falls where the baseline's memory goes back during the fill (V8 and the C allocator
+  // return pages late), which would hide metadata: the larger of the two is held to the target.
+  const held = (x: MemoryResult) => Math.max(measured(x), accounted(x));
   note(
-    `Target: <= ${METADATA_TARGET_BYTES} B per stored page, measured, for an area of ` +
-      `${num(n)} slots holding ${num(n)} pages: ${ratio(measured(r))} B, ` +
-      `${verdict(measured(r), METADATA_TARGET_BYTES, "ceiling")}. The entry table held ` +
+    `Target: <= ${METADATA_TARGET_BYTES} B per stored page for an area of ${num(n)} slots ` +
+      `holding ${num(n)} pages, the larger of measured and accounted (RSS also falls where ` +
+      `memory the baseline held goes back during the fill, so measured alone could hide ` +
+      `metadata): ${ratio(measured(r))} B measured, ${ratio(accounted(r))} B accounted: ` +
+      `${verdict(held(r), METADATA_TARGET_BYTES, "ceiling")}. The entry table held ` +
       `${num(r.entryRows)} rows (7 B each) for ${num(r.stored)} entries: it grows in place by ` +
       `steps of 65,536 rows, so no more than one step ahead. An area ${SPARSE_FACTOR} times ` +
-      `larger than what it holds costs ${ratio(measured(sparse.r))} B per stored page measured: ` +
-      `the index (4 B a slot, in chunks of 1024 made on first use) is then a chunk for every ` +
-      `1024 slots, as pages spread over all of them; filled from its low offsets up, as a swap ` +
-      `area fills, it costs what the dense area does. For scale: the pool held ` +
+      `larger than what it holds costs ${ratio(held(sparse.r))} B per stored page (the larger ` +
+      `of ${ratio(measured(sparse.r))} measured, ${ratio(accounted(sparse.r))} accounted): the ` +
+      `index (4 B a slot, in chunks of 1024 made on first use) is then a chunk for every 1024 ` +
+      `slots, as pages spread over all of them; filled from its low offsets up, as a swap area ` +
+      `fills, it costs what the dense area does. For scale: the pool held ` +
       `${bytes(r.poolBytes)} of pages in ${num(r.chunks)} chunks for ${bytes(r.compressedBytes)} ` +
       `of compressed data (${num(r.stored)} pages, ratio ` +
       `${ratio((r.stored * PAGE_SIZE) / r.compressedBytes)}), ${num(r.zspages)} zspages. The ` +
@@ -111,10 +119,9 @@ export async function memoryBench(ctx: Context): Promise<void> {
       `B a slot.`,
   );
   ctx.headlines.push(
-    `metadata: ${ratio(measured(r))} B per stored page measured from RSS at ${num(r.stored)} ` +
-      `pages in an area of as many slots (accounted ${num(
-        (r.entryBytes + r.indexBytes + r.poolMetadataBytes) / r.stored,
-      )} B); target <= ${METADATA_TARGET_BYTES} B: ${verdict(measured(r), METADATA_TARGET_BYTES, "ceiling")}; ` +
-      `${ratio(measured(sparse.r))} B with the area ${SPARSE_FACTOR} times larger, offsets at random`,
+    `metadata: ${ratio(measured(r))} B per stored page measured from RSS, ${ratio(accounted(r))} ` +
+      `B accounted, at ${num(r.stored)} pages in an area of as many slots; target <= ` +
+      `${METADATA_TARGET_BYTES} B (the larger): ${verdict(held(r), METADATA_TARGET_BYTES, "ceiling")}; ` +
+      `${ratio(held(sparse.r))} B with the area ${SPARSE_FACTOR} times larger, offsets at random`,
   );
 }

@@ -429,24 +429,27 @@ export class ZsPool {
 
   /** Takes the zspage's first free slot for an object; the zspage has room. */
   private objAlloc(id: number, size: number, tag: number): number {
+    const c = this.zsClass[id];
     let index = 0;
-    if (this.zsClass[id] === POOL_HUGE_CLASS) {
+    if (c === POOL_HUGE_CLASS) {
       this.zsFreeHead[id] = size;
       this.zsTag[id] = tag;
     } else {
-      const words = this.arenas.words16[this.chunkOf(id)];
+      const chunk = this.chunkOf(id);
+      const words = this.arenas.words16[chunk];
       index = this.zsFreeHead[id];
       if (index !== LINK_END) {
         this.zsFreeHead[id] = words[this.linkAt(id, index)] & LINK_END;
       } else {
         index = this.zsBump[id]++;
-        assert(index < sizeIndexObjects[this.zsClass[id]], "allocating in a full zspage");
+        assert(index < sizeIndexObjects[c], "allocating in a full zspage");
       }
-      words[this.linkAt(id, index)] = size;
-      this.arenas.words32[this.chunkOf(id)][this.slotAt(id, index) >>> 2] = tag;
+      const slot = this.slotAt(id, index);
+      words[(slot + LINK_AT) >>> 1] = size;
+      this.arenas.words32[chunk][slot >>> 2] = tag;
     }
     this.zsInuse[id]++;
-    this.objUsed[this.zsClass[id]]++;
+    this.objUsed[c]++;
     this.requestedBytesCount += size;
     return index;
   }
