@@ -63,7 +63,7 @@ export interface ZswapGauges {
   Zswapped: number;
   /** Bytes of compressed data stored (what the pool objects were asked for). */
   compressed_bytes: number;
-  /** Bytes of metadata outside the pool pages: entry table and indexes. */
+  /** Bytes of metadata outside the pool pages: entry table, indexes and the pool's own tables. */
   metadata_bytes: number;
   /** Writebacks whose device write is in flight (the 2013 writeback patch's outstanding_writebacks). */
   outstanding_writebacks: number;
