@@ -10,6 +10,7 @@
 //   npm run bench -- --codecs lz4,lzo  only these codecs in compress/ and zswap/
 //   npm run bench:smoke                tiny sizes, every section, for CI (no timing checks)
 
+import os from "node:os";
 import { parseArgs } from "node:util";
 import {
   COMPRESSOR_DEFAULT,
@@ -122,6 +123,12 @@ async function main(): Promise<void> {
     `- command: npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
   );
   line(`- machine: ${machineLine(machine)}`);
+  line(
+    `- load average (1, 5, 15 min) when the run started: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(", ")} (ratios compare interleaved passes, so load slows both sides of each)`,
+  );
   line(
     `- node flags: ${process.execArgv.join(" ") || "(none)"}; gc() ${gcFull() ? "exposed" : "not exposed"}`,
   );

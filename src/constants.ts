@@ -7,8 +7,8 @@ export const PAGE_SIZE = 4096;
 export const SWAP_AREAS_MAX = 32;
 
 /**
- * Slots in one swap area (1 TiB of swap at 4 KiB a slot). The area's index costs 4 bytes a slot,
- * so the largest area's index is 1 GiB.
+ * Slots in one swap area (1 TiB of swap at 4 KiB a slot). The area's index costs 4 bytes a slot
+ * it has written to (in chunks of 1024), so the largest area's index is 1 GiB.
  */
 export const AREA_SLOTS_MAX = 2 ** 28;
 
@@ -24,9 +24,40 @@ export const POOL_ZSPAGE_PAGES_MAX = 8;
 /**
  * Pages one pool may hold (16 GiB at 4 KiB a page): a handle packs a zspage id of 22 bits
  * (1..2^22-1) with an object index of 10 bits, and every zspage holds at least one page. The
- * pool's zspage table costs 14 bytes a zspage.
+ * pool's zspage table costs 24 bytes a zspage, in steps of POOL_ZSPAGE_TABLE_STEP ids.
  */
 export const POOL_PAGES_MAX = 2 ** 22 - 1;
+
+/**
+ * Bytes of an object's header inside the pool (zsmalloc keeps the handle there): its tag (4) and
+ * its length (2), at the start of its slot, in the cache line its data starts in, and 2 unused
+ * so that the data is 8-byte aligned: V8 copies into shared memory 8 bytes at a time only between
+ * 8-byte aligned addresses, else a byte at a time. The huge class's objects (one a page) keep
+ * theirs in the zspage table instead, so a whole page fits.
+ */
+export const POOL_OBJECT_HEADER_BYTES = 8;
+
+/**
+ * Arenas of one pool: one per zspage length (1..POOL_ZSPAGE_PAGES_MAX pages), so that a chunk's
+ * zspages are all alike and an emptied one is reused as it is. Each arena has at most one chunk
+ * partly used because it grows, so the pool holds at most this many chunks beyond its bound.
+ */
+export const POOL_ARENAS = POOL_ZSPAGE_PAGES_MAX;
+
+/**
+ * Pages in one arena chunk (3.28 MiB): 840 is the least common multiple of 1..8, so zspages of
+ * every length tile a chunk exactly. A chunk is one SharedArrayBuffer, allocated when an arena
+ * grows and given back whole when it empties; its pages are resident only once written. A pool
+ * holds at most ceil(pagesMax / POOL_CHUNK_PAGES) + POOL_ARENAS chunks: for a 1 GiB bound, 26 MiB
+ * more than the bound at most, touched or not.
+ */
+export const POOL_CHUNK_PAGES = 840;
+
+/** Chunk ids of one pool: the most chunks POOL_PAGES_MAX pages can need, at 8 bytes a chunk. */
+export const POOL_CHUNKS_MAX = Math.ceil(POOL_PAGES_MAX / POOL_CHUNK_PAGES) + POOL_ARENAS;
+
+/** Zspage ids the pool's zspage table grows by (24 bytes an id: 768 KiB a step). */
+export const POOL_ZSPAGE_TABLE_STEP = 32_768;
 
 /** The largest pool bound in bytes (maxPoolBytes), just under 16 GiB: POOL_PAGES_MAX pages. */
 export const POOL_BYTES_MAX = POOL_PAGES_MAX * PAGE_SIZE;
@@ -37,14 +68,25 @@ export const POOL_BYTES_MAX = POOL_PAGES_MAX * PAGE_SIZE;
  */
 export const COMPRESS_BUFFER_BYTES = 2 * PAGE_SIZE;
 
-/** Entries the table starts with; it doubles when full (20 bytes an entry). */
-export const ENTRY_TABLE_INITIAL = 1024;
-
 /** Writebacks in flight by default (the 2013 writeback patch's soft bound, made hard here): 64 pages of buffers. */
 export const WRITEBACK_IN_FLIGHT_DEFAULT = 64;
 
 /** Largest writebacksInFlightMax accepted: 4 MiB of writeback buffers. */
 export const WRITEBACK_IN_FLIGHT_MAX = 1024;
+
+/**
+ * Rows the entry table grows by, in place (7 bytes a row: 448 KiB a step), so that it is never
+ * more than one step larger than the most entries it held.
+ */
+export const ENTRY_TABLE_STEP = 65_536;
+
+/**
+ * Rows of one entry table: one per pool object (at most 128 a page, objects being 32 bytes or
+ * more) and one per writeback in flight, so a store never runs out of rows. The table reserves
+ * address space for them (3.5 GiB, 7 bytes a row) and commits only the rows it grew to.
+ */
+export const ENTRY_ROWS_MAX =
+  POOL_PAGES_MAX * (PAGE_SIZE / POOL_OBJECT_BYTES_MIN) + WRITEBACK_IN_FLIGHT_MAX;
 
 /**
  * LRU entries one kick of writeback looks at (second chances, busy slots) before it lets the event

@@ -7,6 +7,7 @@ import {
   PAGE_SIZE,
   POOL_CLASS_DELTA_BYTES,
   POOL_OBJECT_BYTES_MIN,
+  POOL_OBJECT_HEADER_BYTES,
   POOL_ZSPAGE_PAGES_MAX,
 } from "../constants.ts";
 
@@ -75,15 +76,29 @@ export function classOfSize(sizeBytes: number): number {
 export const POOL_HUGE_CLASS = classOfSizeIndex[POOL_SIZE_INDEXES - 1];
 
 /**
- * Smallest object size that lands in the huge class (zsmalloc's zs_huge_class_size, without its
- * in-object handle: 3633 bytes with 8-page chains). Smaller objects share zspages.
+ * The class of an object of `sizeBytes` (1..PAGE_SIZE; the caller checks the range): the
+ * smallest whose slots hold it and its header, or the huge class, whose objects keep their
+ * header outside (so a whole page fits).
+ */
+export function classOfObject(sizeBytes: number): number {
+  return classOfSize(Math.min(PAGE_SIZE, sizeBytes + POOL_OBJECT_HEADER_BYTES));
+}
+
+/** Bytes an object of class c may hold: its slot less the header, or a page in the huge class. */
+export function objectCapacity(c: number): number {
+  return c === POOL_HUGE_CLASS ? PAGE_SIZE : sizeIndexBytes[c] - POOL_OBJECT_HEADER_BYTES;
+}
+
+/**
+ * Smallest object size that lands in the huge class (zsmalloc's zs_huge_class_size: 3625 bytes
+ * with 8-page chains and our 8-byte header). Smaller objects share zspages.
  */
 export const POOL_HUGE_OBJECT_BYTES_MIN = hugeObjectBytesMin();
 
 function hugeObjectBytesMin(): number {
-  let i = POOL_SIZE_INDEXES - 1;
-  while (i > 0 && classOfSizeIndex[i - 1] === POOL_HUGE_CLASS) i--;
-  return i === 0 ? 1 : sizeIndexBytes[i - 1] + 1;
+  let size = PAGE_SIZE;
+  while (size > 1 && classOfObject(size - 1) === POOL_HUGE_CLASS) size--;
+  return size;
 }
 
 /** Indexes of the live (unmerged) classes, ascending. */

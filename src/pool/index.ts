@@ -1,6 +1,7 @@
 // The pool layer's public face: the allocator, its options and statistics, and its geometry.
 
 export {
+  classOfObject,
   classOfSize,
   POOL_CLASSES,
   POOL_HUGE_CLASS,

@@ -11,7 +11,7 @@ export const ZSWAP_GAUGES = {
   compressed_bytes:
     "Bytes of compressed data stored, what the pool's objects were asked for (not the kernel's)",
   metadata_bytes:
-    "Bytes of metadata outside the pool's pages: the entry table and indexes (not the kernel's)",
+    "Bytes of metadata outside the pool's pages: the entry table, indexes and the pool's own tables (not the kernel's)",
   outstanding_writebacks:
     "Writebacks whose device write is in flight (the 2013 writeback patch's outstanding_writebacks)",
   writeback_waiters:

@@ -1,14 +1,24 @@
-// The entry table: one row per stored page, struct-of-arrays, no object per page.
+// The entry table: one row per stored page, struct-of-arrays, no object per page, 7 bytes a row.
 //
-// Row 0 is the LRU's sentinel: its prev is the newest entry, its next the oldest. A free row's
-// `next` links the free list. Writeback (an await) may hold a row while the row's entry is
-// invalidated; such a row is ORPHANED instead of freed, and the writeback frees it on completion,
-// so that a row index never names two entries during one writeback.
+// A row holds what only zswap knows of a page: where it lives in swap (type, offset), the codec
+// that compressed it, and its flags. The rest is kept once, elsewhere: the area's index maps the
+// slot to the page's pool handle, and the pool object's header holds its length and, as its tag,
+// this row. Rows are allocated from a free list (linked through `offset`), so a row index names
+// one entry from entryAlloc to rowRelease. Writeback (an await) may hold a row while the row's
+// entry is invalidated; such a row is ORPHANED instead of freed, and the writeback frees it on
+// completion, so that a row index never names two entries during one writeback.
+//
+// The LRU is a CLOCK over the rows (zswap's second-chance list_lru, without its two links a row):
+// a row is on it while its LRU bit is set; the hand sweeps the rows in order, and a REFERENCED
+// entry it reaches is rotated (its bit cleared, the hand moved past it), so it comes up again
+// only after every other entry has. lruOldest is the first row on the LRU at or after the hand.
+// Entries placed at the oldest end (dip following BIP) wait on a stack above the ring instead,
+// 4 bytes a place, kept only while that placement is in use.
 
 import { assert } from "../assert.ts";
-import { ENTRY_TABLE_INITIAL } from "../constants.ts";
-import { grown } from "../typed-arrays.ts";
-import type { ByteCount, EntryIndex, Handle, SwapOffset, SwapType } from "../types.ts";
+import { ENTRY_ROWS_MAX, ENTRY_TABLE_STEP } from "../constants.ts";
+import { growable, growTo } from "../typed-arrays.ts";
+import type { ByteCount, EntryIndex, SwapOffset, SwapType } from "../types.ts";
 
 /** Flag bits of a row. */
 export const REFERENCED = 1; // used since it entered the LRU: skipped once by writeback
@@ -16,67 +26,60 @@ export const WRITEBACK = 2; // a writeback is in flight on it and holds the row
 export const ORPHANED = 4; // invalidated during writeback: the writeback frees the row
 export const CORRUPT = 8; // failed to decompress for writeback: writeback passes it by
 export const RAW = 16; // stored uncompressed (incompressible: "store-raw"); length is PAGE_SIZE
+export const LRU = 32; // on the LRU (the CLOCK's ring): a live entry not under writeback
+const OLDEST = 64; // on the LRU, placed oldest (lruAddOldest): on the oldest stack
+const SEEN = 128; // only while the oldest stack is compacted: a place of this row was kept
 
-const LRU = 0 as EntryIndex;
+/** Bytes of one row: offset 4, type, codec and flags 1 each. */
+const ROW_BYTES = 7;
+/** Ends the free list; row 0 is never an entry. */
+const ROW_NONE = 0;
 
 export class EntryTable {
-  /** Pool object holding the compressed page. */
-  handle = new Uint32Array(ENTRY_TABLE_INITIAL);
-  /** Stored length in bytes (PAGE_SIZE for a RAW entry). */
-  length = new Uint16Array(ENTRY_TABLE_INITIAL);
-  /** Where the page lives in swap. */
-  offset = new Uint32Array(ENTRY_TABLE_INITIAL);
-  type = new Uint8Array(ENTRY_TABLE_INITIAL);
+  // The arrays grow in place and are replaced by longer views of the same memory when they do.
+  /** Where the page lives in swap; a free row's next free row. */
+  offset = growable(Uint32Array, ENTRY_ROWS_MAX);
+  type = growable(Uint8Array, ENTRY_ROWS_MAX);
   /** Codec id (position in COMPRESSOR_NAMES) that compressed it. */
-  codec = new Uint8Array(ENTRY_TABLE_INITIAL);
-  flags = new Uint8Array(ENTRY_TABLE_INITIAL);
-  prev = new Uint32Array(ENTRY_TABLE_INITIAL);
-  next = new Uint32Array(ENTRY_TABLE_INITIAL);
+  codec = growable(Uint8Array, ENTRY_ROWS_MAX);
+  flags = growable(Uint8Array, ENTRY_ROWS_MAX);
 
-  private freeHead = 0;
-  private used = 1; // rows handed out so far, the sentinel included
+  private freeHead = ROW_NONE;
+  private used = 1; // rows handed out so far, row 0 included
+  /** The CLOCK's hand: the row the next lruOldest looks at first. */
+  private hand = 1;
+  /** Rows on the LRU. */
+  private lruCount = 0;
+  /** Entries placed oldest, the next pick on top, with stale places among them (see lruDel). */
+  private oldest = growable(Uint32Array, ENTRY_ROWS_MAX);
+  private oldestCount = 0;
   /** Live entries (not free, not orphaned). */
   count = 0;
   /** Live entries stored raw. */
   countRaw = 0;
 
-  constructor() {
-    this.prev[LRU] = LRU;
-    this.next[LRU] = LRU;
-  }
-
   get capacity(): number {
-    return this.handle.length;
+    return this.flags.length;
   }
 
-  /** Bytes of typed arrays the table holds: its share of the metadata. */
+  /** Bytes of the rows the table has committed: its share of the metadata. */
   get bytes(): ByteCount {
-    return (this.capacity * 21) as ByteCount;
+    return (this.capacity * ROW_BYTES + this.oldest.byteLength) as ByteCount;
   }
 
   /** The row the next entryAlloc fills; stable until a row is allocated or freed. */
   rowPeek(): EntryIndex {
-    if (this.freeHead !== 0) return this.freeHead as EntryIndex;
-    if (this.used === this.capacity) this.grow();
+    if (this.freeHead !== ROW_NONE) return this.freeHead as EntryIndex;
+    if (this.used >= this.capacity) this.grow();
     return this.used as EntryIndex;
   }
 
   /** Fills row e, which rowPeek just returned. */
-  entryAlloc(
-    e: EntryIndex,
-    type: SwapType,
-    offset: SwapOffset,
-    handle: Handle,
-    length: number,
-    codec: number,
-    raw: boolean,
-  ): void {
+  entryAlloc(e: EntryIndex, type: SwapType, offset: SwapOffset, codec: number, raw: boolean): void {
     assert(e === this.freeHead || e === this.used, "an entry takes the row rowPeek gave");
     assert(this.flags[e] === 0, "a row under writeback is never reused");
-    if (e === this.freeHead) this.freeHead = this.next[e];
+    if (e === this.freeHead) this.freeHead = this.offset[e];
     else this.used++;
-    this.handle[e] = handle;
-    this.length[e] = length;
     this.offset[e] = offset;
     this.type[e] = type;
     this.codec[e] = codec;
@@ -99,61 +102,115 @@ export class EntryTable {
 
   /** Returns a row to the free list; for a writeback ending on an orphaned row. */
   rowRelease(e: EntryIndex): void {
+    assert((this.flags[e] & LRU) === 0, "a row leaves the LRU before it is freed");
     this.flags[e] = 0;
-    this.handle[e] = 0;
-    this.next[e] = this.freeHead;
+    this.offset[e] = this.freeHead;
     this.freeHead = e;
   }
 
-  /** Adds e as the newest entry. */
+  /**
+   * Puts e on the LRU (zswap_lru_add). A row stays where it is in the ring, so e comes up when
+   * the hand next reaches it; e at the hand (an entry writeback put back, a row it freed and a
+   * store took) is passed at once, so that it comes up last.
+   */
   lruAdd(e: EntryIndex): void {
-    const newest = this.prev[LRU];
-    this.prev[e] = newest;
-    this.next[e] = LRU;
-    this.next[newest] = e;
-    this.prev[LRU] = e;
+    assert((this.flags[e] & LRU) === 0, "an entry is on the LRU once");
+    this.flags[e] |= LRU;
+    this.lruCount++;
+    if (e === this.hand) this.hand = e + 1;
   }
 
-  /** Adds e as the oldest entry, unreferenced: writeback's next pick (BIP's placement). */
+  /**
+   * Puts e on the LRU as its oldest entry, unreferenced: writeback's next pick (BIP's placement).
+   * Such entries wait on a stack above the ring, the last placed on top, and go before any other.
+   */
   lruAddOldest(e: EntryIndex): void {
-    this.flags[e] &= ~REFERENCED;
-    const oldest = this.next[LRU];
-    this.prev[e] = LRU;
-    this.next[e] = oldest;
-    this.prev[oldest] = e;
-    this.next[LRU] = e;
+    assert((this.flags[e] & LRU) === 0, "an entry is on the LRU once");
+    this.flags[e] = (this.flags[e] & ~REFERENCED) | LRU | OLDEST;
+    this.lruCount++;
+    if (this.oldestCount === this.oldest.length) this.oldestCompact();
+    if (this.oldestCount === this.oldest.length) {
+      this.oldest = growTo(
+        this.oldest,
+        Math.min(this.oldest.length + ENTRY_TABLE_STEP, ENTRY_ROWS_MAX),
+      );
+    }
+    this.oldest[this.oldestCount++] = e;
   }
 
-  /** Unlinks e and links it to itself (list_del_init), so unlinking it again is harmless. */
+  /** Takes e off the LRU; harmless when it is not on it (list_del_init). */
   lruDel(e: EntryIndex): void {
-    const p = this.prev[e];
-    const n = this.next[e];
-    this.next[p] = n;
-    this.prev[n] = p;
-    this.prev[e] = e;
-    this.next[e] = e;
+    if ((this.flags[e] & LRU) === 0) return;
+    // Its place on the oldest stack, if it has one, is dropped when it comes to the top.
+    this.flags[e] &= ~(LRU | OLDEST);
+    this.lruCount--;
   }
 
-  /** The oldest entry on the LRU, or 0 when it is empty. */
+  /**
+   * The oldest entry on the LRU: the top of the oldest stack, else the first row at or after the
+   * hand; 0 when the LRU is empty.
+   */
   lruOldest(): EntryIndex {
-    return this.next[LRU] as EntryIndex;
+    if (this.lruCount === 0) return 0 as EntryIndex;
+    const flags = this.flags;
+    while (this.oldestCount > 0) {
+      const top = this.oldest[this.oldestCount - 1]!;
+      if (flags[top] & OLDEST) return top as EntryIndex;
+      this.oldestCount--;
+    }
+    let e = this.hand;
+    for (;;) {
+      if (e >= this.used) e = 1;
+      if (flags[e] & LRU) break;
+      e++;
+    }
+    this.hand = e;
+    return e as EntryIndex;
   }
 
-  /** Moves e to the newest end (its second chance). */
+  /** Moves the hand past e, the oldest entry, which becomes the newest (its second chance). */
   lruRotate(e: EntryIndex): void {
-    this.lruDel(e);
-    this.lruAdd(e);
+    if (this.flags[e] & OLDEST) {
+      // Used since it was placed oldest: it joins the ring where its row is.
+      assert(
+        this.oldest[this.oldestCount - 1] === e,
+        "the entry rotated is the one lruOldest gave",
+      );
+      this.flags[e] &= ~OLDEST;
+      this.oldestCount--;
+      return;
+    }
+    assert(e === this.hand, "the entry rotated is the one lruOldest gave");
+    this.hand = e + 1;
+  }
+
+  /**
+   * Drops the oldest stack's stale places (entries that left the LRU, and all but the topmost
+   * place of a row placed twice), keeping the order, so the stack never outgrows the table.
+   */
+  private oldestCompact(): void {
+    const { flags, oldest } = this;
+    for (let i = this.oldestCount - 1; i >= 0; i--) {
+      const e = oldest[i]!;
+      if ((flags[e] & (OLDEST | SEEN)) === OLDEST) flags[e] |= SEEN;
+      else oldest[i] = ROW_NONE;
+    }
+    let n = 0;
+    for (let i = 0; i < this.oldestCount; i++) {
+      const e = oldest[i]!;
+      if (e === ROW_NONE) continue;
+      flags[e] &= ~SEEN;
+      oldest[n++] = e;
+    }
+    this.oldestCount = n;
   }
 
   private grow(): void {
-    const n = this.capacity * 2;
-    this.handle = grown(this.handle, n);
-    this.length = grown(this.length, n);
-    this.offset = grown(this.offset, n);
-    this.type = grown(this.type, n);
-    this.codec = grown(this.codec, n);
-    this.flags = grown(this.flags, n);
-    this.prev = grown(this.prev, n);
-    this.next = grown(this.next, n);
+    const length = Math.min(this.capacity + ENTRY_TABLE_STEP, ENTRY_ROWS_MAX);
+    assert(length > this.capacity, "a row for every pool object (ENTRY_ROWS_MAX)");
+    this.offset = growTo(this.offset, length);
+    this.type = growTo(this.type, length);
+    this.codec = growTo(this.codec, length);
+    this.flags = growTo(this.flags, length);
   }
 }

@@ -44,8 +44,11 @@ export interface WritebackHost {
   readonly clock: Clock;
   /** The device area `type`'s entries are written back to, if any. */
   deviceOf(type: number): SwapDevice | undefined;
-  /** Decompresses entry e into `into`; throws ZswapDataError (counted) when it cannot. */
-  entryRead(e: EntryIndex, into: Uint8Array): void;
+  /**
+   * Decompresses entry e into `into` and returns the bytes it takes in the pool; throws
+   * ZswapDataError (counted) when it cannot.
+   */
+  entryRead(e: EntryIndex, into: Uint8Array): number;
   /** The device holds e's page now: erase e (index, pool, row) and count the writeback. */
   entryWrittenBack(e: EntryIndex): void;
   /** A writeback's device write failed (counted). */
@@ -237,8 +240,9 @@ export class Writeback {
     const buffer = this.buffers.pop()!;
     t.lruDel(e);
     t.flags[e] |= WRITEBACK;
+    let length: number;
     try {
-      z.entryRead(e, buffer);
+      length = z.entryRead(e, buffer);
     } catch {
       // Corrupt data cannot be written back; it stays for load to report (decompress_fail),
       // marked so that later scans pass it by instead of decompressing it again.
@@ -249,7 +253,6 @@ export class Writeback {
     }
     const offset = t.offset[e] as SwapOffset;
     const device = z.deviceOf(t.type[e])!;
-    const length = t.length[e];
     this.inFlight++;
     this.inFlightBytes += length;
     this.slotsBusy.add(key);

@@ -83,6 +83,8 @@ export interface ZswapInternals {
   readonly entries: EntryTable;
   readonly pool: ZsPool;
   readonly writeback: Writeback;
+  /** The pool object of a live entry (its area's index holds it), 0 for any other row. */
+  handleOf(e: EntryIndex): Handle;
 }
 
 export class Zswap {
@@ -115,8 +117,11 @@ export class Zswap {
     this.#codecId = this.#codecLoad(this.#config.compressor);
     this.#pool = new ZsPool({
       pagesMax: Math.max(1, this.#config.poolPagesMax) as PageCount,
+      // An object's tag is its entry's row; the area's index follows the object.
       onMove: (e, to) => {
-        this.#entries.handle[e] = to;
+        const t = this.#entries;
+        const old = this.#areas[t.type[e]]!.index.set(t.offset[e] as SwapOffset, to);
+        assert(old !== 0, "a moved object's slot holds it");
       },
     });
     this.#writeback = new Writeback(this.#writebackHost(), this.#config.writebacksInFlightMax);
@@ -165,29 +170,37 @@ export class Zswap {
     return offset as SwapOffset;
   }
 
-  /** Removes an entry from the index, then frees it. */
-  #entryErase(area: Area, e: EntryIndex): void {
-    const erased = area.index.erase(this.#entries.offset[e] as SwapOffset);
-    assert(erased === e, "an entry's slot in the index names that entry");
-    this.#entryDrop(e);
+  /** Removes the slot's entry from the index, then frees it. */
+  #entryErase(area: Area, off: SwapOffset): void {
+    const h = area.index.erase(off);
+    this.#pool.map(h);
+    const e = this.#pool.mappedTag as EntryIndex;
+    assert(this.#entries.offset[e] === off, "an entry's slot in the index names that entry");
+    this.#entryDrop(h, e);
   }
 
-  /** Frees an entry that is already out of the index: LRU, pool, row. */
-  #entryDrop(e: EntryIndex): void {
+  /**
+   * Frees the entry e whose page is pool object h, already out of the index: LRU, pool, row.
+   * The caller has just map()ped h.
+   */
+  #entryDrop(h: Handle, e: EntryIndex): void {
     const t = this.#entries;
     t.lruDel(e); // a no-op when writeback took it off already
-    this.#compressedBytes -= t.length[e];
-    this.#pool.free(t.handle[e] as Handle);
+    this.#compressedBytes -= this.#pool.mappedLength;
+    this.#pool.free(h);
     t.entryFree(e);
   }
 
-  /** Decompresses entry e into `into`; shared by load and writeback. */
-  #entryRead(e: EntryIndex, into: Uint8Array): void {
+  /**
+   * Decompresses the page in pool object h into `into`; shared by load and writeback. Leaves h
+   * map()ped: its tag is its entry, its length the bytes it takes in the pool.
+   */
+  #pageRead(h: Handle, into: Uint8Array): void {
     const t = this.#entries;
-    const h = t.handle[e] as Handle;
-    const bytes = this.#pool.bytesOf(h);
-    const at = this.#pool.offsetOf(h);
-    const length = t.length[e];
+    const bytes = this.#pool.map(h);
+    const e = this.#pool.mappedTag;
+    const at = this.#pool.mappedOffset;
+    const length = this.#pool.mappedLength;
     if (t.flags[e] & RAW) {
       into.set(bytes.subarray(at, at + PAGE_SIZE));
       return;
@@ -223,6 +236,12 @@ export class Zswap {
     if (reason === "reject_compress_poor" || reason === "reject_compress_fail") {
       this.#dip.forgotten(key);
     } else this.#dip.offered(key);
+  }
+
+  /** The pool object of entry e, which is in its area's index. */
+  #handleOf(e: EntryIndex): Handle {
+    const t = this.#entries;
+    return this.#areas[t.type[e]]!.index.get(t.offset[e] as SwapOffset);
   }
 
   // --- limits ---
@@ -272,9 +291,14 @@ export class Zswap {
     return {
       entries: this.#entries,
       deviceOf: (type) => this.#areas[type]?.device,
-      entryRead: (e, into) => this.#entryRead(e, into),
+      entryRead: (e, into) => {
+        this.#pageRead(this.#handleOf(e), into);
+        assert(this.#pool.mappedTag === e, "an entry's pool object names that entry");
+        return this.#pool.mappedLength;
+      },
       entryWrittenBack: (e) => {
-        this.#entryErase(this.#areas[this.#entries.type[e]]!, e);
+        const t = this.#entries;
+        this.#entryErase(this.#areas[t.type[e]]!, t.offset[e] as SwapOffset);
         this.#counts.written_back_pages++;
         this.#counts.zswpwb++;
       },
@@ -358,10 +382,9 @@ export class Zswap {
 
     // 3. The old entry goes whatever happens next (its data is stale), and before allocating,
     // since its pool space may be what makes room for the new one.
-    const old = area.index.get(off);
-    if (old !== 0) {
+    if (area.index.get(off) !== 0) {
       this.#counts.duplicate_entry++;
-      this.#entryErase(area, old);
+      this.#entryErase(area, off);
     }
     if (reason !== undefined) {
       this.#dipOffered(type, off, reason);
@@ -377,10 +400,10 @@ export class Zswap {
     }
 
     // 4. Point of no return: nothing below fails. Copy into the pool, publish the entry.
-    const bytes = this.#pool.bytesOf(handle);
-    bytes.set(raw ? page : this.#dstView(length), this.#pool.offsetOf(handle));
-    t.entryAlloc(e, type as SwapType, off, handle, length, this.#codecId, raw);
-    area.index.set(off, e);
+    const bytes = this.#pool.map(handle);
+    bytes.set(raw ? page : this.#dstView(length), this.#pool.mappedOffset);
+    t.entryAlloc(e, type as SwapType, off, this.#codecId, raw);
+    area.index.set(off, handle);
     if (this.#dip?.insertOldest()) t.lruAddOldest(e);
     else t.lruAdd(e);
     this.#dipOffered(type, off, undefined);
@@ -474,12 +497,17 @@ export class Zswap {
     const area = this.#area(type);
     const off = Zswap.#slot(area, type, offset);
     this.#dip?.loaded(slotKey(type, off), exclusive);
-    const e = area.index.get(off);
-    if (e === 0) return false;
-    this.#entryRead(e, into);
+    const h = area.index.get(off);
+    if (h === 0) return false;
+    this.#pageRead(h, into);
+    const e = this.#pool.mappedTag as EntryIndex;
     this.#counts.zswpin++;
-    if (exclusive) this.#entryErase(area, e);
-    else this.#entries.flags[e] |= REFERENCED;
+    if (exclusive) {
+      area.index.erase(off);
+      this.#entryDrop(h, e);
+    } else {
+      this.#entries.flags[e] |= REFERENCED;
+    }
     return true;
   }
 
@@ -488,8 +516,7 @@ export class Zswap {
     const area = this.#area(type);
     const off = Zswap.#slot(area, type, offset);
     this.#dip?.forgotten(slotKey(type, off));
-    const e = area.index.get(off);
-    if (e !== 0) this.#entryErase(area, e);
+    if (area.index.get(off) !== 0) this.#entryErase(area, off);
   }
 
   /**
@@ -516,8 +543,9 @@ export class Zswap {
   /** Closes swap area `type`, dropping every entry it holds; writebacks in flight are orphaned. */
   swapoff(type: number): void {
     const area = this.#area(type);
-    area.index.forEach((_off, e) => {
-      this.#entryDrop(e);
+    area.index.forEach((_off, h) => {
+      this.#pool.map(h);
+      this.#entryDrop(h, this.#pool.mappedTag as EntryIndex);
     });
     this.#areas[type] = undefined;
     this.#dip?.clear();
@@ -564,7 +592,7 @@ export class Zswap {
 
   stats(): ZswapStats {
     const t = this.#entries;
-    let metadata: number = t.bytes + (this.#dip?.bytes ?? 0);
+    let metadata: number = t.bytes + this.#pool.metadataBytes + (this.#dip?.bytes ?? 0);
     for (const a of this.#areas) if (a !== undefined) metadata += a.index.bytes;
     return {
       ...this.#counts,
@@ -590,6 +618,15 @@ export class Zswap {
    * Nothing else may use this: any change through it can lose pages.
    */
   static unsafeExposeInternals(z: Zswap): ZswapInternals {
-    return { entries: z.#entries, pool: z.#pool, writeback: z.#writeback };
+    return {
+      entries: z.#entries,
+      pool: z.#pool,
+      writeback: z.#writeback,
+      handleOf: (e) => {
+        const area = z.#areas[z.#entries.type[e]];
+        const h = area?.index.get(z.#entries.offset[e] as SwapOffset) ?? (0 as Handle);
+        return h !== 0 && z.#pool.tagOf(h) === e ? h : (0 as Handle);
+      },
+    };
   }
 }

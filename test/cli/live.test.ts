@@ -75,7 +75,7 @@ test("--serve: the live page's charts gain points while the run goes; /metrics p
     const status = await page.locator("#status").textContent();
     assert.match(
       status ?? "",
-      /^configuration 1 of 4 \(disk only\), run 1 of 1: \d+%, \d+s elapsed/,
+      /^configuration 1 of 5 \(disk only\), run 1 of 1: \d+%, \d+s elapsed/,
     );
     await page.waitForSelector('body[data-charts-drawn="5"]', { timeout: WATCHDOG_MS });
     const version = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).version;

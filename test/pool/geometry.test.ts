@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { PAGE_SIZE, POOL_ZSPAGE_PAGES_MAX } from "../../src/constants.ts";
 import {
+  classOfObject,
   classOfSize,
   classOfSizeIndex,
   POOL_CLASSES,
@@ -86,9 +87,12 @@ test("the facts of Documentation/mm/zsmalloc.rst for 8-page chains", () => {
     [254, 4096, 1],
   ]);
   assert.equal(POOL_HUGE_CLASS, 254);
-  assert.equal(POOL_HUGE_OBJECT_BYTES_MIN, 3633);
   assert.equal(classOfSize(3632), 225);
   assert.equal(classOfSize(3633), POOL_HUGE_CLASS);
+  // An object shares a zspage while it and its 8-byte header fit the 3632 class.
+  assert.equal(POOL_HUGE_OBJECT_BYTES_MIN, 3625);
+  assert.equal(classOfObject(3624), 225);
+  assert.equal(classOfObject(3625), POOL_HUGE_CLASS);
   assert.equal(sizeIndexObjects[POOL_HUGE_CLASS], 1);
 });
 
@@ -105,20 +109,22 @@ test("every size 1..4096 maps to the smallest class that holds it", () => {
   }
 });
 
-test("malloc gives sizes 1, 32, 33, 4095 and 4096 objects that hold their class size", () => {
+test("malloc gives sizes 1, 24, 25, 4095 and 4096 objects that hold their class less the header", () => {
   const pool = new ZsPool({ pagesMax: 64 as PageCount });
-  const expectedClass = new Map([
-    [1, 32],
-    [32, 32],
-    [33, 48],
+  // Slots of 32 and 48 bytes keep an 8-byte header; the huge class keeps it outside the page.
+  const expectedCapacity = new Map([
+    [1, 24],
+    [24, 24],
+    [25, 40],
     [4095, 4096],
     [4096, 4096],
   ]);
   const handles = [];
-  for (const [size, classBytes] of expectedClass) {
+  for (const [size, capacity] of expectedCapacity) {
     const h = pool.malloc(size as ByteCount, size);
     assert.notEqual(h, 0);
-    assert.equal(pool.sizeOf(h), classBytes);
+    assert.equal(pool.sizeOf(h), capacity);
+    assert.equal(pool.lengthOf(h), size);
     const bytes = pool.bytesOf(h);
     const offset = pool.offsetOf(h);
     assert.ok(offset + pool.sizeOf(h) <= bytes.length);

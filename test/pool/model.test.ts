@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { classOfSize, ZsPool } from "../../src/pool/index.ts";
+import { POOL_ARENAS, POOL_CHUNK_PAGES } from "../../src/constants.ts";
+import { classOfObject, ZsPool } from "../../src/pool/index.ts";
+import { poolInternals } from "../../src/pool/zspool.ts";
 import { Random } from "../../src/random.ts";
 import { type ByteCount, type Handle, NO_HANDLE, type PageCount } from "../../src/types.ts";
 import { poolCheck } from "./pool-check.ts";
@@ -21,6 +23,9 @@ interface Live {
   tag: number;
   size: number;
   h: Handle;
+  /** Where the object was last seen: its handle then, and its chunk's bytes. */
+  seenH?: Handle;
+  seenIn?: Uint8Array;
 }
 
 /** Pattern source: object `tag` holds SOURCE[tag % 4096 ..][0, size), distinct per tag. */
@@ -43,34 +48,46 @@ const sizeArb = fc.oneof(
 // Bursts of mallocs fill zspages and bursts of frees leave holes, so compaction has work to do.
 const mallocArb = (count: fc.Arbitrary<number>) =>
   fc.record({ kind: fc.constant("malloc" as const), size: sizeArb, choice: fc.nat(), count });
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 8, arbitrary: mallocArb(fc.constant(1)) },
-  { weight: 2, arbitrary: mallocArb(fc.integer({ min: 2, max: 100 })) },
-  { weight: 6, arbitrary: fc.nat().map((pick): Op => ({ kind: "free", pick })) },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      kind: fc.constant("freeMany" as const),
-      every: fc.integer({ min: 2, max: 4 }),
-      pick: fc.nat(),
-    }),
-  },
-  { weight: 2, arbitrary: fc.constant<Op>({ kind: "compact" }) },
-  {
-    weight: 1,
-    arbitrary: fc.integer({ min: 1, max: 96 }).map((p): Op => ({ kind: "limit", pagesMax: p })),
-  },
-);
+/** Operations with bursts of up to `burstMax` mallocs and bounds up to `pagesMax` pages. */
+const opsArb = (burstMax: number, pagesMax: number): fc.Arbitrary<Op> =>
+  fc.oneof(
+    { weight: 8, arbitrary: mallocArb(fc.constant(1)) },
+    { weight: 2, arbitrary: mallocArb(fc.integer({ min: 2, max: burstMax })) },
+    { weight: 6, arbitrary: fc.nat().map((pick): Op => ({ kind: "free", pick })) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        kind: fc.constant("freeMany" as const),
+        every: fc.integer({ min: 2, max: 4 }),
+        pick: fc.nat(),
+      }),
+    },
+    { weight: 2, arbitrary: fc.constant<Op>({ kind: "compact" }) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 1, max: pagesMax })
+        .map((p): Op => ({ kind: "limit", pagesMax: p })),
+    },
+  );
+const opArb = opsArb(100, 96);
+
+/** Objects seen in another chunk under the same handle: their zspage moved (arena compaction). */
+let zspageMovesSeen = 0;
 
 function liveCheck(pool: ZsPool, live: readonly Live[]): void {
   const byZspage = new Map<Uint8Array, Array<[number, number]>>();
   for (const o of live) {
     assert.equal(pool.tagOf(o.h), o.tag, `tag of object ${o.tag}`);
+    assert.equal(pool.lengthOf(o.h), o.size, `length of object ${o.tag}`);
     const bytes = pool.bytesOf(o.h);
     const start = pool.offsetOf(o.h);
     const end = start + pool.sizeOf(o.h);
     assert.ok(pool.sizeOf(o.h) >= o.size, "capacity holds the request");
-    assert.ok(start >= 0 && end <= bytes.length, "object inside its zspage");
+    assert.ok(start >= 0 && end <= bytes.length, "object inside its chunk");
+    if (o.seenH === o.h && o.seenIn !== bytes) zspageMovesSeen++;
+    o.seenH = o.h;
+    o.seenIn = bytes;
     assert.equal(
       Buffer.compare(bytes.subarray(start, start + o.size), pattern(o.tag, o.size)),
       0,
@@ -116,8 +133,9 @@ function statsCheck(pool: ZsPool, live: readonly Live[], zspages: number): void 
   }
 }
 
-/** Moves seen across all runs, so the suite can show compaction was exercised. */
+/** Moves and chunks given back across all runs, so the suite can show both were exercised. */
 let movesSeen = 0;
+let chunksGivenBackSeen = 0;
 
 /**
  * Runs `ops` on a pool of `pagesMaxStart` pages. A non-empty `palette` concentrates mallocs on a
@@ -140,12 +158,18 @@ function run(pagesMaxStart: number, palette: readonly number[], ops: readonly Op
       movesSeen++;
     },
   });
+  const arenas = poolInternals(pool).arenas;
   const mallocOne = (size: number): void => {
     const pagesBefore = pool.pagesUsed;
+    const chunksBefore = arenas.held;
     const tag = tagNext++;
     const h = pool.malloc(size as ByteCount, tag);
+    if (arenas.held > chunksBefore) {
+      const limit = Math.ceil(pool.pagesMax / POOL_CHUNK_PAGES) + POOL_ARENAS;
+      assert.ok(arenas.held <= limit, `took chunk ${arenas.held} past the limit ${limit}`);
+    }
     if (h === NO_HANDLE) {
-      const row = pool.stats().classes.find((r) => r.index === classOfSize(size));
+      const row = pool.stats().classes.find((r) => r.index === classOfObject(size));
       assert.ok(row !== undefined);
       assert.equal(row.objAllocated, row.objUsed, "NO_HANDLE while the class had room");
       assert.ok(pool.pagesUsed + row.pagesPerZspage > pool.pagesMax, "NO_HANDLE below bound");
@@ -212,6 +236,7 @@ function run(pagesMaxStart: number, palette: readonly number[], ops: readonly Op
     liveCheck(pool, live);
     statsCheck(pool, live, zspages);
   }
+  chunksGivenBackSeen += pool.stats().chunksGivenBack;
 }
 
 const paletteArb = fc.array(sizeArb, { maxLength: 4 });
@@ -247,4 +272,64 @@ test("model: long runs in a large pool with compaction under churn", () => {
     { numRuns: 5 },
   );
   assert.ok(movesSeen - movesBefore > 0, "compaction moved objects in these runs");
+});
+
+// Sizes whose zspages are one page (huge, 1024 and 2048 classes) or eight (1424 class): a few
+// arenas, each of several chunks (840 zspages of one page fill a chunk). Each run fills the pool
+// to its bound and frees every other object before its random operations, and compacts after
+// them, so that sparse chunks exist and compaction empties and gives them back.
+const arenaPaletteArb = fc.array(fc.constantFrom(3700, 4096, 1000, 2000, 1400), {
+  minLength: 1,
+  maxLength: 3,
+});
+
+test("model: pools of several chunks an arena: compaction empties chunks and gives them back", () => {
+  const givenBackBefore = chunksGivenBackSeen;
+  const zspageMovesBefore = zspageMovesSeen;
+  const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1000, max: 4000 }),
+      arenaPaletteArb,
+      fc.array(opsArb(1500, 4000), { minLength: 10, maxLength: 40, size: "max" }),
+      (pagesMax, palette, ops) =>
+        run(pagesMax, palette, [
+          { kind: "malloc", size: 0, choice: 0, count: 4 * pagesMax },
+          { kind: "freeMany", every: 2, pick: 0 },
+          ...ops,
+          { kind: "compact" },
+        ]),
+    ),
+    { numRuns: 12, seed },
+  );
+  assert.ok(chunksGivenBackSeen - givenBackBefore > 0, "chunks were given back in these runs");
+  assert.ok(zspageMovesSeen - zspageMovesBefore > 0, "zspages moved out of chunks to empty them");
+});
+
+test("model: a pool at its chunk limit empties sparse chunks before it takes another", () => {
+  // Nine chunks of one-page zspages (huge objects), thinned out until they hold under a chunk's
+  // worth, under a bound of one chunk: the pool is at its limit of 1 + POOL_ARENAS chunks, and
+  // any zspage of another length needs a chunk that only compaction can free.
+  const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
+  const thin: Op = { kind: "freeMany", every: 2, pick: 0 };
+  fc.assert(
+    fc.property(fc.array(opArb, { minLength: 10, maxLength: 30, size: "max" }), (ops) =>
+      run(
+        10 * POOL_CHUNK_PAGES,
+        [],
+        [
+          { kind: "malloc", size: 4096, choice: 0, count: 9 * POOL_CHUNK_PAGES },
+          thin,
+          thin,
+          thin,
+          thin,
+          { kind: "limit", pagesMax: POOL_CHUNK_PAGES },
+          { kind: "malloc", size: 2714, choice: 0, count: 10 },
+          ...ops,
+          { kind: "compact" },
+        ],
+      ),
+    ),
+    { numRuns: 3, seed },
+  );
 });

@@ -1,19 +1,25 @@
-// A checker outside the pool: walks its tables through the one test hook and asserts every
-// structural invariant, independently of how the pool keeps them.
+// A checker outside the pool: walks its tables and arenas through the one test hook and asserts
+// every structural invariant, independently of how the pool keeps them.
 
 import assert from "node:assert/strict";
-import { PAGE_SIZE } from "../../src/constants.ts";
+import { POOL_ARENAS, POOL_CHUNK_PAGES } from "../../src/constants.ts";
 import {
-  classOfSize,
+  classOfObject,
   classOfSizeIndex,
+  objectCapacity,
   POOL_SIZE_INDEXES,
   sizeIndexBytes,
   sizeIndexObjects,
   sizeIndexPages,
 } from "../../src/pool/geometry.ts";
-import { POOL_LAYOUT, poolInternals, type ZsPool } from "../../src/pool/zspool.ts";
+import {
+  POOL_LAYOUT,
+  type PoolInternals,
+  poolInternals,
+  type ZsPool,
+} from "../../src/pool/zspool.ts";
 
-const { fullnessGroups, linkEnd, linkFree, metaWords, zspageDead } = POOL_LAYOUT;
+const { fullnessGroups, hugeClass, linkEnd, linkFree, wherePageBits, zspageDead } = POOL_LAYOUT;
 
 function fullnessExpected(inuse: number, objects: number): number {
   if (inuse === objects) return fullnessGroups - 1;
@@ -21,10 +27,9 @@ function fullnessExpected(inuse: number, objects: number): number {
   return Math.floor(ratioPercent / 10) + 1;
 }
 
-/** Asserts the pool's structure; returns the number of live zspages. */
-export function poolCheck(pool: ZsPool): number {
-  const t = poolInternals(pool);
-  const onList = new Map<number, number>(); // zspage id -> list key it was found on
+/** Checks every (class, group) list; returns zspage id -> the list key it is on. */
+function listsCheck(t: PoolInternals): Map<number, number> {
+  const onList = new Map<number, number>();
   for (let c = 0; c < POOL_SIZE_INDEXES; c++) {
     for (let g = 0; g < fullnessGroups; g++) {
       const k = c * fullnessGroups + g;
@@ -43,13 +48,104 @@ export function poolCheck(pool: ZsPool): number {
       assert.equal((t.listMask[c] >> g) & 1, length > 0 ? 1 : 0, `list mask of class ${c}`);
     }
   }
+  return onList;
+}
 
+/** Checks the objects of live zspage `id` through their headers; returns [in use, requested]. */
+function objectsCheck(t: PoolInternals, id: number): [number, number] {
+  const c = t.zsClass[id];
+  if (c === hugeClass) {
+    const length = t.zsFreeHead[id];
+    assert.ok(length >= 1 && classOfObject(length) === hugeClass, `huge object of ${length} B`);
+    return [1, length];
+  }
+  const objects = sizeIndexObjects[c];
+  const size = sizeIndexBytes[c];
+  const words = t.arenas.words16[t.zsWhere[id] >>> wherePageBits];
+  // The header starts the slot: the tag (4 bytes), then the link.
+  const first = ((t.zsWhere[id] & ((1 << wherePageBits) - 1)) * 4096 + 4) / 2;
+  const link = (i: number) => words[first + (i * size) / 2];
+  // Objects from zsBump on were never allocated: their headers are not written yet.
+  const bump = t.zsBump[id];
+  assert.ok(bump <= objects, `zspage ${id}: bump ${bump} within its ${objects} objects`);
+  let inuse = 0;
+  let requested = 0;
+  for (let i = 0; i < bump; i++) {
+    if ((link(i) & linkFree) !== 0) continue;
+    inuse++;
+    requested += link(i);
+    assert.ok(link(i) >= 1 && link(i) <= objectCapacity(c), `object size fits its class`);
+    assert.equal(classOfObject(link(i)), c, `object of ${link(i)} bytes in class ${c}`);
+  }
+  let free = 0;
+  const seen = new Set<number>();
+  for (let i = t.zsFreeHead[id]; i !== linkEnd; i = link(i) & linkEnd) {
+    assert.ok(i < bump, `free index ${i} below the bump`);
+    assert.ok(!seen.has(i), `free list of zspage ${id} loops`);
+    seen.add(i);
+    assert.notEqual(link(i) & linkFree, 0, `allocated object on free list`);
+    free++;
+  }
+  assert.equal(free, bump - inuse, `zspage ${id} free list length`);
+  return [inuse, requested];
+}
+
+/**
+ * Checks the arenas against the zspages found in them (chunk id -> slots in use): slot counts,
+ * free slot lists, room bits, the spare, and that no chunk but the spare is held empty.
+ */
+function arenasCheck(t: PoolInternals, slotsUsed: Map<number, Set<number>>): void {
+  const a = t.arenas;
+  let held = 0;
+  const arenaChunks = new Uint32Array(a.arenaChunks.length);
+  const arenaUsed = new Uint32Array(a.arenaUsed.length);
+  for (let c = 1; c < a.bytes.length; c++) {
+    if (c === a.spare) {
+      assert.equal(a.chunkPages[c], 0, "the spare belongs to no arena");
+      assert.equal(a.bytes[c].length, POOL_CHUNK_PAGES * 4096, "the spare is held");
+      held++;
+      continue;
+    }
+    const pages = a.chunkPages[c];
+    const used = slotsUsed.get(c) ?? new Set<number>();
+    if (pages === 0) {
+      assert.equal(used.size, 0, `zspages in chunk ${c}, which is not held`);
+      assert.equal(a.bytes[c].length, 0, `chunk ${c} given back keeps no view`);
+      continue;
+    }
+    held++;
+    assert.equal(a.chunkLeaving[c], 0, `chunk ${c} left leaving`);
+    assert.ok(used.size > 0, `chunk ${c} held empty (not the spare)`);
+    assert.equal(a.chunkUsed[c], used.size, `chunk ${c} slots in use`);
+    arenaChunks[pages - 1]++;
+    arenaUsed[pages - 1] += used.size;
+    const slots = POOL_CHUNK_PAGES / pages;
+    const words = a.words16[c];
+    let free = 0;
+    for (let s = a.chunkFreeHead[c]; s !== 0xffff; s = words[(s * pages * 4096) / 2]) {
+      assert.ok(s < a.chunkBump[c] && !used.has(s), `chunk ${c}: free slot ${s} is free`);
+      assert.ok(++free <= slots, `chunk ${c}: free slot list loops`);
+    }
+    assert.equal(used.size + free, a.chunkBump[c], `chunk ${c}: slots used + freed = bumped`);
+    const room = (a.room[(pages - 1) * (a.room.length / POOL_ARENAS) + (c >>> 5)] >>> (c & 31)) & 1;
+    assert.equal(room, used.size < slots ? 1 : 0, `chunk ${c} room bit`);
+  }
+  assert.equal(a.held, held, "chunks held");
+  assert.deepEqual(a.arenaChunks, arenaChunks, "chunks per arena");
+  assert.deepEqual(a.arenaUsed, arenaUsed, "slots in use per arena");
+}
+
+/** Asserts the pool's structure; returns the number of live zspages. */
+export function poolCheck(pool: ZsPool): number {
+  const t = poolInternals(pool);
+  const onList = listsCheck(t);
   let pages = 0;
   let requested = 0;
   let live = 0;
   const objAllocated = new Uint32Array(POOL_SIZE_INDEXES);
   const objUsed = new Uint32Array(POOL_SIZE_INDEXES);
   const deadIds = new Set<number>();
+  const slotsUsed = new Map<number, Set<number>>();
   for (let id = 1; id < t.idNext; id++) {
     const c = t.zsClass[id];
     if (c === zspageDead) {
@@ -60,42 +156,18 @@ export function poolCheck(pool: ZsPool): number {
     live++;
     assert.equal(classOfSizeIndex[c], c, `zspage ${id} of merged-away class ${c}`);
     const objects = sizeIndexObjects[c];
-    const meta = t.zsMeta[id];
-    const link = (i: number) => meta[i * metaWords];
-    assert.equal(t.zsBytes[id].length, sizeIndexPages[c] * PAGE_SIZE, `zspage ${id} bytes`);
-    assert.equal(t.zsBytes[id].byteOffset, 0, `zspage ${id} owns its buffer`);
-    // One buffer per zspage: its pages, then its objects' metadata.
-    assert.equal(meta.buffer, t.zsBytes[id].buffer, `zspage ${id} metadata in its own buffer`);
-    assert.equal(meta.byteOffset, sizeIndexPages[c] * PAGE_SIZE);
-    assert.equal(meta.length, objects * metaWords);
-    assert.equal(t.zsBytes[id].buffer.byteLength, meta.byteOffset + meta.byteLength);
-    let inuse = 0;
-    for (let i = 0; i < objects; i++) {
-      if ((link(i) & linkFree) !== 0) {
-        assert.equal(
-          meta[i * metaWords + 1] | meta[i * metaWords + 2],
-          0,
-          "free object has no tag",
-        );
-        continue;
-      }
-      inuse++;
-      requested += link(i);
-      assert.ok(link(i) >= 1 && link(i) <= sizeIndexBytes[c], `object size fits its class`);
-      assert.equal(classOfSize(link(i)), c, `object of ${link(i)} bytes in class ${c}`);
-    }
+    const chunk = t.zsWhere[id] >>> wherePageBits;
+    const page = t.zsWhere[id] & ((1 << wherePageBits) - 1);
+    assert.equal(t.arenas.chunkPages[chunk], sizeIndexPages[c], `zspage ${id} in its arena`);
+    assert.equal(page % sizeIndexPages[c], 0, `zspage ${id} at a slot's start`);
+    assert.ok(page + sizeIndexPages[c] <= POOL_CHUNK_PAGES, `zspage ${id} inside its chunk`);
+    const slots = slotsUsed.get(chunk) ?? new Set<number>();
+    assert.ok(!slots.has(page / sizeIndexPages[c]), `zspage ${id} shares its slot`);
+    slotsUsed.set(chunk, slots.add(page / sizeIndexPages[c]));
+    const [inuse, bytes] = objectsCheck(t, id);
+    requested += bytes;
     assert.equal(t.zsInuse[id], inuse, `zspage ${id} in-use count`);
     assert.ok(inuse > 0, `empty zspage ${id} kept`);
-    let free = 0;
-    const seen = new Set<number>();
-    for (let i = t.zsFreeHead[id]; i !== linkEnd; i = link(i) & linkEnd) {
-      assert.ok(i < objects, `free index ${i} in range`);
-      assert.ok(!seen.has(i), `free list of zspage ${id} loops`);
-      seen.add(i);
-      assert.notEqual(link(i) & linkFree, 0, `allocated object on free list`);
-      free++;
-    }
-    assert.equal(free, objects - inuse, `zspage ${id} free list length`);
     assert.equal(onList.get(id), c * fullnessGroups + fullnessExpected(inuse, objects));
     pages += sizeIndexPages[c];
     objAllocated[c] += objects;
@@ -114,5 +186,6 @@ export function poolCheck(pool: ZsPool): number {
     assert.ok(freeIds <= deadIds.size, "free id chain loops");
   }
   assert.equal(freeIds, deadIds.size, "every dead id is free for reuse");
+  arenasCheck(t, slotsUsed);
   return live;
 }

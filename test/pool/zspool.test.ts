@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { POOL_PAGES_MAX } from "../../src/constants.ts";
+import { POOL_CHUNK_PAGES, POOL_PAGES_MAX } from "../../src/constants.ts";
 import { ZswapArgumentError } from "../../src/errors.ts";
-import { classOfSize, POOL_CLASSES, type PoolStats, ZsPool } from "../../src/pool/index.ts";
+import { classOfObject, POOL_CLASSES, type PoolStats, ZsPool } from "../../src/pool/index.ts";
+import { POOL_LAYOUT } from "../../src/pool/zspool.ts";
 import { Random } from "../../src/random.ts";
 import { type ByteCount, type Handle, NO_HANDLE, type PageCount } from "../../src/types.ts";
 import { poolCheck } from "./pool-check.ts";
@@ -59,14 +60,14 @@ test("full pool: a zspage with room still serves its class at the bound", () => 
   const perPage = 4096 / 32;
   const small: Handle[] = [];
   for (let i = 0; i < perPage; i++) {
-    const h = pool.malloc(bytes(20), i);
+    const h = pool.malloc(bytes(20), i); // with its 8-byte header, a 32-byte slot
     assert.notEqual(h, NO_HANDLE, `object ${i}`);
     small.push(h);
   }
   assert.equal(pool.pagesUsed, 1);
   assert.equal(pool.malloc(bytes(20), 500), NO_HANDLE);
   pool.free(small[77]);
-  const h = pool.malloc(bytes(32), 77);
+  const h = pool.malloc(bytes(24), 77);
   assert.notEqual(h, NO_HANDLE);
   assert.equal(pool.malloc(bytes(1), 501), NO_HANDLE);
   // An 8-page class never fits a 1-page bound.
@@ -92,40 +93,46 @@ test("pagesMax setter: shrinking below pagesUsed only stops growth", () => {
   assert.equal(pool.pagesMax, 2);
 });
 
-test("bytesOf is the zspage's own cached array; handles of other objects survive", () => {
+test("bytesOf is the arena chunk's own array; map tells all; other objects survive a free", () => {
   const pool = new ZsPool({ pagesMax: pages(100) });
   const a = pool.malloc(bytes(1000), 1);
   const b = pool.malloc(bytes(1000), 2);
-  assert.equal(pool.bytesOf(a), pool.bytesOf(b), "same zspage, same array");
-  assert.equal(pool.bytesOf(a), pool.bytesOf(a));
-  assert.equal(pool.bytesOf(a).length, 4096);
-  assert.equal(pool.sizeOf(a), 1024);
-  assert.notEqual(pool.offsetOf(a), pool.offsetOf(b));
-  const c = pool.malloc(bytes(1200), 3);
-  assert.equal(pool.bytesOf(c).length, 5 * 4096, "1200-byte class chains 5 pages");
+  assert.equal(pool.bytesOf(a), pool.bytesOf(b), "same zspage, same chunk, same array");
+  assert.equal(pool.bytesOf(a).length, POOL_CHUNK_PAGES * 4096);
+  assert.ok(pool.bytesOf(a).buffer instanceof SharedArrayBuffer, "arenas are shared memory");
+  assert.equal(pool.sizeOf(a), 1016, "the 1024 class, less the header");
+  assert.equal(pool.offsetOf(b) - pool.offsetOf(a), 1024, "slots follow each other");
+  const c = pool.malloc(bytes(1192), 3);
+  assert.equal(pool.stats().pagesUsed, 6, "a 1-page zspage and a 5-page one (1200 class)");
+  assert.notEqual(pool.bytesOf(c), pool.bytesOf(a), "zspages of 5 pages live in another arena");
   objectWrite(pool, a, 1, 1000);
-  objectWrite(pool, c, 3, 1200);
+  objectWrite(pool, c, 3, 1192);
+  assert.equal(pool.map(c), pool.bytesOf(c));
+  assert.deepEqual(
+    [pool.mappedOffset, pool.mappedLength, pool.mappedTag],
+    [pool.offsetOf(c), 1192, 3],
+  );
   pool.free(b);
   assert.ok(objectIntact(pool, a, 1, 1000));
-  assert.ok(objectIntact(pool, c, 3, 1200));
+  assert.ok(objectIntact(pool, c, 3, 1192));
   const s = pool.stats();
   assert.equal(s.objects, 2);
-  assert.equal(s.requestedBytes, 2200);
+  assert.equal(s.requestedBytes, 2192);
   assert.equal(s.pagesUsed, 6);
   poolCheck(pool);
 });
 
 test("objects that cross a page boundary are contiguous in their zspage", () => {
   const pool = new ZsPool({ pagesMax: pages(100) });
-  // 1200-byte objects: the 4th starts at 3600 and ends at 4800, across pages 0 and 1.
-  const hs = [0, 1, 2, 3, 4].map((tag) => pool.malloc(bytes(1200), tag));
+  // 1192-byte objects in 1200-byte slots: the 4th starts at 3600 and ends at 4800, across pages.
+  const hs = [0, 1, 2, 3, 4].map((tag) => pool.malloc(bytes(1192), tag));
   const crossing = hs.find((h) => {
     const start = pool.offsetOf(h);
     return Math.floor(start / 4096) !== Math.floor((start + 1199) / 4096);
   });
   assert.ok(crossing !== undefined, "some object crosses a page");
-  objectWrite(pool, crossing, 3, 1200);
-  assert.ok(objectIntact(pool, crossing, 3, 1200));
+  objectWrite(pool, crossing, 3, 1192);
+  assert.ok(objectIntact(pool, crossing, 3, 1192));
 });
 
 test("bad input throws ZSWAP_E_OPTION and changes nothing", () => {
@@ -249,10 +256,10 @@ test("an onMove that throws or re-enters leaves the pool consistent", () => {
 
 test("stats: one row per class with its own geometry, totals add up", () => {
   const pool = new ZsPool({ pagesMax: pages(1000) });
-  for (let tag = 0; tag < 50; tag++) pool.malloc(bytes(1568), tag);
+  for (let tag = 0; tag < 50; tag++) pool.malloc(bytes(1560), tag); // 1568-byte slots
   const s = pool.stats();
   assert.equal(s.classes.length, POOL_CLASSES.length);
-  const row = s.classes.find((r) => r.index === classOfSize(1568));
+  const row = s.classes.find((r) => r.index === classOfObject(1560));
   assert.ok(row);
   assert.deepEqual(
     [row.sizeBytes, row.pagesPerZspage, row.objsPerZspage, row.zspages, row.objAllocated],
@@ -265,7 +272,7 @@ test("stats: one row per class with its own geometry, totals add up", () => {
   assert.deepEqual(row.zspagesByFullness, [0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 3]);
   assert.equal(s.pagesUsed, 20);
   assert.equal(s.objects, 50);
-  assert.equal(s.requestedBytes, 50 * 1568);
+  assert.equal(s.requestedBytes, 50 * 1560);
   assert.equal(s.zspages, 4);
 });
 
@@ -273,7 +280,7 @@ test("malloc fills the fullest zspage with room first", () => {
   const pool = new ZsPool({ pagesMax: pages(100) });
   // 1024-byte class: 4 objects in a 1-page zspage. Two zspages, then one left at 1/4, one at 3/4.
   const hs = [0, 1, 2, 3, 4, 5, 6, 7].map((tag) => pool.malloc(bytes(1000), tag));
-  const zspageOf = (h: Handle) => pool.bytesOf(h);
+  const zspageOf = (h: Handle) => h >>> POOL_LAYOUT.handleIndexBits;
   const first = zspageOf(hs[0]);
   const second = zspageOf(hs[4]);
   assert.notEqual(first, second);
@@ -284,7 +291,7 @@ test("malloc fills the fullest zspage with room first", () => {
   const h2 = pool.malloc(bytes(1000), 9);
   assert.equal(zspageOf(h2), first, "the full one is skipped");
   assert.deepEqual(
-    pool.stats().classes.find((r) => r.index === classOfSize(1000))?.zspagesByFullness,
+    pool.stats().classes.find((r) => r.index === classOfObject(1000))?.zspagesByFullness,
     [0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1],
   );
 });
@@ -312,5 +319,54 @@ test("tags are whole uint32s, kept through free, reuse and compaction moves", ()
     handles.set(tag, to);
   }
   for (const [tag, h] of handles) assert.equal(pool.tagOf(h), tag, `tag ${tag}`);
+  poolCheck(pool);
+});
+
+/** Fills `chunks` chunks of the one-page arena with huge objects; keeps every 840th, frees the rest. */
+function sparseChunks(pool: ZsPool, chunks: number): Map<number, Handle> {
+  const all: Handle[] = [];
+  for (let tag = 0; tag < chunks * POOL_CHUNK_PAGES; tag++) {
+    const h = pool.malloc(bytes(3700), tag);
+    assert.notEqual(h, NO_HANDLE);
+    all.push(h);
+  }
+  const kept = new Map<number, Handle>();
+  for (const [tag, h] of all.entries()) {
+    if (tag % POOL_CHUNK_PAGES !== 0) {
+      pool.free(h);
+      continue;
+    }
+    objectWrite(pool, h, tag, 3700);
+    kept.set(tag, h);
+  }
+  return kept;
+}
+
+test("compaction empties sparse chunks into others and gives them back; handles stay", () => {
+  const pool = new ZsPool({ pagesMax: pages(4 * POOL_CHUNK_PAGES) });
+  const kept = sparseChunks(pool, 3);
+  assert.equal(pool.stats().chunks, 3, "one zspage left in each chunk");
+  assert.equal(pool.compact(), 0, "no zspage pages to free: each holds its one object");
+  const s = pool.stats();
+  assert.equal(s.chunks, 1, "two chunks emptied and given back");
+  assert.equal(s.chunksGivenBack, 2);
+  assert.equal(s.pagesUsed, 3);
+  for (const [tag, h] of kept) assert.ok(objectIntact(pool, h, tag, 3700), `object ${tag}`);
+  poolCheck(pool);
+});
+
+test("at its chunk limit, malloc compacts the arenas first; every object stays", () => {
+  const pool = new ZsPool({ pagesMax: pages(10 * POOL_CHUNK_PAGES) });
+  const kept = sparseChunks(pool, 9);
+  assert.equal(pool.stats().chunks, 9);
+  // A bound of one chunk allows 1 + POOL_ARENAS chunks: the pool is at its limit, with free
+  // slots only in the one-page arena. A zspage of two pages needs a chunk of its own.
+  pool.pagesMax = pages(POOL_CHUNK_PAGES);
+  const h = pool.malloc(bytes(2714), 99_999);
+  assert.notEqual(h, NO_HANDLE);
+  const s = pool.stats();
+  assert.equal(s.chunks, 2, "the one-page zspages share one chunk; the new one has another");
+  assert.equal(s.chunksGivenBack, 7, "eight chunks emptied: one became the new arena's");
+  for (const [tag, kh] of kept) assert.ok(objectIntact(pool, kh, tag, 3700), `object ${tag}`);
   poolCheck(pool);
 });

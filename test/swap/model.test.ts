@@ -34,7 +34,7 @@ import { SWAP_COUNTERS, ZSWAP_COUNTERS } from "../../src/stats/index.ts";
 import { type SwapSlot, SwapSpace, type SwapSpaceStats } from "../../src/swap/index.ts";
 import type { SwapOffset } from "../../src/types.ts";
 import { generatePages } from "../../src/workload/generate.ts";
-import { Zswap } from "../../src/zswap/index.ts";
+import { lruProblem } from "../zswap/consistency.ts";
 
 const OPS_PER_RUN = Number(process.env.ZSWAP_OPS_PER_RUN ?? 4000);
 const OPS_TOTAL = Number(process.env.ZSWAP_SOAK_OPS ?? 500_000);
@@ -42,9 +42,6 @@ const SEED_ONE = process.env.ZSWAP_SEED === undefined ? undefined : Number(proce
 const SEED_BASE = Number(process.env.ZSWAP_SEED_BASE ?? 1);
 /** A worker that makes no progress for this long is stuck (a batch takes well under 2 s). */
 const STUCK_MS = 20_000;
-/** Entry flags, as src/zswap/entries.ts defines them (read through the test hook). */
-const WRITEBACK = 2;
-const ORPHANED = 4;
 
 // --- a run's configuration, drawn from its seed ---
 
@@ -158,33 +155,6 @@ function pagesDiffer(a: Uint8Array, b: Uint8Array): string | undefined {
     }
   }
   return `${count} bytes differ, first at ${first}`;
-}
-
-/**
- * The zswap LRU through the test hook: every row on it is live (has a pool object, is not under
- * writeback), the links agree both ways, and the rows on it plus those under writeback are
- * exactly the stored entries.
- */
-function lruCheck(z: Zswap): string | undefined {
-  const t = Zswap.unsafeExposeInternals(z).entries;
-  let onLru = 0;
-  let prev = 0;
-  for (let e = t.next[0]; e !== 0; e = t.next[e]) {
-    if (++onLru > t.capacity) return "the LRU has a cycle";
-    if (t.prev[e] !== prev) return `LRU row ${e}: prev ${t.prev[e]}, expected ${prev}`;
-    if (t.handle[e] === 0) return `LRU row ${e} is a free row (no pool object)`;
-    if (t.flags[e] & (WRITEBACK | ORPHANED)) return `LRU row ${e} has flags ${t.flags[e]}`;
-    prev = e;
-  }
-  if (t.prev[0] !== prev) return `the LRU's newest is ${t.prev[0]}, the walk ended at ${prev}`;
-  let underWriteback = 0;
-  for (let e = 1; e < t.capacity; e++) {
-    if ((t.flags[e] & (WRITEBACK | ORPHANED)) === WRITEBACK) underWriteback++;
-  }
-  if (onLru + underWriteback !== t.count) {
-    return `${onLru} rows on the LRU + ${underWriteback} under writeback != ${t.count} stored`;
-  }
-  return undefined;
 }
 
 // --- one run ---
@@ -306,7 +276,7 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
     if (s.stored_pages! > model.size - zeroLive) {
       fail(`stored_pages ${s.stored_pages} > ${model.size - zeroLive} live nonzero pages`);
     }
-    const lru = lruCheck(space.zswap!);
+    const lru = lruProblem(space.zswap!);
     if (lru !== undefined) fail(lru);
     if (last !== undefined) {
       for (const [k, v] of Object.entries(last)) {

@@ -28,11 +28,12 @@ import {
 import { type SwapSlot, SwapSpace, type SwapSpaceOptions } from "../../src/swap/index.ts";
 import type { SwapOffset } from "../../src/types.ts";
 import { generatePage } from "../../src/workload/generate.ts";
+import { WRITEBACK } from "../../src/zswap/entries.ts";
 import { Zswap } from "../../src/zswap/index.ts";
 import { swapFileOf } from "../device/helpers.ts";
 import { realisticPages } from "../pages.ts";
 import { inWorker, isTestThread } from "../watchdog.ts";
-import { entriesCorrupt } from "../zswap/consistency.ts";
+import { entriesCorrupt, lruProblem } from "../zswap/consistency.ts";
 
 // --- pages ---
 
@@ -859,34 +860,6 @@ function testsDeclare(): void {
 
 // --- scenarios run in a worker thread, watched from the test ---
 
-/** Entry flags, as src/zswap/entries.ts defines them (read through the test hook). */
-const WRITEBACK = 2;
-const ORPHANED = 4;
-
-/**
- * The zswap LRU through the test hook: every row on it is live (has a pool object, is not under
- * writeback), links agree both ways, and the rows on it plus those under writeback are exactly
- * the stored entries.
- */
-function lruCheck(z: Zswap): void {
-  const t = Zswap.unsafeExposeInternals(z).entries;
-  let onLru = 0;
-  let prev = 0;
-  for (let e = t.next[0]; e !== 0; e = t.next[e]) {
-    assert.ok(++onLru <= t.capacity, "the LRU has a cycle");
-    assert.equal(t.prev[e], prev, `LRU row ${e}: prev link`);
-    assert.notEqual(t.handle[e], 0, `LRU row ${e} is a free row (no pool object)`);
-    assert.equal(t.flags[e] & (WRITEBACK | ORPHANED), 0, `LRU row ${e} has flags ${t.flags[e]}`);
-    prev = e;
-  }
-  assert.equal(t.prev[0], prev, "the LRU's newest end");
-  let underWriteback = 0;
-  for (let e = 1; e < t.capacity; e++) {
-    if ((t.flags[e] & (WRITEBACK | ORPHANED)) === WRITEBACK) underWriteback++;
-  }
-  assert.equal(onLru + underWriteback, t.count, "rows on the LRU + under writeback = stored");
-}
-
 /** A memory device whose writes complete only when released. */
 class GateDevice extends MemoryDevice {
   hold = true;
@@ -942,17 +915,17 @@ const scenarios: Record<string, () => Promise<void>> = {
     await Promise.all(outs);
     await writebackSettled(s);
     assert.ok(s.stats().written_back_pages! >= 1);
-    lruCheck(z);
+    assert.equal(lruProblem(z), undefined);
     // And the cache goes on working: three pools' worth more, all back byte for byte.
     for (const p of pages.slice(next, next + 96)) live.set(await s.swapOut(p), p);
-    lruCheck(z);
+    assert.equal(lruProblem(z), undefined);
     for (const [slot, p] of live) {
       const into = dirty();
       await s.swapIn(slot, into, { free: true });
       assert.deepEqual(into, p, `slot ${slot}`);
     }
     await writebackSettled(s);
-    lruCheck(z);
+    assert.equal(lruProblem(z), undefined);
     await s.close();
   },
 

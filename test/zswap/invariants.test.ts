@@ -7,7 +7,7 @@ import { ZswapInvariantError } from "../../src/assert.ts";
 import { MemoryDevice } from "../../src/device/index.ts";
 import { SwapSpace } from "../../src/swap/index.ts";
 import { SwapCache } from "../../src/swap/swap-cache.ts";
-import type { Handle, SwapOffset, SwapType } from "../../src/types.ts";
+import type { SwapOffset, SwapType } from "../../src/types.ts";
 import { generatePages } from "../../src/workload/generate.ts";
 import { EntryTable, WRITEBACK } from "../../src/zswap/entries.ts";
 import { Zswap } from "../../src/zswap/index.ts";
@@ -19,7 +19,7 @@ const tripped = (invariant: RegExp) => (err: unknown) => {
 };
 
 const alloc = (t: EntryTable, row: number) =>
-  t.entryAlloc(row as never, 0 as SwapType, 0 as SwapOffset, 1 as Handle, 64, 0, false);
+  t.entryAlloc(row as never, 0 as SwapType, 0 as SwapOffset, 0, false);
 
 describe("internal invariants", () => {
   test("an entry takes the row rowPeek gave", () => {

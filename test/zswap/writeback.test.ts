@@ -7,7 +7,7 @@ import { describe, test } from "node:test";
 import { SimClock } from "../../src/clock.ts";
 import { PAGE_SIZE } from "../../src/constants.ts";
 import type { SwapDevice } from "../../src/device/index.ts";
-import type { EntryIndex, Handle, SwapOffset, SwapType } from "../../src/types.ts";
+import type { EntryIndex, SwapOffset, SwapType } from "../../src/types.ts";
 import { EntryTable, REFERENCED } from "../../src/zswap/entries.ts";
 import { Writeback, type WritebackHost } from "../../src/zswap/writeback.ts";
 
@@ -48,7 +48,10 @@ function host(device: SwapDevice, wantWritebacks: () => number) {
     entries,
     clock: new SimClock(),
     deviceOf: () => device,
-    entryRead: (e, into) => into.fill(marker.get(e)!, 0, PAGE_SIZE),
+    entryRead: (e, into) => {
+      into.fill(marker.get(e)!, 0, PAGE_SIZE);
+      return 100;
+    },
     entryWrittenBack: (e) => {
       writtenBack.push(marker.get(e)!);
       entries.lruDel(e);
@@ -68,7 +71,7 @@ function host(device: SwapDevice, wantWritebacks: () => number) {
    */
   const store = (slot: number, mark: number, referenced: boolean, oldest = false): EntryIndex => {
     const e = entries.rowPeek();
-    entries.entryAlloc(e, 0 as SwapType, slot as SwapOffset, 1 as Handle, 100, 0, false);
+    entries.entryAlloc(e, 0 as SwapType, slot as SwapOffset, 0, false);
     if (!referenced) entries.flags[e]! &= ~REFERENCED;
     if (oldest) entries.lruAddOldest(e);
     else entries.lruAdd(e);
