@@ -414,10 +414,10 @@ export class SwapSpace {
   /**
    * Resolves once no device I/O of this space is in flight: swap-outs written behind, writebacks
    * and reads. What a measurement that should include the writes waits for before it stops.
+   * I/O that the last one to land started at once (writeback going on) is waited for too.
    */
-  flush(): Promise<void> {
-    if (this.#ioCount === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+  async flush(): Promise<void> {
+    while (this.#ioCount > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
   }
 
   /**
