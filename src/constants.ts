@@ -59,6 +59,13 @@ export const POOL_CHUNKS_MAX = Math.ceil(POOL_PAGES_MAX / POOL_CHUNK_PAGES) + PO
 /** Zspage ids the pool's zspage table grows by (24 bytes an id: 768 KiB a step). */
 export const POOL_ZSPAGE_TABLE_STEP = 32_768;
 
+/**
+ * Groups one Zswap holds (memory cgroups with zswap.max and zswap.writeback), the root included:
+ * one per swap area and the root. About 200 bytes each; a row costs nothing for its group, which
+ * is its area's.
+ */
+export const ZSWAP_GROUPS_MAX = SWAP_AREAS_MAX + 1;
+
 /** The largest pool bound in bytes (maxPoolBytes), just under 16 GiB: POOL_PAGES_MAX pages. */
 export const POOL_BYTES_MAX = POOL_PAGES_MAX * PAGE_SIZE;
 

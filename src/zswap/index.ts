@@ -1,3 +1,9 @@
+export {
+  GROUP_ROOT,
+  groupsPrometheus,
+  type ZswapGroupOptions,
+  type ZswapGroupStats,
+} from "./groups.ts";
 export { MAX_COMPRESSION_RATIO_DEFAULT, type ZswapConfig, type ZswapOptions } from "./options.ts";
 export {
   type RejectReason,
