@@ -254,6 +254,12 @@ export const LATENCY_NS_MAX = 60e9;
 export const LATENCY_FIGURES = 3;
 
 /**
+ * Tenants of `zswap run --groups` (the noisy-neighbour experiment): each has its own swap space,
+ * device and resident frames, so N tenants take N times one run's memory.
+ */
+export const RUN_GROUPS_MAX = 8;
+
+/**
  * Runs of each configuration `zswap run --runs` (and, apart, `--warmup`) may ask for: every
  * measured run's result is kept, its series included (about 100 KiB), so 100 runs of 4
  * configurations hold about 40 MiB.
