@@ -60,11 +60,11 @@ export const POOL_CHUNKS_MAX = Math.ceil(POOL_PAGES_MAX / POOL_CHUNK_PAGES) + PO
 export const POOL_ZSPAGE_TABLE_STEP = 32_768;
 
 /**
- * Groups one Zswap holds (memory cgroups with zswap.max and zswap.writeback), the root included:
- * one per swap area and the root. About 200 bytes each; a row costs nothing for its group, which
- * is its area's.
+ * Groups one Zswap holds (memory cgroups with zswap.max and zswap.writeback), the root included,
+ * so that a group is a bit of a 32-bit mask: at most one per swap area. About 200 bytes each; a
+ * row costs nothing for its group, which is its area's.
  */
-export const ZSWAP_GROUPS_MAX = SWAP_AREAS_MAX + 1;
+export const ZSWAP_GROUPS_MAX = SWAP_AREAS_MAX;
 
 /** The largest pool bound in bytes (maxPoolBytes), just under 16 GiB: POOL_PAGES_MAX pages. */
 export const POOL_BYTES_MAX = POOL_PAGES_MAX * PAGE_SIZE;

@@ -53,6 +53,11 @@ export type ZswapGroupStats = Readonly<Counts<GroupCounterName> & Counts<GroupGa
 export const GROUP_ROOT = "root";
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const NO_CURSOR = -1;
+/**
+ * Picks a group taken by share keeps before the shares are looked at again (a pick costs a pass
+ * over the groups): the kernel's shrinker, too, takes a batch from one memcg at a time.
+ */
+const SHARE_BATCH = 32;
 
 const COUNTER_DOCS: Record<GroupCounterName, string> = Object.fromEntries(
   GROUP_COUNTER_NAMES.map((n) => [n, n]),
@@ -88,6 +93,11 @@ export class Groups {
   #grouped = 0;
   /** The group whose hand gave the last lruOldest, NO_CURSOR for the global CLOCK. */
   #cursor = NO_CURSOR;
+  /** Writebacks asked by all groups (the sum of their debts). */
+  #debtTotal = 0;
+  /** The group the shares chose last, and picks it has left of its batch. */
+  #shared = NO_CURSOR;
+  #sharedLeft = 0;
 
   constructor() {
     this.add(GROUP_ROOT, {});
@@ -140,7 +150,7 @@ export class Groups {
     if (g.name === GROUP_ROOT) optionBad("the root group has no zswap.max or zswap.writeback");
     g.maxBytes = o.maxBytes ?? g.maxBytes;
     g.writeback = o.writeback ?? g.writeback;
-    if (!g.writeback) g.debt = 0;
+    if (!g.writeback) this.#debtClear(g);
   }
 
   idOf(name: string): number {
@@ -183,7 +193,10 @@ export class Groups {
   mayStore(type: number, length: number): boolean {
     const g = this.#list[this.#ofType[type]!]!;
     if (g.bytes + length <= g.maxBytes && (length > 0 || g.bytes < g.maxBytes)) return true;
-    if (g.writeback && g.pages > g.debt) g.debt++;
+    if (g.writeback && g.pages > g.debt) {
+      g.debt++;
+      this.#debtTotal++;
+    }
     return false;
   }
 
@@ -225,23 +238,28 @@ export class Groups {
 
   /** Some group declined a store over its bound and has asked for a writeback. */
   get wanted(): boolean {
-    for (const g of this.#list) if (g.debt > 0) return true;
-    return false;
+    return this.#debtTotal > 0;
   }
 
   /** A writeback of e started: it pays one writeback its group asked for, if any. */
   started(t: EntryTable, e: EntryIndex): void {
     const g = this.#list[this.#ofType[t.type[e]]!]!;
-    if (g.debt > 0) g.debt--;
+    if (g.debt > 0) {
+      g.debt--;
+      this.#debtTotal--;
+    }
   }
 
   /** The oldest entry writeback should look at next (see the head of this file); 0 for none. */
   lruOldest(t: EntryTable, groupsOnly: boolean): EntryIndex {
     if (!groupsOnly && this.#grouped === 0) return this.#global(t);
-    let excluded = 0;
-    for (;;) {
-      const id = this.#pick(excluded, groupsOnly);
-      if (id === NO_CURSOR) return groupsOnly ? (0 as EntryIndex) : this.#global(t);
+    for (let excluded = 0; ; ) {
+      let id = this.#debtor(excluded);
+      if (id === NO_CURSOR) {
+        if (groupsOnly) return 0 as EntryIndex;
+        id = this.#share(excluded);
+        if (id === NO_CURSOR) return this.#global(t);
+      }
       const g = this.#list[id]!;
       const e = t.lruOldestIn(g.hand, g.typeMask);
       if (e !== 0) {
@@ -249,8 +267,9 @@ export class Groups {
         g.hand = e;
         return e;
       }
-      g.debt = 0; // nothing of it on the LRU now: what it asked for cannot be done
-      excluded |= 2 ** id;
+      this.#debtClear(g); // nothing of it on the LRU now: what it asked for cannot be done
+      this.#sharedLeft = 0;
+      excluded |= 1 << id;
     }
   }
 
@@ -265,28 +284,53 @@ export class Groups {
     return t.lruOldest();
   }
 
-  /**
-   * A group in debt first; else (unless `debtOnly`) one by stride over freeable bytes;
-   * NO_CURSOR for none.
-   */
-  #pick(excluded: number, debtOnly: boolean): number {
+  #debtClear(g: Group): void {
+    this.#debtTotal -= g.debt;
+    g.debt = 0;
+  }
+
+  static #eligible(g: Group, id: number, excluded: number): boolean {
+    return g.writeback && g.pages > 0 && ((excluded >>> id) & 1) === 0;
+  }
+
+  /** A group that asked for writebacks and may give them, NO_CURSOR for none. */
+  #debtor(excluded: number): number {
+    if (this.#debtTotal === 0) return NO_CURSOR;
     const list = this.#list;
+    for (let id = 0; id < list.length; id++) {
+      const g = list[id]!;
+      if (g.debt > 0 && Groups.#eligible(g, id, excluded)) return id;
+    }
+    return NO_CURSOR;
+  }
+
+  /**
+   * A group by stride scheduling over freeable bytes, kept for SHARE_BATCH picks; NO_CURSOR when
+   * no group holds bytes beyond its protection.
+   */
+  #share(excluded: number): number {
+    const list = this.#list;
+    const kept = this.#shared;
+    if (this.#sharedLeft > 0 && Groups.#eligible(list[kept]!, kept, excluded)) {
+      this.#sharedLeft--;
+      return kept;
+    }
     let total = 0;
     for (let id = 0; id < list.length; id++) {
       const g = list[id]!;
-      if (!g.writeback || g.pages === 0 || Math.floor(excluded / 2 ** id) % 2 === 1) continue;
-      if (g.debt > 0) return id;
-      total += Groups.#freeable(g);
+      if (Groups.#eligible(g, id, excluded)) total += Groups.#freeable(g);
     }
-    if (debtOnly || total === 0) return NO_CURSOR;
+    if (total === 0) return NO_CURSOR;
     let best = NO_CURSOR;
     for (let id = 0; id < list.length; id++) {
       const g = list[id]!;
-      if (!g.writeback || g.pages === 0 || Math.floor(excluded / 2 ** id) % 2 === 1) continue;
+      if (!Groups.#eligible(g, id, excluded)) continue;
       g.credit += Groups.#freeable(g) / total;
       if (best === NO_CURSOR || g.credit > list[best]!.credit) best = id;
     }
     list[best]!.credit -= 1;
+    this.#shared = best;
+    this.#sharedLeft = SHARE_BATCH - 1;
     return best;
   }
 
