@@ -26,7 +26,6 @@ import {
   GROUP_COUNTER_NAMES,
   type GroupCounterName,
   type GroupGaugeName,
-  statsPrometheus,
 } from "../stats/index.ts";
 import type { EntryIndex } from "../types.ts";
 import type { EntryTable } from "./entries.ts";
@@ -362,14 +361,3 @@ export class Groups {
 
 /** About what one Group costs on V8's heap: an object of 14 fields and its counts. */
 const GROUP_BYTES = 200;
-
-/**
- * The Prometheus exposition of every group's statistics, labelled `group`, under the prefix
- * `zswap_group_` (a group's `zswapped` and the whole's `Zswapped` would share a name otherwise).
- */
-export function groupsPrometheus(groups: readonly [string, ZswapGroupStats][]): string {
-  return statsPrometheus(
-    groups.map(([name, stats]) => ({ labels: { group: name }, stats })),
-    "zswap_group_",
-  );
-}

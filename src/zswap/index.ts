@@ -1,6 +1,5 @@
 export {
   GROUP_ROOT,
-  groupsPrometheus,
   type ZswapGroupOptions,
   type ZswapGroupStats,
 } from "./groups.ts";

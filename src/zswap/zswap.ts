@@ -45,13 +45,7 @@ import type { ByteCount, EntryIndex, Handle, PageCount, SwapOffset, SwapType } f
 import { NO_HANDLE } from "../types.ts";
 import { AreaIndex } from "./area-index.ts";
 import { EntryTable, RAW, REFERENCED } from "./entries.ts";
-import {
-  GROUP_ROOT,
-  Groups,
-  groupsPrometheus,
-  type ZswapGroupOptions,
-  type ZswapGroupStats,
-} from "./groups.ts";
+import { GROUP_ROOT, Groups, type ZswapGroupOptions, type ZswapGroupStats } from "./groups.ts";
 import { configResolve, type ZswapConfig, type ZswapOptions } from "./options.ts";
 import { Dip, slotKey } from "./policy.ts";
 import { Writeback, type WritebackHost } from "./writeback.ts";
@@ -627,11 +621,6 @@ export class Zswap {
   /** A snapshot of a group's counters and gauges (memory.stat's zswap lines, the cgroup files). */
   groupStats(name: string): ZswapGroupStats {
     return this.#groups.stats(name);
-  }
-
-  /** Every group's statistics in Prometheus' text exposition, labelled `group`. */
-  groupsPrometheus(): string {
-    return groupsPrometheus(this.#groups.names.map((n) => [n, this.#groups.stats(n)]));
   }
 
   /**

@@ -11,8 +11,7 @@ import { setImmediate as immediate } from "node:timers/promises";
 import { PAGE_SIZE } from "../../src/constants.ts";
 import { MemoryDevice } from "../../src/device/index.ts";
 import { ZswapExistsError, ZswapFullError, ZswapOptionError } from "../../src/errors.ts";
-import { statsPrometheus } from "../../src/stats/index.ts";
-import { type SwapSlot, SwapSpace } from "../../src/swap/index.ts";
+import { metricsText, type SwapSlot, SwapSpace } from "../../src/swap/index.ts";
 import { generatePage } from "../../src/workload/generate.ts";
 import { Zswap, type ZswapGroupOptions, type ZswapOptions } from "../../src/zswap/index.ts";
 import { promtoolCheck } from "../promtool.ts";
@@ -266,14 +265,21 @@ describe("groups beyond the kernel's selftest", () => {
 
   it("the groups' Prometheus exposition passes promtool", async () => {
     const m = machine({}, { a: { maxBytes: MB }, b: { writeback: false } });
-    m.zswap.swapon(0, 64, undefined, "a");
-    for (const [i, p] of pages(64, 10).entries()) m.zswap.store(0, i, p);
-    const text = statsPrometheus(m.zswap.stats()) + m.zswap.groupsPrometheus();
-    assert.match(text, /zswap_group_zswap_bytes\{group="a"\} \d+/);
-    assert.match(text, /zswap_group_zswap_max_bytes\{group="root"\} \+Inf/);
-    assert.match(text, /zswap_group_zswpout_pages_total\{group="a"\} 64/);
-    const check = await promtoolCheck(text);
-    assert.equal(check.output, "", "promtool's problems");
-    assert.equal(check.code, 0);
+    const a = await m.space("a", 0, 64);
+    const b = await m.space("b", 1, 64);
+    await swapOutAll(a, pages(64, 10));
+    for (const spaces of [a, { a, b }]) {
+      const text = metricsText(spaces);
+      assert.match(text, /^zswap_zswpout_pages_total(\{space="a\+b"\})? 64$/m);
+      assert.match(text, /^zswap_group_zswap_bytes\{(space="a\+b",)?group="a"\} \d+$/m);
+      assert.match(text, /^zswap_group_zswap_max_bytes\{(space="a\+b",)?group="root"\} \+Inf$/m);
+      assert.match(text, /^zswap_group_zswpout_pages_total\{(space="a\+b",)?group="a"\} 64$/m);
+      assert.match(text, /^zswap_group_zswap_writeback\{(space="a\+b",)?group="b"\} 0$/m);
+      const check = await promtoolCheck(text);
+      assert.equal(check.output, "", "promtool's problems");
+      assert.equal(check.code, 0);
+    }
+    await a.close();
+    await b.close();
   });
 });
