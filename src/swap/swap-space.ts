@@ -191,6 +191,9 @@ export class SwapSpace {
     if (opts.whenFull !== undefined && opts.whenFull !== "reject" && opts.whenFull !== "wait") {
       optionBad(`whenFull must be "reject" or "wait", got ${String(opts.whenFull)}`);
     }
+    if (opts.group !== undefined && !(opts.zswap instanceof Zswap)) {
+      optionBad("group names a group of a shared Zswap: give the Zswap as the zswap option");
+    }
     if (opts.whenFull === "wait" && (opts.writeback === false || opts.zswap === false)) {
       optionBad('whenFull "wait" needs zswap with writeback: nothing else makes room');
     }

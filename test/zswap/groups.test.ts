@@ -248,7 +248,7 @@ describe("groups beyond the kernel's selftest", () => {
     await other.close();
   });
 
-  it("bad group options and names are typed errors that change nothing", () => {
+  it("bad group options and names are typed errors that change nothing", async () => {
     const z = new Zswap({ maxPoolBytes: MB });
     z.groupAdd("a", { maxBytes: 4096 });
     assert.throws(() => z.groupAdd("a"), ZswapExistsError);
@@ -261,6 +261,10 @@ describe("groups beyond the kernel's selftest", () => {
     assert.deepEqual(z.groupNames, ["root", "a"]);
     assert.equal(z.groupStats("a").zswap_max, 4096);
     z.swapon(0, 16); // the area is free: the failed swapon left nothing
+    await assert.rejects(
+      SwapSpace.open({ slots: 16, device: new MemoryDevice({ slots: 16 }), group: "a" }),
+      ZswapOptionError,
+    );
   });
 
   it("the groups' Prometheus exposition passes promtool", async () => {
