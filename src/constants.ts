@@ -61,8 +61,8 @@ export const POOL_ZSPAGE_TABLE_STEP = 32_768;
 
 /**
  * Groups one Zswap holds (memory cgroups with zswap.max and zswap.writeback), the root included,
- * so that a group is a bit of a 32-bit mask: at most one per swap area. About 200 bytes each; a
- * row costs nothing for its group, which is its area's.
+ * so that a group is a bit of a 32-bit mask: at most one per swap area. A row costs nothing for
+ * its group, which is its area's.
  */
 export const ZSWAP_GROUPS_MAX = SWAP_AREAS_MAX;
 

@@ -175,11 +175,11 @@ export class EntryTable {
    */
   lruOldestIn(from: number, typeMask: number): EntryIndex {
     if (this.lruCount === 0) return 0 as EntryIndex;
-    const { flags, type } = this;
-    let e = from >= 1 && from < this.used ? from : 1;
-    for (let n = this.used - 1; n > 0; n--) {
+    const { flags, type, used } = this;
+    let e = from >= 1 && from < used ? from : 1;
+    for (let n = used - 1; n > 0; n--) {
       if (flags[e]! & LRU && (typeMask >>> type[e]!) & 1) return e as EntryIndex;
-      if (++e >= this.used) e = 1;
+      if (++e >= used) e = 1;
     }
     return 0 as EntryIndex;
   }

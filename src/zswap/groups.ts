@@ -26,6 +26,7 @@ import {
   GROUP_COUNTER_NAMES,
   type GroupCounterName,
   type GroupGaugeName,
+  ZSWAP_COUNTERS,
 } from "../stats/index.ts";
 import type { EntryIndex } from "../types.ts";
 import type { EntryTable } from "./entries.ts";
@@ -58,8 +59,9 @@ const NO_CURSOR = -1;
  */
 const SHARE_BATCH = 32;
 
-const COUNTER_DOCS: Record<GroupCounterName, string> = Object.fromEntries(
-  GROUP_COUNTER_NAMES.map((n) => [n, n]),
+/** A group's counters: zswap's, under the same names and meanings. */
+const GROUP_COUNTERS = Object.fromEntries(
+  GROUP_COUNTER_NAMES.map((n) => [n, ZSWAP_COUNTERS[n]]),
 ) as Record<GroupCounterName, string>;
 
 interface Group {
@@ -133,7 +135,7 @@ export class Groups {
       bytes: 0,
       pages: 0,
       raw: 0,
-      counts: countsNew(COUNTER_DOCS),
+      counts: countsNew(GROUP_COUNTERS),
       protectedPages: 0,
       debt: 0,
       hand: 1,
@@ -352,12 +354,4 @@ export class Groups {
       zswap_writeback: g.writeback ? 1 : 0,
     };
   }
-
-  /** Bytes of the group table (its share of metadata_bytes). */
-  get bytes(): number {
-    return this.#list.length * GROUP_BYTES + this.#ofType.byteLength;
-  }
 }
-
-/** About what one Group costs on V8's heap: an object of 14 fields and its counts. */
-const GROUP_BYTES = 200;

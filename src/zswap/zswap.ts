@@ -303,10 +303,10 @@ export class Zswap {
       },
       entryWrittenBack: (e) => {
         const t = this.#entries;
+        this.#groups.count(t.type[e]!, "zswpwb");
         this.#entryErase(this.#areas[t.type[e]]!, t.offset[e] as SwapOffset);
         this.#counts.written_back_pages++;
         this.#counts.zswpwb++;
-        this.#groups.count(t.type[e]!, "zswpwb");
       },
       writebackFailed: () => {
         this.#counts.writeback_fail++;
@@ -648,8 +648,7 @@ export class Zswap {
 
   stats(): ZswapStats {
     const t = this.#entries;
-    let metadata: number =
-      t.bytes + this.#pool.metadataBytes + (this.#dip?.bytes ?? 0) + this.#groups.bytes;
+    let metadata: number = t.bytes + this.#pool.metadataBytes + (this.#dip?.bytes ?? 0);
     for (const a of this.#areas) if (a !== undefined) metadata += a.index.bytes;
     return {
       ...this.#counts,
