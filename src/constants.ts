@@ -59,6 +59,13 @@ export const POOL_CHUNKS_MAX = Math.ceil(POOL_PAGES_MAX / POOL_CHUNK_PAGES) + PO
 /** Zspage ids the pool's zspage table grows by (24 bytes an id: 768 KiB a step). */
 export const POOL_ZSPAGE_TABLE_STEP = 32_768;
 
+/**
+ * Groups one Zswap holds (memory cgroups with zswap.max and zswap.writeback), the root included,
+ * so that a group is a bit of a 32-bit mask: at most one per swap area. A row costs nothing for
+ * its group, which is its area's.
+ */
+export const ZSWAP_GROUPS_MAX = SWAP_AREAS_MAX;
+
 /** The largest pool bound in bytes (maxPoolBytes), just under 16 GiB: POOL_PAGES_MAX pages. */
 export const POOL_BYTES_MAX = POOL_PAGES_MAX * PAGE_SIZE;
 
@@ -245,6 +252,12 @@ export const LATENCY_NS_MAX = 60e9;
 
 /** Significant decimal digits those histograms keep: a latency is told within 0.1%. */
 export const LATENCY_FIGURES = 3;
+
+/**
+ * Tenants of `zswap run --groups` (the noisy-neighbour experiment): each has its own swap space,
+ * device and resident frames, so N tenants take N times one run's memory.
+ */
+export const RUN_GROUPS_MAX = 8;
 
 /**
  * Runs of each configuration `zswap run --runs` (and, apart, `--warmup`) may ask for: every

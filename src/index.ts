@@ -78,11 +78,14 @@ export {
 } from "./swap/index.ts";
 export type { PageCount, SwapOffset, SwapType } from "./types.ts";
 export {
+  GROUP_ROOT,
   type RejectReason,
   Zswap,
   type ZswapConfig,
   type ZswapDeps,
   type ZswapGauges,
+  type ZswapGroupOptions,
+  type ZswapGroupStats,
   type ZswapOptions,
   type ZswapStats,
 } from "./zswap/index.ts";

@@ -6,6 +6,8 @@
 export const ZSWAP_COUNTERS = {
   pool_limit_hit:
     "A store found the pool at its limit (or too close to it for its size class's next zspage), or still above the accept threshold after one",
+  group_limit_hit:
+    "A store was declined because its group held its zswap.max already, or would with this page (not the kernel's: memcg declines without counting)",
   reject_reclaim_fail:
     "A store that waited for room (whenFull wait) was declined: writeback made no room in time, or nothing could be written back",
   reject_alloc_fail:
@@ -38,7 +40,11 @@ export const SWAP_COUNTERS = {
     "A swap-out's write behind to the device failed; the page stayed in the swap cache, to be written again (not the kernel's)",
 } as const;
 
+/** The counters a group keeps of its own (memory.stat's), a subset of zswap's, same meanings. */
+export const GROUP_COUNTER_NAMES = ["zswpin", "zswpout", "zswpwb", "group_limit_hit"] as const;
+
 export type ZswapCounterName = keyof typeof ZSWAP_COUNTERS;
+export type GroupCounterName = (typeof GROUP_COUNTER_NAMES)[number];
 export type SwapCounterName = keyof typeof SWAP_COUNTERS;
 export type CounterName = ZswapCounterName | SwapCounterName;
 

@@ -28,6 +28,18 @@ export const SWAP_GAUGES = {
     "Pages of swap-outs held in the swap cache: their write is in flight, or failed",
 } as const;
 
+/** A group's gauges: memory.stat's zswap lines and the cgroup files' values, as the kernel names them. */
+export const GROUP_GAUGES = {
+  zswap:
+    "Bytes the group's pages take in the pool, compressed (memory.stat zswap; memory.zswap.current)",
+  zswapped: "Bytes of the group's pages stored, before compression (memory.stat zswapped)",
+  zswap_incomp: "The group's pages stored uncompressed (memory.stat zswap_incomp)",
+  zswap_max: "The group's bound on its zswap bytes, +Inf for none (memory.zswap.max)",
+  zswap_writeback:
+    "1 when the group's pages may go to the device, 0 when not (memory.zswap.writeback)",
+} as const;
+
 export type ZswapGaugeName = keyof typeof ZSWAP_GAUGES;
 export type SwapGaugeName = keyof typeof SWAP_GAUGES;
-export type GaugeName = ZswapGaugeName | SwapGaugeName;
+export type GroupGaugeName = keyof typeof GROUP_GAUGES;
+export type GaugeName = ZswapGaugeName | SwapGaugeName | GroupGaugeName;

@@ -71,6 +71,12 @@ export interface SwapSpaceOptions {
   zswap?: ZswapOptions | Zswap | false;
   /** This space's area number in the Zswap (0..31); needed to share one Zswap. Default 0. */
   type?: number;
+  /**
+   * The Zswap group this space joins (made with zswap.groupAdd; default the root): its bound on
+   * zswap bytes, its writeback switch and its counters. With the group's writeback off, a page
+   * zswap declines is not written to the device either: swapOut fails with ZSWAP_E_FULL.
+   */
+  group?: string;
   /** Let zswap write its oldest pages back to the device (default true). */
   writeback?: boolean;
   /**
@@ -159,6 +165,7 @@ export class SwapSpace {
         space.type,
         o.slots,
         (o.writeback ?? true) ? space.#trackedDevice() : undefined,
+        o.group,
       );
     } catch (err) {
       if (space.#ownsDevice) await device.close();
@@ -183,6 +190,9 @@ export class SwapSpace {
       optionBad(`type must be in 0..${SWAP_AREAS_MAX - 1}`);
     if (opts.whenFull !== undefined && opts.whenFull !== "reject" && opts.whenFull !== "wait") {
       optionBad(`whenFull must be "reject" or "wait", got ${String(opts.whenFull)}`);
+    }
+    if (opts.group !== undefined && !(opts.zswap instanceof Zswap)) {
+      optionBad("group names a group of a shared Zswap: give the Zswap as the zswap option");
     }
     if (opts.whenFull === "wait" && (opts.writeback === false || opts.zswap === false)) {
       optionBad('whenFull "wait" needs zswap with writeback: nothing else makes room');
@@ -268,6 +278,11 @@ export class SwapSpace {
         return slot as SwapSlot;
       }
       this.#openCheck();
+      if (this.zswap?.writebackEnabled(this.type) === false) {
+        throw new ZswapFullError(
+          "zswap declined the page and the group's writeback is off: the caller keeps it",
+        );
+      }
       await this.#deviceWrite(slot as SwapOffset, page);
       this.#counts.pswpout++;
       return slot as SwapSlot;

@@ -173,7 +173,7 @@ async function deviceInner(spec: RunSpec, name: ConfigName): Promise<SwapDevice>
 }
 
 /** The configuration's device, with modelled latency on the run's clock when asked. */
-async function deviceOpen(
+export async function deviceOpen(
   spec: RunSpec,
   name: ConfigName,
   clock: Clock | undefined,

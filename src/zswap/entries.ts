@@ -168,6 +168,22 @@ export class EntryTable {
     return e as EntryIndex;
   }
 
+  /**
+   * A group's CLOCK (groups.ts): the first row on the LRU at or after `from` whose area is in
+   * `typeMask` (bit `type` set), within one lap of the rows; 0 when there is none. Entries
+   * placed oldest are met where their rows are: the oldest stack is the global CLOCK's.
+   */
+  lruOldestIn(from: number, typeMask: number): EntryIndex {
+    if (this.lruCount === 0) return 0 as EntryIndex;
+    const { flags, type, used } = this;
+    let e = from >= 1 && from < used ? from : 1;
+    for (let n = used - 1; n > 0; n--) {
+      if (flags[e]! & LRU && (typeMask >>> type[e]!) & 1) return e as EntryIndex;
+      if (++e >= used) e = 1;
+    }
+    return 0 as EntryIndex;
+  }
+
   /** Moves the hand past e, the oldest entry, which becomes the newest (its second chance). */
   lruRotate(e: EntryIndex): void {
     if (this.flags[e] & OLDEST) {

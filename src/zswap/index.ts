@@ -1,3 +1,8 @@
+export {
+  GROUP_ROOT,
+  type ZswapGroupOptions,
+  type ZswapGroupStats,
+} from "./groups.ts";
 export { MAX_COMPRESSION_RATIO_DEFAULT, type ZswapConfig, type ZswapOptions } from "./options.ts";
 export {
   type RejectReason,

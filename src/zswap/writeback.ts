@@ -65,10 +65,24 @@ export interface WritebackHost {
   writebackPossible(): boolean;
   /** Compacts the pool when writebacks left it fragmented (amortized). */
   compactIfFragmented(): void;
+  /**
+   * The oldest entry on the LRU writeback takes from now (a group's, or the global one); 0 for
+   * none. With `groupsOnly`, only from a group over its own bound.
+   */
+  lruOldest(groupsOnly: boolean): EntryIndex;
+  /** Gives e, which lruOldest just gave, its second chance on that LRU. */
+  lruRotate(e: EntryIndex): void;
+  /** A group over its own bound asked for writebacks of its entries. */
+  groupWanted(): boolean;
+  /** e's writeback started. */
+  writebackStarted(e: EntryIndex): void;
 }
 
-/** Why a writeback pass is running: the 2013 writeback patch's pool-full reclaim, or the proactive shrinker. */
-type Want = "none" | "reclaim" | "shrink";
+/**
+ * Why a writeback pass is running: the 2013 writeback patch's pool-full reclaim, the proactive
+ * shrinker, or a group over its own bound.
+ */
+type Want = "none" | "reclaim" | "shrink" | "group";
 
 /** What a scan of the LRU ended with: a writeback started, the kick's scan spent, or nothing writable. */
 type Scan = "started" | "spent" | "stuck";
@@ -118,8 +132,10 @@ export class Writeback {
     if (this.backoff.pausing || !this.z.writebackPossible()) return;
     this.scanLeft = WRITEBACK_SCAN_MAX;
     let scan: Scan = "started";
-    while (scan === "started" && this.inFlight < this.inFlightMax && this.want() !== "none") {
-      scan = this.startOne();
+    while (scan === "started" && this.inFlight < this.inFlightMax) {
+      const want = this.want();
+      if (want === "none") break;
+      scan = this.startOne(want === "group");
     }
     if (this.want() !== "reclaim") return;
     if (scan === "spent") {
@@ -174,7 +190,7 @@ export class Writeback {
     const z = this.z;
     if (z.reclaimWanted(this.inFlightBytes) || this.waiters.length > 0) return "reclaim";
     if (z.shrinkWanted(this.inFlightBytes)) return "shrink";
-    return "none";
+    return z.groupWanted() ? "group" : "none";
   }
 
   private wake(list: ((room: boolean) => void)[], room: boolean): void {
@@ -186,21 +202,21 @@ export class Writeback {
    * when the LRU is empty, or when a run of unwritable entries (CORRUPT, no device, slot busy)
    * has gone round it.
    */
-  private startOne(): Scan {
+  private startOne(groupsOnly: boolean): Scan {
     const t = this.z.entries;
     for (; this.scanLeft > 0; this.scanLeft--) {
-      const e = t.lruOldest();
+      const e = this.z.lruOldest(groupsOnly);
       if (e === 0) return "stuck";
       if (t.flags[e] & REFERENCED) {
         t.flags[e] &= ~REFERENCED; // second chance
-        t.lruRotate(e);
+        this.z.lruRotate(e);
         this.passed = 0;
         continue;
       }
       const key = t.type[e] * 2 ** 32 + t.offset[e];
       const device = this.z.deviceOf(t.type[e]);
       if (device === undefined || this.slotsBusy.has(key) || t.flags[e] & CORRUPT) {
-        t.lruRotate(e);
+        this.z.lruRotate(e);
       } else if (this.start(e, key)) {
         this.scanLeft--;
         this.passed = 0;
@@ -256,6 +272,7 @@ export class Writeback {
     this.inFlight++;
     this.inFlightBytes += length;
     this.slotsBusy.add(key);
+    z.writebackStarted(e);
     device.write(offset, buffer).then(
       () => this.done(e, key, length, buffer, true),
       () => this.done(e, key, length, buffer, false),

@@ -45,6 +45,7 @@ import type { ByteCount, EntryIndex, Handle, PageCount, SwapOffset, SwapType } f
 import { NO_HANDLE } from "../types.ts";
 import { AreaIndex } from "./area-index.ts";
 import { EntryTable, RAW, REFERENCED } from "./entries.ts";
+import { GROUP_ROOT, Groups, type ZswapGroupOptions, type ZswapGroupStats } from "./groups.ts";
 import { configResolve, type ZswapConfig, type ZswapOptions } from "./options.ts";
 import { Dip, slotKey } from "./policy.ts";
 import { Writeback, type WritebackHost } from "./writeback.ts";
@@ -55,6 +56,7 @@ const ALLOC_FAILED = -1;
 /** Why a store was declined: the counter that moved. */
 export type RejectReason =
   | "pool_limit_hit"
+  | "group_limit_hit"
   | "reject_compress_poor"
   | "reject_compress_fail"
   | "reject_alloc_fail"
@@ -92,6 +94,8 @@ export class Zswap {
   readonly #pool: ZsPool;
   readonly #entries = new EntryTable();
   readonly #writeback: Writeback;
+  /** Groups of areas, their bounds, switches and counters (groups.ts). */
+  readonly #groups = new Groups();
   /** The dip writeback policy's shadows and choice; undefined under lru. */
   #dip: Dip | undefined;
   readonly #areas: (Area | undefined)[] = new Array(SWAP_AREAS_MAX).fill(undefined);
@@ -186,6 +190,7 @@ export class Zswap {
   #entryDrop(h: Handle, e: EntryIndex): void {
     const t = this.#entries;
     t.lruDel(e); // a no-op when writeback took it off already
+    this.#groups.uncharge(t.type[e]!, this.#pool.mappedLength, (t.flags[e]! & RAW) !== 0);
     this.#compressedBytes -= this.#pool.mappedLength;
     this.#pool.free(h);
     t.entryFree(e);
@@ -290,7 +295,7 @@ export class Zswap {
   #writebackHost(): WritebackHost {
     return {
       entries: this.#entries,
-      deviceOf: (type) => this.#areas[type]?.device,
+      deviceOf: (type) => (this.#groups.writebackOn(type) ? this.#areas[type]?.device : undefined),
       entryRead: (e, into) => {
         this.#pageRead(this.#handleOf(e), into);
         assert(this.#pool.mappedTag === e, "an entry's pool object names that entry");
@@ -298,6 +303,7 @@ export class Zswap {
       },
       entryWrittenBack: (e) => {
         const t = this.#entries;
+        this.#groups.count(t.type[e]!, "zswpwb");
         this.#entryErase(this.#areas[t.type[e]]!, t.offset[e] as SwapOffset);
         this.#counts.written_back_pages++;
         this.#counts.zswpwb++;
@@ -320,6 +326,10 @@ export class Zswap {
       poolAccepts: () => this.#poolAccepts(),
       writebackPossible: () => this.#writebackAreas > 0,
       compactIfFragmented: () => this.#compactIfFragmented(),
+      lruOldest: (groupsOnly) => this.#groups.lruOldest(this.#entries, groupsOnly),
+      lruRotate: (e) => this.#groups.lruRotate(this.#entries, e),
+      groupWanted: () => this.#groups.wanted,
+      writebackStarted: (e) => this.#groups.started(this.#entries, e),
       clock: this.#clock,
     };
   }
@@ -347,7 +357,7 @@ export class Zswap {
    */
   store(type: number, offset: number, page: Uint8Array): boolean {
     const reason = this.#store(type, offset, page);
-    if (reason !== undefined) this.#reject(reason);
+    if (reason !== undefined) this.#reject(type, reason);
     return reason === undefined;
   }
 
@@ -364,7 +374,9 @@ export class Zswap {
     // 1. Cheap rejects, then 2. the fallible work: compress (allocation comes after step 3).
     let length = 0;
     let reason: RejectReason | undefined;
-    if (this.#poolLimited()) {
+    if (!this.#groups.mayStore(type, 0)) {
+      reason = "group_limit_hit";
+    } else if (this.#poolLimited()) {
       reason = "pool_limit_hit";
     } else {
       const limit = Math.floor((PAGE_SIZE * this.#config.maxCompressionRatio) / 100);
@@ -379,6 +391,8 @@ export class Zswap {
     }
     const raw = reason === undefined && length <= 0;
     if (raw) length = PAGE_SIZE;
+    if (reason === undefined && !this.#groups.mayStore(type, length)) reason = "group_limit_hit";
+    if (reason === "group_limit_hit") this.#writeback.kick();
 
     // 3. The old entry goes whatever happens next (its data is stale), and before allocating,
     // since its pool space may be what makes room for the new one.
@@ -407,6 +421,7 @@ export class Zswap {
     if (this.#dip?.insertOldest()) t.lruAddOldest(e);
     else t.lruAdd(e);
     this.#dipOffered(type, off, undefined);
+    this.#groups.charge(type, length, raw);
     this.#compressedBytes += length;
     this.#counts.zswpout++;
     if (this.#config.shrinkerEnabled) this.#writeback.kick();
@@ -436,8 +451,9 @@ export class Zswap {
   }
 
   /** The one place a declined store is counted. */
-  #reject(reason: RejectReason): void {
+  #reject(type: number, reason: RejectReason): void {
     this.#counts[reason]++;
+    if (reason === "group_limit_hit") this.#groups.count(type, reason);
   }
 
   /**
@@ -461,7 +477,7 @@ export class Zswap {
         const left = deadline - this.#clock.now();
         if (left <= 0 || !(await this.#writeback.waitForRoom(left))) {
           this.#area(type); // an area swapped off meanwhile is the caller's error, not a decline
-          this.#reject("reject_reclaim_fail");
+          this.#reject(type, "reject_reclaim_fail");
           return false;
         }
         waited = true;
@@ -474,7 +490,7 @@ export class Zswap {
       // Declined for what waiting cannot change, or the pool accepts (it is below its threshold
       // and still has no zspage to spare): the caller's device takes the page.
       if (reason !== "pool_limit_hit" || this.#poolAccepts()) {
-        this.#reject(reason);
+        this.#reject(type, reason);
         return false;
       }
     }
@@ -498,10 +514,14 @@ export class Zswap {
     const off = Zswap.#slot(area, type, offset);
     this.#dip?.loaded(slotKey(type, off), exclusive);
     const h = area.index.get(off);
-    if (h === 0) return false;
+    if (h === 0) {
+      this.#groups.missed(type);
+      return false;
+    }
     this.#pageRead(h, into);
     const e = this.#pool.mappedTag as EntryIndex;
     this.#counts.zswpin++;
+    this.#groups.count(type, "zswpin");
     if (exclusive) {
       area.index.erase(off);
       this.#entryDrop(h, e);
@@ -520,11 +540,13 @@ export class Zswap {
   }
 
   /**
-   * Opens swap area `type` with `slots` slots. With a device, writeback may move this area's
-   * pages to their slots on it; without one, they stay until loaded or invalidated.
+   * Opens swap area `type` with `slots` slots, in group `group` (the root by default; see
+   * groupAdd). With a device, writeback may move this area's pages to their slots on it; without
+   * one, they stay until loaded or invalidated.
    */
-  swapon(type: number, slots: number, device?: SwapDevice): void {
+  swapon(type: number, slots: number, device?: SwapDevice, group = GROUP_ROOT): void {
     Zswap.#typeCheck(type);
+    this.#groups.idOf(group);
     if (!Number.isInteger(slots) || slots < 1 || slots > AREA_SLOTS_MAX) {
       throw new ZswapOptionError(`slots must be an integer in 1..${AREA_SLOTS_MAX}, got ${slots}`);
     }
@@ -537,6 +559,7 @@ export class Zswap {
       throw new ZswapAreaError(`swap area ${type} is already on`);
     }
     this.#areas[type] = { index: new AreaIndex(slots), device };
+    this.#groups.attach(type, group);
     if (device !== undefined) this.#writebackAreas++;
   }
 
@@ -548,6 +571,7 @@ export class Zswap {
       this.#entryDrop(h, this.#pool.mappedTag as EntryIndex);
     });
     this.#areas[type] = undefined;
+    this.#groups.detach(type);
     this.#dip?.clear();
     if (area.device !== undefined) this.#writebackAreas--;
   }
@@ -574,6 +598,38 @@ export class Zswap {
     this.#dip = dip;
     this.#pool.pagesMax = Math.max(1, next.poolPagesMax) as PageCount;
     this.#writeback.kick();
+  }
+
+  // --- groups (memory cgroups' zswap files) ---
+
+  /** Makes group `name` for areas to join at swapon (memory.zswap.max, memory.zswap.writeback). */
+  groupAdd(name: string, options: ZswapGroupOptions = {}): void {
+    this.#groups.add(name, options);
+  }
+
+  /** Changes a group's bound or writeback switch at run time, all or nothing. */
+  groupConfigure(name: string, options: ZswapGroupOptions): void {
+    this.#groups.configure(name, options);
+    this.#writeback.kick();
+  }
+
+  /** The groups' names, the root first. */
+  get groupNames(): string[] {
+    return this.#groups.names;
+  }
+
+  /** A snapshot of a group's counters and gauges (memory.stat's zswap lines, the cgroup files). */
+  groupStats(name: string): ZswapGroupStats {
+    return this.#groups.stats(name);
+  }
+
+  /**
+   * Whether area `type`'s pages may go to its device (mem_cgroup_zswap_writeback_enabled): its
+   * group's switch. When not, the swap layer keeps a page zswap declined off the device too.
+   */
+  writebackEnabled(type: number): boolean {
+    this.#area(type);
+    return this.#groups.writebackOn(type);
   }
 
   get options(): Readonly<ZswapConfig> {

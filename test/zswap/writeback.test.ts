@@ -64,6 +64,10 @@ function host(device: SwapDevice, wantWritebacks: () => number) {
     poolAccepts: () => true,
     writebackPossible: () => true,
     compactIfFragmented: () => {},
+    lruOldest: () => entries.lruOldest(),
+    lruRotate: (e) => entries.lruRotate(e),
+    groupWanted: () => false,
+    writebackStarted: () => {},
   };
   /**
    * Stores an entry for `slot` whose page is filled with `mark`, as zswap would: at the LRU's
