@@ -85,7 +85,7 @@ function pickCosts(ctx: Context) {
     const t = tableFill(types);
     const g = new Groups();
     for (const name of new Set(groupsOf)) if (name !== "root") g.add(name, {});
-    groupsOf.forEach((name, type) => g.attach(type, name));
+    for (const [type, name] of groupsOf.entries()) g.attach(type, name);
     for (let r = 0; r < PICK_ROWS; r++) g.charge(types[r % types.length]!, 1000, false);
     return picks(
       () => g.lruOldest(t, false),
