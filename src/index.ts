@@ -78,7 +78,10 @@ export {
 } from "./swap/index.ts";
 export type { PageCount, SwapOffset, SwapType } from "./types.ts";
 export {
+  type RecompressResult,
+  type RecompressType,
   type RejectReason,
+  type WritebackType,
   Zswap,
   type ZswapConfig,
   type ZswapDeps,

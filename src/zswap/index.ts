@@ -1,4 +1,6 @@
+export type { RecompressType, WritebackType } from "./idle.ts";
 export { MAX_COMPRESSION_RATIO_DEFAULT, type ZswapConfig, type ZswapOptions } from "./options.ts";
+export type { RecompressResult } from "./recompress.ts";
 export {
   type RejectReason,
   Zswap,

@@ -362,6 +362,11 @@ export class Zswap {
   #compactIfFragmented(): void {
     if (++this.#sinceCompact < POOL_COMPACT_CHECK_WRITEBACKS) return;
     this.#sinceCompact = 0;
+    this.#compactIfSlack();
+  }
+
+  /** Compacts the pool when more than a quarter of its bytes are slack. */
+  #compactIfSlack(): void {
     const held = this.#pool.pagesUsed * PAGE_SIZE;
     if (held - this.#compressedBytes > held / 4) this.#pool.compact();
   }
@@ -681,6 +686,9 @@ export class Zswap {
     this.#counts.recomp_pages += r.recompressed;
     this.#counts.recomp_saved_bytes += r.savedBytes;
     this.#counts.recomp_incompressible += r.incompressible;
+    // The old objects' holes are scattered over zspages: without compaction the pool would
+    // hold more pages than before.
+    if (r.recompressed > 0) this.#compactIfSlack();
     return r;
   }
 
