@@ -324,8 +324,9 @@ export class Zswap {
       entryWrittenBack: (e) => {
         const t = this.#entries;
         const area = this.#areas[t.type[e]]!;
-        this.#entryErase(area, t.offset[e] as SwapOffset);
-        area.backed.set(t.offset[e] as SwapOffset);
+        const off = t.offset[e] as SwapOffset;
+        this.#entryErase(area, off);
+        area.backed.set(off);
         this.#counts.written_back_pages++;
         this.#counts.zswpwb++;
         this.#counts.bd_writes++;
