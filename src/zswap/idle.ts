@@ -1,17 +1,23 @@
 // Idle tracking, as zram keeps it: every entry has an access time (its store, or a
-// non-exclusive load) in ticks of IDLE_TICK_MS, and an IDLE mark that markIdle sets (on every
+// non-exclusive load) in ticks of IDLE_TICK_MS, and an idle mark that markIdle sets (on every
 // entry, or on those not accessed for a given time) and an access clears. On-demand writeback and
-// recompression choose their pages by these marks and by the entry's RAW flag (zram's "huge").
+// recompression choose their pages by this mark, zram's incompressible mark, and the entry's RAW
+// flag (zram's "huge").
 //
-// An access time is 16 bits and wraps; ages are read modulo 2^16 ticks and saturated at
-// IDLE_AGE_TICKS_MAX by every walk (markIdle), so an entry walked at least every 9.1 h never
-// looks younger than it is.
+// One byte an entry holds both: a tick modulo 255, or ATIME_IDLE once marked idle. The mark
+// stays until an access, which writes a tick again, so an idle entry's age is never needed.
+// Ages are read modulo 255 ticks, at most IDLE_AGE_TICKS_MAX, which is also the most markIdle
+// asks for: a walk marks every entry at least that old idle, so with a walk at least every 128
+// ticks (25.6 h) no access time is ever read after it wrapped.
 
 import type { Clock } from "../clock.ts";
 import { IDLE_AGE_TICKS_MAX, IDLE_TICK_MS } from "../constants.ts";
 import { optionBad } from "../errors.ts";
 import type { EntryIndex } from "../types.ts";
-import { CORRUPT, type EntryTable, IDLE, INCOMPRESSIBLE, RAW, WRITEBACK } from "./entries.ts";
+import { ATIME_IDLE, CORRUPT, type EntryTable, INCOMPRESSIBLE, RAW, WRITEBACK } from "./entries.ts";
+
+/** Ticks an access time tells apart: ATIME_IDLE is not one. */
+const TICKS = ATIME_IDLE;
 
 /** Which entries on-demand writeback takes (zram's `writeback` types). */
 export type WritebackType = "idle" | "huge" | "huge_idle" | "incompressible";
@@ -26,25 +32,24 @@ export const WRITEBACK_TYPES: readonly WritebackType[] = [
 export type RecompressType = "all" | "idle" | "huge" | "huge_idle";
 export const RECOMPRESS_TYPES: readonly RecompressType[] = ["all", "idle", "huge", "huge_idle"];
 
-/** The clock's time in ticks, modulo 2^16: what an entry's access time holds. */
+/** The clock's time in ticks, modulo 255: what an entry's access time holds. */
 export function tickNow(clock: Clock): number {
-  return Math.floor(clock.now() / IDLE_TICK_MS) & 0xffff;
+  return Math.floor(clock.now() / IDLE_TICK_MS) % TICKS;
 }
 
-/** Ticks since entry e's last access, at most IDLE_AGE_TICKS_MAX. */
-function ageTicks(t: EntryTable, e: EntryIndex, now: number): number {
-  return Math.min((now - t.atime[e]) & 0xffff, IDLE_AGE_TICKS_MAX);
+/** Ticks since the access at `atime`, at most IDLE_AGE_TICKS_MAX. */
+function ageTicks(atime: number, now: number): number {
+  return Math.min((now - atime + TICKS) % TICKS, IDLE_AGE_TICKS_MAX);
 }
 
 /** Entry e was accessed now: its access time moves, its idle mark goes (zram_accessed). */
 export function entryAccessed(t: EntryTable, e: EntryIndex, now: number): void {
   t.atime[e] = now;
-  t.marks[e] &= ~IDLE;
 }
 
 /**
  * Marks idle every live entry, or those not accessed for at least `olderThanMs` (resolved to
- * whole ticks); returns how many entries are marked idle now. Saturates every age it reads.
+ * whole ticks); returns how many entries are marked idle now.
  */
 export function idleMark(t: EntryTable, now: number, olderThanMs: number | undefined): number {
   let olderThan = 0;
@@ -58,10 +63,10 @@ export function idleMark(t: EntryTable, now: number, olderThanMs: number | undef
   let idle = 0;
   for (let e = 1 as EntryIndex; e < t.rowsUsed; e++) {
     if (!t.isLive(e)) continue;
-    const age = ageTicks(t, e, now);
-    t.atime[e] = (now - age) & 0xffff;
-    if (age >= olderThan) t.marks[e] |= IDLE;
-    if (t.marks[e] & IDLE) idle++;
+    if (t.atime[e] !== ATIME_IDLE && ageTicks(t.atime[e], now) >= olderThan) {
+      t.atime[e] = ATIME_IDLE;
+    }
+    if (t.atime[e] === ATIME_IDLE) idle++;
   }
   return idle;
 }
@@ -72,19 +77,19 @@ export function entryIsType(
   e: EntryIndex,
   type: WritebackType | RecompressType,
 ): boolean {
-  const marks = t.marks[e];
+  const idle = t.atime[e] === ATIME_IDLE;
   const raw = (t.flags[e] & RAW) !== 0;
   switch (type) {
     case "all":
       return true;
     case "idle":
-      return (marks & IDLE) !== 0;
+      return idle;
     case "huge":
       return raw;
     case "huge_idle":
-      return raw && (marks & IDLE) !== 0;
+      return raw && idle;
     case "incompressible":
-      return (marks & INCOMPRESSIBLE) !== 0;
+      return (t.codec[e] & INCOMPRESSIBLE) !== 0;
   }
 }
 

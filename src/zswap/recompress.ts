@@ -20,7 +20,7 @@ import { ZswapDataError } from "../errors.ts";
 import { classOfObject, type ZsPool } from "../pool/index.ts";
 import type { ByteCount, EntryIndex, Handle } from "../types.ts";
 import { NO_HANDLE } from "../types.ts";
-import { type EntryTable, INCOMPRESSIBLE } from "./entries.ts";
+import { CODEC_ID_MASK, type EntryTable, INCOMPRESSIBLE } from "./entries.ts";
 import { entryAvailable, entryIsType, type RecompressType } from "./idle.ts";
 
 /** What recompression needs of zswap. */
@@ -76,8 +76,8 @@ export class Recompressor {
     };
     for (let e = 1 as EntryIndex; e < t.rowsUsed && result.tried < req.pagesMax; e++) {
       if (!entryAvailable(t, e) || !entryIsType(t, e, req.type)) continue;
-      if (t.marks[e] & INCOMPRESSIBLE) continue;
-      const first = ids.indexOf(t.codec[e]) + 1; // 0 for the primary or an older codec
+      if (t.codec[e] & INCOMPRESSIBLE) continue;
+      const first = ids.indexOf(t.codec[e] & CODEC_ID_MASK) + 1; // 0: the primary, or older
       if (first >= ids.length) continue;
       const h = z.handleOf(e);
       const length = z.pool.lengthOf(h);
@@ -94,7 +94,7 @@ export class Recompressor {
         result.recompressed++;
         result.savedBytes += saved;
       } else if (saved === 0) {
-        t.marks[e] |= INCOMPRESSIBLE;
+        t.codec[e] |= INCOMPRESSIBLE;
         result.incompressible++;
       }
     }

@@ -46,7 +46,7 @@ import type { ByteCount, EntryIndex, Handle, PageCount, SwapOffset, SwapType } f
 import { NO_HANDLE } from "../types.ts";
 import { AreaIndex } from "./area-index.ts";
 import { BackedSlots } from "./backed-slots.ts";
-import { EntryTable, RAW, REFERENCED } from "./entries.ts";
+import { CODEC_ID_MASK, EntryTable, RAW, REFERENCED } from "./entries.ts";
 import {
   entryAccessed,
   idleMark,
@@ -230,7 +230,8 @@ export class Zswap {
       into.set(bytes.subarray(at, at + PAGE_SIZE));
       return;
     }
-    const produced = this.#codecs[t.codec[e]]!.decompress(bytes, at, at + length, into);
+    const codec = this.#codecs[t.codec[e] & CODEC_ID_MASK]!;
+    const produced = codec.decompress(bytes, at, at + length, into);
     if (produced !== PAGE_SIZE) {
       this.#counts.decompress_fail++;
       throw new ZswapDataError(

@@ -10,10 +10,16 @@ import {
   type CompressorName,
   compressorCreate,
 } from "../../src/compress/index.ts";
-import { COMPRESS_BUFFER_BYTES, IDLE_TICK_MS, PAGE_SIZE } from "../../src/constants.ts";
+import {
+  COMPRESS_BUFFER_BYTES,
+  IDLE_AGE_TICKS_MAX,
+  IDLE_TICK_MS,
+  PAGE_SIZE,
+} from "../../src/constants.ts";
 import { ZswapError } from "../../src/errors.ts";
 import { classOfObject } from "../../src/pool/index.ts";
 import type { EntryIndex } from "../../src/types.ts";
+import { CODEC_ID_MASK } from "../../src/zswap/entries.ts";
 import { RECOMPRESS_TYPES, type RecompressType } from "../../src/zswap/idle.ts";
 import { Zswap } from "../../src/zswap/index.ts";
 import { realisticPages } from "../pages.ts";
@@ -160,6 +166,18 @@ function run(setup: Setup, ops: Op[]): void {
   const dst = Buffer.alloc(COMPRESS_BUFFER_BYTES);
   const into = new Uint8Array(PAGE_SIZE);
   const key = (t: number, o: number) => `${t}:${o}`;
+  const tick = (ms: number) => Math.floor(ms / IDLE_TICK_MS);
+  let lastWalk = 0;
+  /** markIdle, against the model's own ages. */
+  const walk = (olderThanMs: number | undefined) => {
+    const olderThan = Math.ceil((olderThanMs ?? 0) / IDLE_TICK_MS);
+    for (const m of model.values()) {
+      if (tick(clock.now()) - tick(m.atime) >= olderThan) m.idle = true;
+    }
+    const idle = [...model.values()].filter((m) => m.idle).length;
+    assert.equal(z.markIdle({ olderThanMs }), idle);
+    lastWalk = tick(clock.now());
+  };
 
   for (const op of ops) {
     const onArea = "offset" in op || op.op === "swapoff";
@@ -257,17 +275,12 @@ function run(setup: Setup, ops: Op[]): void {
       case "time":
         clock.setTimeout(() => {}, op.ms);
         clock.advance();
+        // markIdle's contract: a walk at least every 128 ticks, or access times wrap unseen.
+        if (tick(clock.now()) - lastWalk >= 100) walk(IDLE_AGE_TICKS_MAX * IDLE_TICK_MS);
         break;
-      case "idle": {
-        const tick = (ms: number) => Math.floor(ms / IDLE_TICK_MS);
-        const olderThan = Math.ceil((op.olderThanMs ?? 0) / IDLE_TICK_MS);
-        for (const m of model.values()) {
-          if (tick(clock.now()) - tick(m.atime) >= olderThan) m.idle = true;
-        }
-        const idle = [...model.values()].filter((m) => m.idle).length;
-        assert.equal(z.markIdle({ olderThanMs: op.olderThanMs }), idle);
+      case "idle":
+        walk(op.olderThanMs);
         break;
-      }
       case "recompress":
         recompressCheck(z, model, recompressors, op, want);
         break;
@@ -309,7 +322,7 @@ function entriesBySlot(z: Zswap): Map<string, { length: number; codec: Compresso
   const held = new Map<string, { length: number; codec: CompressorName }>();
   for (let e = 1 as EntryIndex; e < t.rowsUsed; e++) {
     if (!t.isLive(e)) continue;
-    const codec = COMPRESSOR_NAMES[t.codec[e]!]!;
+    const codec = COMPRESSOR_NAMES[t.codec[e]! & CODEC_ID_MASK]!;
     held.set(`${t.type[e]}:${t.offset[e]}`, { length: pool.lengthOf(handleOf(e)), codec });
   }
   return held;
