@@ -45,7 +45,7 @@ function recompressionBench(ctx: Context): void {
   note(
     `Method: the corpus (${num(ctx.corpus.pages.length)} non-zero pages) stored by lz4 ` +
       '(incompressible pages kept raw), then `markIdle()` and `recompress({ type: "idle" })` ' +
-      "with each recompressor list (recompress compacts the pool when a quarter of it is slack); " +
+      "with each recompressor list (recompress compacts the pool after); " +
       "ratio = original bytes / compressed bytes, pool ratio = original bytes / pool bytes. Ceiling: the same pages stored by the last codec of the list " +
       "as the primary one.",
   );
