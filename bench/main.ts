@@ -6,6 +6,7 @@
 //   npm run bench -- --only policy     writeback policies on workloads and traces of real
 //                                      programs recorded under valgrind (several minutes)
 //   npm run bench -- --only zswap,pool a subset
+//   npm run bench -- --only tools      zram's tools: recompression, idle writeback
 //   npm run bench -- --pages-from F    a user's corpus: 4096-byte pages back to back
 //   npm run bench -- --codecs lz4,lzo  only these codecs in compress/ and zswap/
 //   npm run bench:smoke                tiny sizes, every section, for CI (no timing checks)
@@ -37,6 +38,7 @@ import { scaleBench } from "./swap/scale.bench.ts";
 import { writebackBench } from "./swap/writeback.bench.ts";
 import { policyBench } from "./workload/policy.bench.ts";
 import { memoryBench } from "./zswap/memory.bench.ts";
+import { toolsBench } from "./zswap/tools.bench.ts";
 import { zswapBench } from "./zswap/zswap.bench.ts";
 
 const USAGE = `usage: npm run bench -- [--smoke] [--scale] [--only ${SECTIONS.join(",")}]
@@ -146,6 +148,7 @@ async function main(): Promise<void> {
     compress: () => compressBench(ctx),
     zswap: () => zswapBench(ctx),
     memory: () => memoryBench(ctx),
+    tools: () => toolsBench(ctx),
     pool: () => poolBench(ctx),
     device: () => redisBench(ctx),
     writeback: () => writebackBench(ctx),

@@ -82,7 +82,7 @@ export const WRITEBACK_IN_FLIGHT_DEFAULT = 64;
 export const WRITEBACK_IN_FLIGHT_MAX = 1024;
 
 /**
- * Rows the entry table grows by, in place (7 bytes a row: 448 KiB a step), so that it is never
+ * Rows the entry table grows by, in place (8 bytes a row: 512 KiB a step), so that it is never
  * more than one step larger than the most entries it held.
  */
 export const ENTRY_TABLE_STEP = 65_536;
@@ -90,7 +90,7 @@ export const ENTRY_TABLE_STEP = 65_536;
 /**
  * Rows of one entry table: one per pool object (at most 128 a page, objects being 32 bytes or
  * more) and one per writeback in flight, so a store never runs out of rows. The table reserves
- * address space for them (3.5 GiB, 7 bytes a row) and commits only the rows it grew to.
+ * address space for them (4 GiB, 8 bytes a row) and commits only the rows it grew to.
  */
 export const ENTRY_ROWS_MAX =
   POOL_PAGES_MAX * (PAGE_SIZE / POOL_OBJECT_BYTES_MIN) + WRITEBACK_IN_FLIGHT_MAX;
@@ -307,3 +307,20 @@ export const KERNEL_SETTLE_MS_MAX = 120_000;
 
 /** How long an undo step waits for a killed process to leave its cgroup, in ms. */
 export const KERNEL_UNDO_WAIT_MS_MAX = 30_000;
+
+/**
+ * Length of one tick of idle tracking, in ms (12 minutes): an entry's access time is kept in
+ * ticks, 1 byte a row (the metadata budget leaves no more), so markIdle's olderThanMs is resolved
+ * to 12 minutes and ages reach a day (zram's own example of `idle`: 86400 seconds).
+ */
+export const IDLE_TICK_MS = 12 * 60_000;
+
+/**
+ * Oldest age idle tracking tells apart, in ticks (25.4 h at IDLE_TICK_MS): an access time is a
+ * byte and wraps after 255 ticks, so every walk of the table (markIdle) saturates older ages
+ * here. markIdle's olderThanMs may be at most this many ticks.
+ */
+export const IDLE_AGE_TICKS_MAX = 127;
+
+/** Recompressors after the primary codec, in priority order (zram's 3 secondary algorithms). */
+export const RECOMPRESSORS_MAX = 3;

@@ -79,7 +79,10 @@ export {
 export type { PageCount, SwapOffset, SwapType } from "./types.ts";
 export {
   GROUP_ROOT,
+  type RecompressResult,
+  type RecompressType,
   type RejectReason,
+  type WritebackType,
   Zswap,
   type ZswapConfig,
   type ZswapDeps,

@@ -9,6 +9,7 @@ export const SECTIONS = [
   "compress",
   "zswap",
   "memory",
+  "tools",
   "pool",
   "device",
   "writeback",

@@ -58,7 +58,7 @@ function tableFill(types: readonly number[]): EntryTable {
   const t = new EntryTable();
   for (let r = 0; r < PICK_ROWS; r++) {
     const e = t.rowPeek();
-    t.entryAlloc(e, types[r % types.length]! as SwapType, r as SwapOffset, 0, false);
+    t.entryAlloc(e, types[r % types.length]! as SwapType, r as SwapOffset, 0, false, 0);
     t.flags[e]! &= ~REFERENCED;
     t.lruAdd(e);
   }

@@ -25,7 +25,13 @@ import {
   redisTargetParse,
 } from "../workload/plan.ts";
 import { type RepeatedRuns, type RunStep, runRepeated } from "../workload/repeat.ts";
-import { CONFIG_NAMES, CONFIGS, type ConfigName, type RunSpec } from "../workload/run.ts";
+import {
+  CONFIG_NAMES,
+  CONFIG_NAMES_ALL,
+  CONFIGS,
+  type ConfigName,
+  type RunSpec,
+} from "../workload/run.ts";
 import { lastRuns } from "../workload/summary.ts";
 import { runTenants, type TenantsResult, tenantCells } from "../workload/tenants.ts";
 import { TRACE_FORMATS } from "../workload/trace.ts";
@@ -39,7 +45,8 @@ import { durationParse, numberParse, sizeParse } from "./units.ts";
 import { packageVersion } from "./version.ts";
 
 export const RUN_USAGE = `zswap run [options]
-  Replays a workload through each configuration (${CONFIG_NAMES.join(", ")}) and compares them.
+  Replays a workload through each configuration (${CONFIG_NAMES.join(", ")}) and compares them;
+  opt-in with --configs: ${CONFIG_NAMES_ALL.filter((n) => !CONFIG_NAMES.includes(n)).join(", ")} (zram's tools).
   --workload shift|zipf|scan|loop
                                synthetic access pattern (default shift: a hot set that moves;
                                loop: a cyclic pass over the pages outside a hot set)
@@ -55,7 +62,7 @@ export const RUN_USAGE = `zswap run [options]
   --resident SIZE|%            resident page frames (default 12.5% of the working set)
   --pool SIZE|%                zswap pool bound (default: half the compressed size of what is not resident)
   --compressor NAME            lz4 (default), lz4hc, zstd, deflate; lzo is GPL-2.0+, opt-in: npm i lzo
-  --configs LIST               comma-separated subset of: ${CONFIG_NAMES.join(",")}
+  --configs LIST               comma-separated subset of: ${CONFIG_NAMES_ALL.join(",")}
   --duration TIME              stop each configuration after TIME (e.g. 10s)
   --policy clock|lru2          resident-set eviction (default clock)
   --seed N                     seed of the workload, generated pages and modelled device (default 1)
@@ -218,7 +225,7 @@ function deviceParse(f: RunFlags): Pick<RunRequest, "device" | "redis"> {
 
 function configsParse(v: string | undefined): ConfigName[] {
   if (v === undefined) return [...CONFIG_NAMES];
-  const names = v.split(",").map((c) => oneOf("configs", c.trim(), CONFIG_NAMES));
+  const names = v.split(",").map((c) => oneOf("configs", c.trim(), CONFIG_NAMES_ALL));
   if (new Set(names).size !== names.length) throw usage(`--configs names one twice: ${v}`);
   return names;
 }

@@ -24,6 +24,16 @@ export const ZSWAP_COUNTERS = {
   zswpin: "A page was loaded from zswap (vmstat)",
   zswpout: "A page was stored in zswap (vmstat)",
   zswpwb: "A page was written back from zswap to the device (vmstat)",
+  bd_reads:
+    "A load missed a slot whose page writeback had put on the device, which the caller reads then, in pages (zram's bd_stat)",
+  bd_writes:
+    "A page was written to the device by writeback, on demand (writebackNow) or not, in pages (zram's bd_stat)",
+  recomp_pages:
+    "recompress() put a page in a smaller size class with a recompressor (not the kernel's: zram counts none)",
+  recomp_saved_bytes:
+    "Compressed bytes recompress() saved, summed over recomp_pages (not the kernel's)",
+  recomp_incompressible:
+    "recompress() found no recompressor that shrank a page to a smaller size class and marked it incompressible (zram's ZRAM_INCOMPRESSIBLE; not counted there)",
 } as const;
 
 /** The swap layer's counters (vmstat). */

@@ -16,6 +16,10 @@ export const ZSWAP_GAUGES = {
     "Writebacks whose device write is in flight (the 2013 writeback patch's outstanding_writebacks)",
   writeback_waiters:
     "Stores waiting for writeback to make room, the wait policy's queue (not the kernel's)",
+  bd_count:
+    "Slots whose page writeback put on the device and that were not stored to or freed since, in pages (zram's bd_stat)",
+  writeback_limit:
+    "Pages writebackNow may still write while writebackLimitEnable is on (zram's writeback_limit)",
 } as const;
 
 /** The swap layer's gauges (not the kernel's). */

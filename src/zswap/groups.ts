@@ -217,6 +217,13 @@ export class Groups {
     if (raw) g.raw--;
   }
 
+  /** An entry of area `type` was recompressed: `delta` bytes more (fewer when negative); raw no more. */
+  recharge(type: number, delta: number, wasRaw: boolean): void {
+    const g = this.#list[this.#ofType[type]!]!;
+    g.bytes += delta;
+    if (wasRaw) g.raw--;
+  }
+
   /**
    * nr_zswap_protected: one more on each store and on each swap-in the device served (a page
    * written back too early), halved whenever it passes a quarter of the group's pages.

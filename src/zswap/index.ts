@@ -3,7 +3,9 @@ export {
   type ZswapGroupOptions,
   type ZswapGroupStats,
 } from "./groups.ts";
+export type { RecompressType, WritebackType } from "./idle.ts";
 export { MAX_COMPRESSION_RATIO_DEFAULT, type ZswapConfig, type ZswapOptions } from "./options.ts";
+export type { RecompressResult } from "./recompress.ts";
 export {
   type RejectReason,
   Zswap,

@@ -106,6 +106,8 @@ export class Writeback {
   private passedAll = 0;
   /** Stores counted (zswpout) when the run began. */
   private passedStores = 0;
+  /** Callers of bufferWait, woken when a writeback ends. */
+  private bufferWaiters: (() => void)[] = [];
 
   constructor(
     private readonly z: WritebackHost,
@@ -184,6 +186,35 @@ export class Writeback {
     clearImmediate(this.rescan);
     this.rescan = undefined;
     this.wake(this.waiters.splice(0), true);
+    this.buffersWake();
+  }
+
+  /**
+   * Starts entry e's writeback now, out of LRU order (zram's writeback_store), if a buffer is
+   * free, e's area has a device, its slot is not busy and its data reads; resolves true once the
+   * device holds its page, false when the write failed (e stays, back on the LRU). Undefined
+   * when it did not start.
+   */
+  startNow(e: EntryIndex): Promise<boolean> | undefined {
+    const t = this.z.entries;
+    const key = t.type[e] * 2 ** 32 + t.offset[e];
+    if (this.inFlight >= this.inFlightMax || this.slotsBusy.has(key)) return undefined;
+    if (this.z.deviceOf(t.type[e]) === undefined) return undefined;
+    let end!: (ok: boolean) => void;
+    const ended = new Promise<boolean>((resolve) => {
+      end = resolve;
+    });
+    return this.start(e, key, end) ? ended : undefined;
+  }
+
+  /** Resolves when a writeback in flight ends (a buffer is free), or at stop(). */
+  bufferWait(): Promise<void> {
+    if (this.inFlight < this.inFlightMax) return Promise.resolve();
+    return new Promise((resolve) => this.bufferWaiters.push(resolve));
+  }
+
+  private buffersWake(): void {
+    for (const fn of this.bufferWaiters.splice(0)) fn();
   }
 
   private want(): Want {
@@ -249,8 +280,11 @@ export class Writeback {
     return true;
   }
 
-  /** Starts e's writeback; false when e cannot be read (it stays, for load to report). */
-  private start(e: EntryIndex, key: number): boolean {
+  /**
+   * Starts e's writeback; false when e cannot be read (it stays, for load to report). `end`
+   * hears whether the write succeeded.
+   */
+  private start(e: EntryIndex, key: number, end?: (ok: boolean) => void): boolean {
     const z = this.z;
     const t = z.entries;
     const buffer = this.buffers.pop()!;
@@ -274,13 +308,20 @@ export class Writeback {
     this.slotsBusy.add(key);
     z.writebackStarted(e);
     device.write(offset, buffer).then(
-      () => this.done(e, key, length, buffer, true),
-      () => this.done(e, key, length, buffer, false),
+      () => this.done(e, key, length, buffer, true, end),
+      () => this.done(e, key, length, buffer, false, end),
     );
     return true;
   }
 
-  private done(e: EntryIndex, key: number, length: number, buffer: Uint8Array, ok: boolean): void {
+  private done(
+    e: EntryIndex,
+    key: number,
+    length: number,
+    buffer: Uint8Array,
+    ok: boolean,
+    end: ((ok: boolean) => void) | undefined,
+  ): void {
     const z = this.z;
     const t = z.entries;
     this.inFlight--;
@@ -310,6 +351,8 @@ export class Writeback {
     }
     if (ok && this.want() === "reclaim") z.compactIfFragmented();
     if (z.poolAccepts()) this.wake(this.waiters.splice(0), true);
+    end?.(ok);
+    this.buffersWake();
     this.kick();
   }
 }

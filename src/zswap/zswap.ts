@@ -26,6 +26,7 @@ import {
 } from "../constants.ts";
 import type { SwapDevice } from "../device/device.ts";
 import {
+  optionBad,
   pageCheck,
   ZswapAreaError,
   ZswapDataError,
@@ -44,11 +45,24 @@ import {
 import type { ByteCount, EntryIndex, Handle, PageCount, SwapOffset, SwapType } from "../types.ts";
 import { NO_HANDLE } from "../types.ts";
 import { AreaIndex } from "./area-index.ts";
-import { EntryTable, RAW, REFERENCED } from "./entries.ts";
+import { BackedSlots } from "./backed-slots.ts";
+import { CODEC_ID_MASK, EntryTable, RAW, REFERENCED } from "./entries.ts";
 import { GROUP_ROOT, Groups, type ZswapGroupOptions, type ZswapGroupStats } from "./groups.ts";
+import {
+  entryAccessed,
+  idleMark,
+  pagesBound,
+  RECOMPRESS_TYPES,
+  type RecompressType,
+  tickNow,
+  WRITEBACK_TYPES,
+  type WritebackType,
+} from "./idle.ts";
 import { configResolve, type ZswapConfig, type ZswapOptions } from "./options.ts";
 import { Dip, slotKey } from "./policy.ts";
+import { type RecompressHost, Recompressor, type RecompressResult } from "./recompress.ts";
 import { Writeback, type WritebackHost } from "./writeback.ts";
+import { type WritebackBudget, writebackNowRun } from "./writeback-now.ts";
 
 /** The pool could not get memory for a zspage (reject_alloc_fail). */
 const ALLOC_FAILED = -1;
@@ -74,10 +88,12 @@ export interface ZswapDeps {
   clock?: Clock;
 }
 
-/** A swap area as zswap sees it: its index, and the device writeback writes to (if any). */
+/** A swap area as zswap sees it: its index, the device writeback writes to (if any), and which
+ *  of its slots writeback left on that device. */
 interface Area {
   index: AreaIndex;
   device: SwapDevice | undefined;
+  backed: BackedSlots;
 }
 
 /** @internal Zswap's insides, for tests only: changing them breaks the cache's invariants. */
@@ -114,11 +130,16 @@ export class Zswap {
   #writebackAreas = 0;
   /** Writebacks since the last compaction check. */
   #sinceCompact = 0;
+  /** The recompressors of the `recompressors` option, in priority order. */
+  #recompressor: Recompressor;
+  /** Pages writebackNow may still write while writebackLimitEnable is on (writeback_limit). */
+  #writebackLimitPages = 0;
 
   constructor(options: ZswapOptions = {}, deps: ZswapDeps = {}) {
     this.#config = configResolve(options);
     this.#clock = deps.clock ?? REAL_CLOCK;
     this.#codecId = this.#codecLoad(this.#config.compressor);
+    this.#recompressor = this.#recompressorMake(this.#config.recompressors);
     this.#pool = new ZsPool({
       pagesMax: Math.max(1, this.#config.poolPagesMax) as PageCount,
       // An object's tag is its entry's row; the area's index follows the object.
@@ -148,6 +169,10 @@ export class Zswap {
     const id = compressorId(name as CompressorName);
     this.#codecs[id] ??= compressorCreate(name);
     return id;
+  }
+
+  #recompressorMake(names: readonly string[]): Recompressor {
+    return new Recompressor(names.map((name) => this.#codecs[this.#codecLoad(name)]!));
   }
 
   static #typeCheck(type: number): void {
@@ -210,7 +235,8 @@ export class Zswap {
       into.set(bytes.subarray(at, at + PAGE_SIZE));
       return;
     }
-    const produced = this.#codecs[t.codec[e]]!.decompress(bytes, at, at + length, into);
+    const codec = this.#codecs[t.codec[e] & CODEC_ID_MASK]!;
+    const produced = codec.decompress(bytes, at, at + length, into);
     if (produced !== PAGE_SIZE) {
       this.#counts.decompress_fail++;
       throw new ZswapDataError(
@@ -304,9 +330,13 @@ export class Zswap {
       entryWrittenBack: (e) => {
         const t = this.#entries;
         this.#groups.count(t.type[e]!, "zswpwb");
-        this.#entryErase(this.#areas[t.type[e]]!, t.offset[e] as SwapOffset);
+        const area = this.#areas[t.type[e]]!;
+        const off = t.offset[e] as SwapOffset;
+        this.#entryErase(area, off);
+        area.backed.set(off);
         this.#counts.written_back_pages++;
         this.#counts.zswpwb++;
+        this.#counts.bd_writes++;
       },
       writebackFailed: () => {
         this.#counts.writeback_fail++;
@@ -370,6 +400,7 @@ export class Zswap {
     const area = this.#area(type);
     const off = Zswap.#slot(area, type, offset);
     const t = this.#entries;
+    area.backed.clear(off); // whatever writeback left on the device is stale now
 
     // 1. Cheap rejects, then 2. the fallible work: compress (allocation comes after step 3).
     let length = 0;
@@ -416,7 +447,7 @@ export class Zswap {
     // 4. Point of no return: nothing below fails. Copy into the pool, publish the entry.
     const bytes = this.#pool.map(handle);
     bytes.set(raw ? page : this.#dstView(length), this.#pool.mappedOffset);
-    t.entryAlloc(e, type as SwapType, off, this.#codecId, raw);
+    t.entryAlloc(e, type as SwapType, off, this.#codecId, raw, tickNow(this.#clock));
     area.index.set(off, handle);
     if (this.#dip?.insertOldest()) t.lruAddOldest(e);
     else t.lruAdd(e);
@@ -516,6 +547,7 @@ export class Zswap {
     const h = area.index.get(off);
     if (h === 0) {
       this.#groups.missed(type);
+      if (area.backed.has(off)) this.#counts.bd_reads++; // the caller reads it from the device
       return false;
     }
     this.#pageRead(h, into);
@@ -527,6 +559,7 @@ export class Zswap {
       this.#entryDrop(h, e);
     } else {
       this.#entries.flags[e] |= REFERENCED;
+      entryAccessed(this.#entries, e, tickNow(this.#clock));
     }
     return true;
   }
@@ -536,6 +569,7 @@ export class Zswap {
     const area = this.#area(type);
     const off = Zswap.#slot(area, type, offset);
     this.#dip?.forgotten(slotKey(type, off));
+    area.backed.clear(off);
     if (area.index.get(off) !== 0) this.#entryErase(area, off);
   }
 
@@ -558,7 +592,7 @@ export class Zswap {
     if (this.#areas[type] !== undefined) {
       throw new ZswapAreaError(`swap area ${type} is already on`);
     }
-    this.#areas[type] = { index: new AreaIndex(slots), device };
+    this.#areas[type] = { index: new AreaIndex(slots), device, backed: new BackedSlots(slots) };
     this.#groups.attach(type, group);
     if (device !== undefined) this.#writebackAreas++;
   }
@@ -588,6 +622,7 @@ export class Zswap {
       throw new ZswapOptionError("writebacksInFlightMax is fixed at construction");
     }
     const id = this.#codecLoad(next.compressor);
+    const recompressor = this.#recompressorMake(next.recompressors);
     const old = this.#config;
     const policyKept =
       next.writebackPolicy === old.writebackPolicy && next.poolPagesMax === old.poolPagesMax;
@@ -595,6 +630,7 @@ export class Zswap {
     // Point of no return: next is whole and valid, its codec loaded, its policy made.
     this.#config = next;
     this.#codecId = id;
+    this.#recompressor = recompressor;
     this.#dip = dip;
     this.#pool.pagesMax = Math.max(1, next.poolPagesMax) as PageCount;
     this.#writeback.kick();
@@ -632,6 +668,106 @@ export class Zswap {
     return this.#groups.writebackOn(type);
   }
 
+  // --- zram's tools: idle tracking, on-demand writeback, recompression ---
+
+  /**
+   * Marks idle every stored page, or those not stored or loaded for at least `olderThanMs` (zram's
+   * `idle` file: "all", or seconds); an access clears the mark. Returns the pages marked idle now.
+   */
+  markIdle(options: { olderThanMs?: number } = {}): number {
+    return idleMark(this.#entries, tickNow(this.#clock), options.olderThanMs);
+  }
+
+  /**
+   * Writes the stored pages of `type` to their slots on the device now (zram's `writeback`), at
+   * most `maxPages` of them and, with writebackLimitEnable on, within the budget
+   * writebackLimitSet gave. Resolves with the pages the device holds now. Pages of areas without
+   * a device stay.
+   */
+  async writebackNow(options: { type: WritebackType; maxPages?: number }): Promise<number> {
+    const type = options?.type;
+    if (!WRITEBACK_TYPES.includes(type)) {
+      optionBad(`type must be one of ${WRITEBACK_TYPES.join(", ")}, got ${String(type)}`);
+    }
+    const pagesMax = pagesBound("maxPages", options.maxPages);
+    if (this.#writebackAreas === 0) optionBad("no swap area has a device to write back to");
+    return writebackNowRun(this.#writeback, this.#entries, type, pagesMax, this.#budget());
+  }
+
+  /** The writeback budget, charged only while writebackLimitEnable is on. */
+  #budget(): WritebackBudget {
+    return {
+      take: () => {
+        if (!this.#config.writebackLimitEnable) return true;
+        if (this.#writebackLimitPages <= 0) return false;
+        this.#writebackLimitPages--;
+        return true;
+      },
+      refund: () => {
+        if (this.#config.writebackLimitEnable) this.#writebackLimitPages++;
+      },
+    };
+  }
+
+  /** Sets the pages writebackNow may write while writebackLimitEnable is on (zram's writeback_limit). */
+  writebackLimitSet(pages: number): void {
+    this.#writebackLimitPages = pagesBound("pages", pages);
+  }
+
+  /**
+   * Compresses stored pages again with the `recompressors`, in priority order (zram's
+   * `recompress`): pages of `type` ("all" by default), of at least `threshold` bytes, at most
+   * `maxPages` of them. A page is replaced only when a recompressor puts it in a smaller size
+   * class (and below the threshold, when one is given); one none of them shrinks is marked
+   * incompressible, and not tried again.
+   */
+  recompress(
+    options: { type?: RecompressType; threshold?: number; maxPages?: number } = {},
+  ): RecompressResult {
+    const type = options.type ?? "all";
+    if (!RECOMPRESS_TYPES.includes(type)) {
+      optionBad(`type must be one of ${RECOMPRESS_TYPES.join(", ")}, got ${String(type)}`);
+    }
+    const threshold = options.threshold ?? 0;
+    if (!Number.isInteger(threshold) || threshold < 0 || threshold > PAGE_SIZE) {
+      optionBad(`threshold must be a whole number of bytes in 0..${PAGE_SIZE}, got ${threshold}`);
+    }
+    const pagesMax = pagesBound("maxPages", options.maxPages);
+    const r = this.#recompressor.run(this.#recompressHost(), { type, threshold, pagesMax });
+    this.#counts.recomp_pages += r.recompressed;
+    this.#counts.recomp_saved_bytes += r.savedBytes;
+    this.#counts.recomp_incompressible += r.incompressible;
+    // The old objects' holes are scattered over zspages: until compacted, the pool holds about
+    // as many pages as before (a quarter slack, writeback's trigger, left a seventh of the gain).
+    if (r.recompressed > 0) this.#pool.compact();
+    return r;
+  }
+
+  #recompressHost(): RecompressHost {
+    return {
+      entries: this.#entries,
+      pool: this.#pool,
+      handleOf: (e) => this.#handleOf(e),
+      entryRead: (e, into) => this.#pageRead(this.#handleOf(e), into),
+      entryReplace: (e, from, to, codec) => {
+        const t = this.#entries;
+        const newLength = this.#pool.lengthOf(to);
+        this.#pool.map(from);
+        const delta = newLength - this.#pool.mappedLength;
+        this.#compressedBytes += delta;
+        this.#pool.free(from);
+        this.#areas[t.type[e]]!.index.set(t.offset[e] as SwapOffset, to);
+        t.codec[e] = codec;
+        const wasRaw = (t.flags[e]! & RAW) !== 0;
+        this.#groups.recharge(t.type[e]!, delta, wasRaw);
+        if (wasRaw) {
+          t.flags[e] &= ~RAW;
+          t.countRaw--;
+        }
+      },
+    };
+  }
+
   get options(): Readonly<ZswapConfig> {
     return { ...this.#config };
   }
@@ -649,7 +785,12 @@ export class Zswap {
   stats(): ZswapStats {
     const t = this.#entries;
     let metadata: number = t.bytes + this.#pool.metadataBytes + (this.#dip?.bytes ?? 0);
-    for (const a of this.#areas) if (a !== undefined) metadata += a.index.bytes;
+    let backed = 0;
+    for (const a of this.#areas) {
+      if (a === undefined) continue;
+      metadata += a.index.bytes + a.backed.bytes;
+      backed += a.backed.count;
+    }
     return {
       ...this.#counts,
       pool_total_size: this.#pool.pagesUsed * PAGE_SIZE,
@@ -661,6 +802,8 @@ export class Zswap {
       metadata_bytes: metadata,
       outstanding_writebacks: this.#writeback.inFlight,
       writeback_waiters: this.#writeback.waiting,
+      bd_count: backed,
+      writeback_limit: this.#writebackLimitPages,
     };
   }
 

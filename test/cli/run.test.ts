@@ -38,6 +38,19 @@ test("the table ends with a line per configuration saying how many swap-ins were
   }
 });
 
+test("zram's tools are opt-in configurations; recompression saves bytes", async () => {
+  assert.ok(!CONFIG_NAMES.includes("idle-writeback") && !CONFIG_NAMES.includes("recompress"));
+  const args = ["run", ...SMALL, "--device", "memory", "--json"];
+  const { stdout } = ok(await zswap([...args, "--configs", "writeback,idle-writeback,recompress"]));
+  const report = JSON.parse(stdout) as RunReport;
+  const [lru, idle, recomp] = report.results.map((r) => r.counters);
+  for (const r of report.results) assert.equal(r.swapIns, r.verified, r.name);
+  // Idle writeback changes what goes to the device, and when.
+  assert.ok(idle!.bd_writes! > 0 && idle!.bd_writes !== lru!.bd_writes, `${idle!.bd_writes}`);
+  assert.equal(recomp!.recomp_pages! > 0 && recomp!.recomp_saved_bytes! > 0, true);
+  assert.equal(lru!.recomp_pages, 0);
+});
+
 let jsonRun: Promise<RunReport> | undefined;
 /** One small `--json` run, shared by the tests that read it. */
 function jsonReport(): Promise<RunReport> {

@@ -21,7 +21,7 @@ import { it } from "node:test";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { SimClock } from "../../src/clock.ts";
 import { compressorsAvailable } from "../../src/compress/index.ts";
-import { PAGE_SIZE } from "../../src/constants.ts";
+import { IDLE_TICK_MS, PAGE_SIZE } from "../../src/constants.ts";
 import {
   FaultyDevice,
   type LatencyModel,
@@ -34,6 +34,7 @@ import { SWAP_COUNTERS, ZSWAP_COUNTERS } from "../../src/stats/index.ts";
 import { type SwapSlot, SwapSpace, type SwapSpaceStats } from "../../src/swap/index.ts";
 import type { SwapOffset } from "../../src/types.ts";
 import { generatePages } from "../../src/workload/generate.ts";
+import { RECOMPRESS_TYPES, WRITEBACK_TYPES } from "../../src/zswap/idle.ts";
 import { lruProblem } from "../zswap/consistency.ts";
 
 const OPS_PER_RUN = Number(process.env.ZSWAP_OPS_PER_RUN ?? 4000);
@@ -65,6 +66,10 @@ interface RunConfig {
   healEveryBatches: number;
   latency: LatencyModel | undefined;
   reopenChance: number;
+  /** zram's tools (markIdle, writebackNow, recompress) issued among the batch's operations. */
+  tools: boolean;
+  recompressors: string[];
+  writebackLimitEnable: boolean;
 }
 
 function configDraw(r: Random, compressors: readonly string[]): RunConfig {
@@ -89,6 +94,9 @@ function configDraw(r: Random, compressors: readonly string[]): RunConfig {
     healEveryBatches: 1 + r.below(8),
     latency: r.chance(0.3) ? { kind: "uniform", minUs: 0, maxUs: 20 + r.below(300) } : undefined,
     reopenChance: r.chance(0.5) ? 0.004 : 0,
+    tools: r.chance(0.5),
+    recompressors: compressors.filter((c) => c !== "lz4" && r.chance(0.3)).slice(0, 3),
+    writebackLimitEnable: r.chance(0.3),
   };
 }
 
@@ -179,7 +187,8 @@ type Op =
       drop?: { error: unknown };
     }
   | { kind: "free"; op: number; slot: number; error: unknown }
-  | { kind: "bad"; op: number; slot: number; p: Promise<unknown>; freeError: unknown };
+  | { kind: "bad"; op: number; slot: number; p: Promise<unknown>; freeError: unknown }
+  | { kind: "tool"; op: number; what: string; p: Promise<unknown> };
 
 interface RunResult {
   ops: number;
@@ -240,6 +249,8 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
         maxCompressionRatio: cfg.maxCompressionRatio,
         incompressible: cfg.incompressible,
         writebacksInFlightMax: cfg.writebacksInFlightMax,
+        recompressors: cfg.recompressors,
+        writebackLimitEnable: cfg.writebackLimitEnable,
       },
     });
     last = undefined;
@@ -309,6 +320,41 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
     return -1;
   };
 
+  /**
+   * One of zram's tools, on the space's zswap, while swap-ins and swap-outs are in flight:
+   * writebackNow runs with them; markIdle and recompress are synchronous.
+   */
+  const toolIssue = (): Op => {
+    const z = space.zswap!;
+    const pick = r.below(5);
+    let what: string;
+    let p: Promise<unknown>;
+    try {
+      if (pick === 0) {
+        const olderThanMs = r.chance(0.5) ? undefined : r.below(3) * IDLE_TICK_MS;
+        what = `markIdle(${olderThanMs})`;
+        p = Promise.resolve(z.markIdle({ olderThanMs }));
+      } else if (pick === 1) {
+        const type = RECOMPRESS_TYPES[r.below(RECOMPRESS_TYPES.length)]!;
+        what = `recompress(${type})`;
+        p = Promise.resolve(z.recompress({ type, threshold: r.chance(0.5) ? 0 : 1500 }));
+      } else if (pick === 2) {
+        const pages = r.below(16);
+        what = `writebackLimitSet(${pages})`;
+        p = Promise.resolve(z.writebackLimitSet(pages));
+      } else {
+        const type = WRITEBACK_TYPES[r.below(WRITEBACK_TYPES.length)]!;
+        const maxPages = r.chance(0.5) ? undefined : 1 + r.below(8);
+        what = `writebackNow(${type}, ${maxPages})`;
+        p = z.writebackNow({ type, maxPages });
+      }
+    } catch (err) {
+      what = "a tool";
+      p = Promise.reject(err);
+    }
+    return { kind: "tool", op, what, p };
+  };
+
   /** Issues one batch; with `closeAfter`, closes the space while it is in flight. */
   const batch = async (closeAfter: boolean) => {
     batches++;
@@ -331,6 +377,10 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
     }
     const n = 1 + r.below(cfg.batchMax);
     for (let k = 0; k < n; k++) {
+      if (cfg.tools && r.chance(0.1)) {
+        op++;
+        ops.push(toolIssue());
+      }
       op++;
       const fill = model.size / cfg.slots;
       const pOut = fill < 0.3 ? 0.75 : fill > 0.85 ? 0.15 : 0.45;
@@ -401,6 +451,8 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
             o.op,
           );
         }
+      } else if (o.kind === "tool") {
+        if (!res.ok) fail(`${o.what} rejected: ${String(res.error)}`, o.op);
       } else if (o.kind === "free") {
         if (o.error === undefined) modelDelete(o.slot);
         else if (!closedOk(o.error))
