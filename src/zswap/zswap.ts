@@ -52,6 +52,11 @@ import { Writeback, type WritebackHost } from "./writeback.ts";
 /** The pool could not get memory for a zspage (reject_alloc_fail). */
 const ALLOC_FAILED = -1;
 
+/** What loadCompressed returns for a hit: codec id * LOADED_CODEC_STEP + bytes copied. */
+export const LOADED_CODEC_STEP = 8192;
+/** loadCompressed's codec id for a page stored raw (its PAGE_SIZE bytes are the page). */
+export const LOADED_RAW = 255;
+
 /** Why a store was declined: the counter that moved. */
 export type RejectReason =
   | "pool_limit_hit"
@@ -352,26 +357,62 @@ export class Zswap {
   }
 
   /**
-   * The store path; returns why it declined, or undefined when it stored the page. The caller
-   * counts the decline (#reject), or waits and tries again.
+   * store, for a page compressed on another thread: `length` bytes at the start of `compressed`,
+   * made by codec `codecId` (storeCodecId) within storeLimitBytes, or 0 when they would not fit,
+   * -1 when the codec failed. Counts and declines as store does.
    */
-  #store(type: number, offset: number, page: Uint8Array): RejectReason | undefined {
+  storeCompressed(
+    type: number,
+    offset: number,
+    page: Uint8Array,
+    codecId: number,
+    length: number,
+    compressed: Uint8Array,
+  ): boolean {
+    const reason = this.#store(type, offset, page, codecId, length, compressed);
+    if (reason !== undefined) this.#reject(reason);
+    return reason === undefined;
+  }
+
+  /** The codec a store compresses with now, as compressorId numbers it. */
+  get storeCodecId(): number {
+    return this.#codecId;
+  }
+
+  /** The most bytes a compressed page may take (maxCompressionRatio of a page). */
+  get storeLimitBytes(): number {
+    return Math.floor((PAGE_SIZE * this.#config.maxCompressionRatio) / 100);
+  }
+
+  /**
+   * The store path; returns why it declined, or undefined when it stored the page. The caller
+   * counts the decline (#reject), or waits and tries again. With `compressed`, the page was
+   * compressed already (storeCompressed): `length` and `codecId` say how.
+   */
+  #store(
+    type: number,
+    offset: number,
+    page: Uint8Array,
+    codecId = this.#codecId,
+    length = 0,
+    compressed?: Uint8Array,
+  ): RejectReason | undefined {
     pageCheck(page);
     const area = this.#area(type);
     const off = Zswap.#slot(area, type, offset);
     const t = this.#entries;
 
     // 1. Cheap rejects, then 2. the fallible work: compress (allocation comes after step 3).
-    let length = 0;
     let reason: RejectReason | undefined;
     if (this.#poolLimited()) {
       reason = "pool_limit_hit";
     } else {
-      const limit = Math.floor((PAGE_SIZE * this.#config.maxCompressionRatio) / 100);
-      try {
-        length = this.#codecs[this.#codecId]!.compress(page, this.#dst, limit);
-      } catch {
-        length = -1;
+      if (compressed === undefined) {
+        try {
+          length = this.#codecs[codecId]!.compress(page, this.#dst, this.storeLimitBytes);
+        } catch {
+          length = -1;
+        }
       }
       if (length <= 0 && this.#config.incompressible !== "store-raw") {
         reason = length === 0 ? "reject_compress_poor" : "reject_compress_fail";
@@ -401,8 +442,9 @@ export class Zswap {
 
     // 4. Point of no return: nothing below fails. Copy into the pool, publish the entry.
     const bytes = this.#pool.map(handle);
-    bytes.set(raw ? page : this.#dstView(length), this.#pool.mappedOffset);
-    t.entryAlloc(e, type as SwapType, off, this.#codecId, raw);
+    const src = raw ? page : (compressed?.subarray(0, length) ?? this.#dstView(length));
+    bytes.set(src, this.#pool.mappedOffset);
+    t.entryAlloc(e, type as SwapType, off, codecId, raw);
     area.index.set(off, handle);
     if (this.#dip?.insertOldest()) t.lruAddOldest(e);
     else t.lruAdd(e);
@@ -509,6 +551,39 @@ export class Zswap {
       this.#entries.flags[e] |= REFERENCED;
     }
     return true;
+  }
+
+  /**
+   * load, for a page decompressed on another thread: copies the bytes stored for (type, offset)
+   * to the start of `into` (PAGE_SIZE bytes or more) and returns codec id * LOADED_CODEC_STEP +
+   * their length (LOADED_RAW for a page stored raw), or -1 on a miss. The entry stays, as in a
+   * non-exclusive load: the caller invalidates it when it wants it gone, and reports data that
+   * does not decompress to a page with decompressFailed.
+   */
+  loadCompressed(type: number, offset: number, into: Uint8Array): number {
+    const area = this.#area(type);
+    const off = Zswap.#slot(area, type, offset);
+    this.#dip?.loaded(slotKey(type, off), false);
+    const h = area.index.get(off);
+    if (h === 0) return -1;
+    const t = this.#entries;
+    const bytes = this.#pool.map(h);
+    const e = this.#pool.mappedTag;
+    const at = this.#pool.mappedOffset;
+    const raw = (t.flags[e] & RAW) !== 0;
+    const length = raw ? PAGE_SIZE : this.#pool.mappedLength;
+    into.set(bytes.subarray(at, at + length));
+    t.flags[e] |= REFERENCED;
+    this.#counts.zswpin++;
+    return (raw ? LOADED_RAW : t.codec[e]) * LOADED_CODEC_STEP + length;
+  }
+
+  /** The error for a page of (type, offset) that decompressed elsewhere to `produced` bytes. */
+  decompressFailed(type: number, offset: number, produced: number): ZswapDataError {
+    this.#counts.decompress_fail++;
+    return new ZswapDataError(
+      `entry at swap ${type}:${offset} decompressed to ${produced} bytes, not a page`,
+    );
   }
 
   /** Drops whatever is stored at (type, offset); the slot was freed. */

@@ -1,0 +1,86 @@
+// A swap space's codec threads: when a swap goes off the caller's thread, and the promise of a
+// job. The threads themselves, and their queue in shared memory, are compress/'s CodecThreads;
+// what a result means for a slot stays in swap-space.ts.
+//
+// A call goes off-thread when others are in flight with it: a job is out already, or another
+// call came in the same turn of the event loop, or it is part of a batch (swapOutMany). A call
+// alone runs on its own thread: a hand-off and a wake-up cost more than a page's codec work,
+// so one awaited swap at a time is fastest inline. Calls that go inline only when no job is out
+// keep zswap's stores in the order of the calls (CodecThreads calls back in push order); only
+// a full queue (CODEC_JOBS_MAX jobs out) sends a call inline ahead of jobs still out.
+
+import { CodecThreads, RESULT_THREAD_DIED } from "../compress/index.ts";
+import { ZswapThreadError } from "../errors.ts";
+
+export class SwapThreads {
+  #codec: CodecThreads | undefined;
+  /** Calls in this turn of the event loop; a microtask sets it back to 0. */
+  #calls = 0;
+
+  constructor(readonly threads: number) {}
+
+  /**
+   * A job slot for a call that goes off-thread (`batch`: one of several asked for at once), or
+   * -1 for one that runs inline. Starts the threads the first time one is needed.
+   */
+  take(batch: boolean): number {
+    if (this.#calls++ === 0) queueMicrotask(() => (this.#calls = 0));
+    if (!batch && this.#calls === 1 && (this.#codec?.pending ?? 0) === 0) return -1;
+    this.#codec ??= new CodecThreads(this.threads);
+    return this.#codec.take();
+  }
+
+  /** Gives back a slot taken and not run. */
+  untake(s: number): void {
+    this.#codec!.untake(s);
+  }
+
+  /** Slot s's input area (see CodecThreads.input). */
+  input(s: number): Uint8Array {
+    return this.#codec!.input(s);
+  }
+
+  /**
+   * Runs the job in slot s and settles with what `done` makes of its result and output, on the
+   * caller's thread; rejects with ZswapThreadError when the thread holding it died, and with
+   * what `done` throws.
+   */
+  run<T>(
+    s: number,
+    op: number,
+    codec: number,
+    arg: number,
+    done: (result: number, output: Uint8Array) => T | Promise<T>,
+  ): Promise<T> {
+    const threads = this.#codec!;
+    return new Promise<T>((resolve, reject) => {
+      threads.push(s, op, codec, arg, (result) => {
+        if (result === RESULT_THREAD_DIED) {
+          reject(new ZswapThreadError("the codec thread that held this page died"));
+          return;
+        }
+        try {
+          resolve(done(result, threads.output(s)));
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+  }
+
+  /** Threads still running (0 before the first is needed). */
+  get alive(): number {
+    return this.#codec?.alive ?? 0;
+  }
+
+  /** Stops the threads once their jobs are done. */
+  close(): Promise<void> {
+    return this.#codec?.close() ?? Promise.resolve();
+  }
+
+  /** @internal The threads, started if they were not, for tests that make one crash. */
+  static unsafeCodecThreads(t: SwapThreads): CodecThreads {
+    t.#codec ??= new CodecThreads(t.threads);
+    return t.#codec;
+  }
+}
