@@ -12,6 +12,7 @@ export const SECTIONS = [
   "pool",
   "device",
   "writeback",
+  "threads",
   "scale",
   "policy",
   "cli",

@@ -10,11 +10,14 @@ import "./codecs.ts";
 import {
   CTL_DONE,
   CTL_STOP,
+  DONE_NOTIFY_JOBS,
   headAt,
   type JobRingShared,
   OP_COMPRESS,
   OP_DECOMPRESS,
+  QUEUE,
   RESULT_ZERO_PAGE,
+  SLEEP,
   SLOT_ARG,
   SLOT_CODEC,
   SLOT_OP,
@@ -23,13 +26,16 @@ import {
   STATE_DONE,
   slotAt,
   slotBytesAt,
+  TAIL,
 } from "./job-ring.ts";
 
 const shared = workerData as JobRingShared;
 const ctl = new Int32Array(shared.ctl);
 const bytes = new Uint8Array(shared.data);
 const head = headAt(shared.thread);
-const tail = head + 1;
+const tail = head + TAIL;
+const sleep = head + SLEEP;
+const queue = head + QUEUE;
 const codecs: Compressor[] = [];
 /** Per slot, views of IN and OUT, made once. */
 const ins: Uint8Array[] = [];
@@ -73,19 +79,24 @@ function jobRun(s: number): number {
   }
 }
 
+// The owner publishes HEAD then reads SLEEP; this thread sets SLEEP then reads HEAD: with
+// sequentially consistent atomics one of the two sees the other's write, so a job pushed as
+// the thread goes to sleep is either seen here or wakes it.
 for (;;) {
   const published = Atomics.load(ctl, head);
   let taken = ctl[tail];
-  while (taken !== published) {
-    const s = ctl[head + 2 + (taken & (CODEC_JOBS_MAX - 1))];
+  for (let n = 1; taken !== published; n++) {
+    const s = ctl[queue + (taken & (CODEC_JOBS_MAX - 1))];
     const w = slotAt(shared.threads, s);
     ctl[w + SLOT_RESULT] = jobRun(s);
     Atomics.store(ctl, w + SLOT_STATE, STATE_DONE);
     taken = (taken + 1) | 0;
     Atomics.store(ctl, tail, taken);
     Atomics.add(ctl, CTL_DONE, 1);
-    Atomics.notify(ctl, CTL_DONE);
+    if (taken === published || n % DONE_NOTIFY_JOBS === 0) Atomics.notify(ctl, CTL_DONE);
   }
   if (Atomics.load(ctl, CTL_STOP) !== 0) break;
-  Atomics.wait(ctl, head, published);
+  Atomics.store(ctl, sleep, 1);
+  if (Atomics.load(ctl, head) === published) Atomics.wait(ctl, head, published);
+  Atomics.store(ctl, sleep, 0);
 }

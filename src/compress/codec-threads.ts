@@ -7,7 +7,9 @@
 // Rules the owner relies on:
 //   1. callbacks run in push order, so what the owner does with results (store them) happens in
 //      the order it asked, however the threads' work interleaves;
-//   2. pushes made in one turn of the event loop ring each thread's doorbell once, in a microtask;
+//   2. pushes made in one turn of the event loop ring each thread's doorbell once, in an
+//      immediate (after the turn's callbacks and their microtasks, which push more), and only a
+//      thread that sleeps is woken;
 //   3. a thread that dies fails the jobs it held (RESULT_THREAD_DIED) and takes no more; the
 //      others go on; with none left, take() says so and the owner works inline;
 //   4. at most CODEC_JOBS_MAX jobs are out at once: take() returns -1 beyond that.
@@ -20,7 +22,9 @@ import {
   CTL_STOP,
   headAt,
   jobRingNew,
+  QUEUE,
   RESULT_THREAD_DIED,
+  SLEEP,
   SLOT_ARG,
   SLOT_CODEC,
   SLOT_OP,
@@ -157,7 +161,7 @@ export class CodecThreads {
     c[w + SLOT_CODEC] = codec;
     c[w + SLOT_ARG] = arg;
     c[w + SLOT_STATE] = STATE_QUEUED;
-    c[headAt(t) + 2 + (this.#heads[t] & (CODEC_JOBS_MAX - 1))] = s;
+    c[headAt(t) + QUEUE + (this.#heads[t] & (CODEC_JOBS_MAX - 1))] = s;
     this.#heads[t] = (this.#heads[t] + 1) | 0;
     this.#thread[s] = t;
     this.#done[s] = done;
@@ -166,7 +170,7 @@ export class CodecThreads {
     if (this.#pending++ === 0) for (const wk of this.#workers) wk?.ref();
     if (!this.#doorbell) {
       this.#doorbell = true;
-      queueMicrotask(() => this.#ring());
+      setImmediate(() => this.#ring());
     }
     if (!this.#waiting) this.#wait(Atomics.load(this.#ctl, CTL_DONE));
   }
@@ -188,7 +192,7 @@ export class CodecThreads {
       const at = headAt(t);
       if (this.#held[t] < 0 || this.#ctl[at] === this.#heads[t]) continue;
       Atomics.store(this.#ctl, at, this.#heads[t]);
-      Atomics.notify(this.#ctl, at);
+      if (Atomics.load(this.#ctl, at + SLEEP) !== 0) Atomics.notify(this.#ctl, at);
     }
   }
 

@@ -48,6 +48,8 @@ const STAT_UNITS: Readonly<Record<StatName, "bytes" | "pages" | "">> = {
   swap_zero_pages: "pages",
   swap_io_in_flight: "",
   swap_cache_pages: "pages",
+  swap_codec_threads: "",
+  swap_codec_jobs: "pages",
 };
 
 interface Family {

@@ -618,6 +618,8 @@ export class SwapSpace {
       swap_zero_pages: this.#slotMap.zeroCount,
       swap_io_in_flight: this.#ioCount,
       swap_cache_pages: this.#cache.size,
+      swap_codec_threads: this.#threads?.alive ?? 0,
+      swap_codec_jobs: this.#threads?.pending ?? 0,
     };
     return { ...this.zswap?.stats(), ...this.#counts, ...gauges };
   }

@@ -68,6 +68,11 @@ export class SwapThreads {
     });
   }
 
+  /** Jobs out now. */
+  get pending(): number {
+    return this.#codec?.pending ?? 0;
+  }
+
   /** Threads still running (0 before the first is needed). */
   get alive(): number {
     return this.#codec?.alive ?? 0;
