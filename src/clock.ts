@@ -1,4 +1,4 @@
-import { setImmediate as immediate } from "node:timers/promises";
+import { setImmediate as immediate, setTimeout as realPause } from "node:timers/promises";
 import { assert } from "./assert.ts";
 import { SIM_TURNS_MAX } from "./constants.ts";
 
@@ -100,7 +100,10 @@ export class SimClock implements Clock {
     for (let idle = 0; !done; ) {
       await immediate();
       if (done) break;
-      if (elsewhere()) continue;
+      if (elsewhere()) {
+        await realPause(); // leaves the cores to that work rather than spin on immediates
+        continue;
+      }
       idle = this.advance() ? 0 : idle + 1;
       assert(idle <= SIM_TURNS_MAX, "simulated work ends, or waits on a timer");
     }

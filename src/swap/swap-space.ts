@@ -16,7 +16,12 @@
 import os from "node:os";
 import { assert } from "../assert.ts";
 import type { Clock } from "../clock.ts";
-import { OP_COMPRESS, OP_DECOMPRESS, RESULT_ZERO_PAGE } from "../compress/index.ts";
+import {
+  type CodecThreads,
+  OP_COMPRESS,
+  OP_DECOMPRESS,
+  RESULT_ZERO_PAGE,
+} from "../compress/index.ts";
 import {
   CODEC_THREADS_MAX,
   PAGE_SIZE,
@@ -607,8 +612,18 @@ export class SwapSpace {
    * @internal The slot map and the per-slot I/O counts, live, for tests that check or break invariants.
    * Nothing else may use this: any change through it can lose pages.
    */
-  static unsafeExposeInternals(s: SwapSpace): { slotMap: SlotMap; busy: Map<number, number> } {
-    return { slotMap: s.#slotMap, busy: s.#busy };
+  static unsafeExposeInternals(s: SwapSpace): {
+    slotMap: SlotMap;
+    busy: Map<number, number>;
+    /** The codec threads, started if they were not; undefined without zswap or threads. */
+    codecThreads(): CodecThreads | undefined;
+  } {
+    return {
+      slotMap: s.#slotMap,
+      busy: s.#busy,
+      codecThreads: () =>
+        s.#threads === undefined ? undefined : SwapThreads.unsafeCodecThreads(s.#threads),
+    };
   }
 
   stats(): SwapSpaceStats {
