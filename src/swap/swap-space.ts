@@ -23,6 +23,7 @@ import {
   RESULT_ZERO_PAGE,
 } from "../compress/index.ts";
 import {
+  CODEC_JOBS_MAX,
   CODEC_THREADS_MAX,
   PAGE_SIZE,
   ROOM_WAIT_MS_DEFAULT,
@@ -354,7 +355,7 @@ export class SwapSpace {
     this.#batchCheck(pages, "pages");
     for (const page of pages) pageCheck(page);
     this.#openCheck();
-    const settled = await Promise.allSettled(pages.map((page) => this.#swapOut(page, true)));
+    const settled = await SwapSpace.#lanes(pages, (page) => this.#swapOut(page, true));
     const failed = settled.find((r) => r.status === "rejected");
     if (failed === undefined) {
       return settled.map((r) => (r as PromiseFulfilledResult<SwapSlot>).value);
@@ -363,6 +364,30 @@ export class SwapSpace {
       for (const r of settled) if (r.status === "fulfilled") this.free(r.value);
     }
     throw failed.reason;
+  }
+
+  /**
+   * Every item through `op`, at most CODEC_JOBS_MAX / 2 at once, so that a batch larger than
+   * the codec threads' queue waits for room there instead of running its rest inline (and
+   * leaves room for other callers); settled in the items' order.
+   */
+  static async #lanes<T, R>(
+    items: readonly T[],
+    op: (item: T, i: number) => Promise<R>,
+  ): Promise<PromiseSettledResult<R>[]> {
+    const settled: PromiseSettledResult<R>[] = new Array(items.length);
+    let next = 0;
+    const lane = async () => {
+      for (let i = next++; i < items.length; i = next++) {
+        try {
+          settled[i] = { status: "fulfilled", value: await op(items[i], i) };
+        } catch (reason) {
+          settled[i] = { status: "rejected", reason };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(items.length, CODEC_JOBS_MAX / 2) }, lane));
+    return settled;
   }
 
   #batchCheck(items: readonly unknown[], what: string): void {
@@ -490,7 +515,9 @@ export class SwapSpace {
       this.#counts.swpin_cache++;
       source = "cache";
     } else {
-      const job = this.zswap === undefined ? -1 : (this.#threads?.take(batch) ?? -1);
+      const z = this.zswap;
+      const job =
+        z === undefined ? -1 : (this.#threads?.takeDecompress(z.storeCodecId, batch) ?? -1);
       if (job >= 0) return this.#swapInThreaded(off, into, free, job);
       if (!(this.zswap?.load(this.type, off, into, free) ?? false)) {
         return this.#swapInDevice(off, into, free);
@@ -564,7 +591,12 @@ export class SwapSpace {
     for (const page of into) pageCheck(page);
     this.#openCheck();
     for (const slot of slots) this.#slotCheck(slot);
-    return Promise.all(slots.map((slot, i) => this.#swapIn(slot, into[i], false, true)));
+    const settled = await SwapSpace.#lanes(slots, (slot, i) =>
+      this.#swapIn(slot, into[i], false, true),
+    );
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<SwapInSource>).value);
   }
 
   /** Gives the slot back; whatever it held is dropped. */

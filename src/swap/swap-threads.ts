@@ -9,8 +9,18 @@
 // keep zswap's stores in the order of the calls (CodecThreads calls back in push order); only
 // a full queue (CODEC_JOBS_MAX jobs out) sends a call inline ahead of jobs still out.
 
-import { CodecThreads, RESULT_THREAD_DIED } from "../compress/index.ts";
+import { CodecThreads, compressorId, RESULT_THREAD_DIED } from "../compress/index.ts";
 import { ZswapThreadError } from "../errors.ts";
+
+/**
+ * Codecs whose decompression stays on the caller's thread: lz4 decompresses a page in about
+ * 2 µs, less than a swap-in's own work to hand it over and take it back (threads bench: a
+ * swap-in 64 in flight ran at 0.2-0.4 of the codec's rate off-thread, 0.5-0.7 inline).
+ */
+const DECOMPRESS_INLINE: ReadonlySet<number> = new Set([
+  compressorId("lz4"),
+  compressorId("lz4hc"),
+]);
 
 export class SwapThreads {
   #codec: CodecThreads | undefined;
@@ -28,6 +38,11 @@ export class SwapThreads {
     if (!batch && this.#calls === 1 && (this.#codec?.pending ?? 0) === 0) return -1;
     this.#codec ??= new CodecThreads(this.threads);
     return this.#codec.take();
+  }
+
+  /** take, for a swap-in of pages stored by codec `codecId`: -1 where decompressing inline pays. */
+  takeDecompress(codecId: number, batch: boolean): number {
+    return DECOMPRESS_INLINE.has(codecId) ? -1 : this.take(batch);
   }
 
   /** Gives back a slot taken and not run. */

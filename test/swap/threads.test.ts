@@ -16,11 +16,12 @@ import { generatePages } from "../../src/workload/generate.ts";
 /** Generated pages: zero, text, pointers, numbers and random (which go to the device). */
 const pages = generatePages(64, 5);
 
-async function spaceOpen(threads = 2): Promise<SwapSpace> {
+/** lz4 pages decompress inline (SwapThreads' DECOMPRESS_INLINE), zstd pages on the threads. */
+async function spaceOpen(compressor = "zstd", threads = 2): Promise<SwapSpace> {
   return SwapSpace.open({
     slots: 256,
     device: new MemoryDevice({ slots: 256 }),
-    zswap: { maxPoolBytes: 1 << 20 },
+    zswap: { maxPoolBytes: 1 << 20, compressor },
     threads,
   });
 }
@@ -46,26 +47,28 @@ async function readAll(space: SwapSpace, slots: readonly SwapSlot[]): Promise<Ui
 }
 
 describe("codec threads", () => {
-  it("swapOutMany and swapInMany round trip every kind of page off-thread", async () => {
-    const space = await spaceOpen();
-    try {
-      const slots = await space.swapOutMany(pages);
-      const st = space.stats();
-      assert.equal(st.swap_codec_threads, 2);
-      assert.equal(st.swap_codec_jobs, 0);
-      assert.ok(st.zswpout! > 0 && st.pswpout > 0 && st.swpout_zero > 0, JSON.stringify(st));
-      assert.deepEqual(await readAll(space, slots), pages);
-      // Concurrent single calls go off-thread too, and free as they read.
-      const again = await Promise.all(pages.map((p) => space.swapOut(p)));
-      const into = pages.map(() => new Uint8Array(PAGE_SIZE));
-      await Promise.all(again.map((s, i) => space.swapIn(s, into[i], { free: true })));
-      assert.deepEqual(into, pages);
-      assert.equal(space.stats().swap_slots_used, pages.length);
-    } finally {
-      await space.close();
-    }
-    assert.equal(space.stats().swap_codec_threads, 0, "close() stopped the threads");
-  });
+  for (const codec of ["lz4", "zstd"]) {
+    it(`swapOutMany and swapInMany round trip every kind of page off-thread (${codec})`, async () => {
+      const space = await spaceOpen(codec);
+      try {
+        const slots = await space.swapOutMany(pages);
+        const st = space.stats();
+        assert.equal(st.swap_codec_threads, 2);
+        assert.equal(st.swap_codec_jobs, 0);
+        assert.ok(st.zswpout! > 0 && st.pswpout > 0 && st.swpout_zero > 0, JSON.stringify(st));
+        assert.deepEqual(await readAll(space, slots), pages);
+        // Concurrent single calls go off-thread too, and free as they read.
+        const again = await Promise.all(pages.map((p) => space.swapOut(p)));
+        const into = pages.map(() => new Uint8Array(PAGE_SIZE));
+        await Promise.all(again.map((s, i) => space.swapIn(s, into[i], { free: true })));
+        assert.deepEqual(into, pages);
+        assert.equal(space.stats().swap_slots_used, pages.length);
+      } finally {
+        await space.close();
+      }
+      assert.equal(space.stats().swap_codec_threads, 0, "close() stopped the threads");
+    });
+  }
 
   it("a thread that throws fails the swap-outs it held; the batch gives back every slot", async () => {
     const space = await spaceOpen();
