@@ -284,7 +284,7 @@ export class SwapSpace {
    * Rejects with ZSWAP_E_FULL when no slot is free, ZswapIOError when the device write failed
    * (the slot is then given back; the caller still has its page).
    */
-  async swapOut(page: Uint8Array): Promise<SwapSlot> {
+  swapOut(page: Uint8Array): Promise<SwapSlot> {
     return this.#swapOut(page, false);
   }
 
@@ -489,12 +489,8 @@ export class SwapSpace {
    * dropped as it is read: an exclusive load). A device read failure rejects with ZswapIOError
    * and leaves the slot and its data as they were.
    */
-  async swapIn(
-    slot: SwapSlot,
-    into: Uint8Array,
-    opts: { free?: boolean } = {},
-  ): Promise<SwapInSource> {
-    return this.#swapIn(slot, into, opts.free === true, false);
+  swapIn(slot: SwapSlot, into: Uint8Array, opts?: { free?: boolean }): Promise<SwapInSource> {
+    return this.#swapIn(slot, into, opts?.free === true, false);
   }
 
   async #swapIn(
