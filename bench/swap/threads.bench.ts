@@ -163,24 +163,29 @@ function syncPasses(codecName: string, pagesMax: number) {
   return { compress, decompress, store, load };
 }
 
-interface Figures {
+/** One space's figures: each way of swapping, by name. */
+interface SpaceFigures {
   threads: number;
+  runs: Record<string, Run>;
+}
+
+interface Figures {
   compress: Run;
   decompress: Run;
   store: Run;
   load: Run;
-  inline: Record<string, Run>;
-  threaded: Record<string, Run>;
+  /** threads 0 first, the default (the cores) last. */
+  spaces: SpaceFigures[];
 }
 
-async function figuresTake(ctx: Context, threads: number): Promise<Figures> {
+const WAYS = ["out one", "in one", "out 64", "in 64", "outMany", "inMany"];
+
+async function figuresTake(ctx: Context, threadCounts: readonly number[]): Promise<Figures> {
   const pages = ctx.corpus.pages;
   const rounds = ctx.options.smoke ? 1 : ROUNDS;
   const sync = syncPasses(ctx.defaultCodec, pages.length);
-  const inlineSpace = await spaceOpen(pages.length, 0);
-  const threadSpace = await spaceOpen(pages.length, threads);
-  const inl = spacePasses(inlineSpace);
-  const thr = spacePasses(threadSpace);
+  const spaces = await Promise.all(threadCounts.map((t) => spaceOpen(pages.length, t)));
+  const passes = spaces.map(spacePasses);
   const runs: Record<string, Run[]> = {};
   const add = async (name: string, pass: Pass) => {
     const run = await measure(pages, pass);
@@ -193,20 +198,16 @@ async function figuresTake(ctx: Context, threads: number): Promise<Figures> {
     await add("decompress", sync.decompress);
     await add("store", sync.store);
     await add("load", sync.load);
-    for (const [prefix, p] of [
-      ["inline", inl],
-      ["threaded", thr],
-    ] as const) {
-      await add(`${prefix} out one`, p.outOne);
-      await add(`${prefix} in one`, p.inOne);
-      await add(`${prefix} out 64`, p.outMany);
-      await add(`${prefix} in 64`, p.inMany);
-      await add(`${prefix} outMany`, p.outBatch);
-      await add(`${prefix} inMany`, p.inBatch);
+    for (const [k, p] of passes.entries()) {
+      await add(`${k} out one`, p.outOne);
+      await add(`${k} in one`, p.inOne);
+      await add(`${k} out 64`, p.outMany);
+      await add(`${k} in 64`, p.inMany);
+      await add(`${k} outMany`, p.outBatch);
+      await add(`${k} inMany`, p.inBatch);
     }
   }
-  await inlineSpace.close();
-  await threadSpace.close();
+  for (const space of spaces) await space.close();
   const med = (name: string): Run => {
     const rs = runs[name].slice(1);
     return {
@@ -215,15 +216,15 @@ async function figuresTake(ctx: Context, threads: number): Promise<Figures> {
       delayP99Ms: median(rs.map((x) => x.delayP99Ms)),
     };
   };
-  const ways = ["out one", "in one", "out 64", "in 64", "outMany", "inMany"];
   return {
-    threads,
     compress: med("compress"),
     decompress: med("decompress"),
     store: med("store"),
     load: med("load"),
-    inline: Object.fromEntries(ways.map((w) => [w, med(`inline ${w}`)])),
-    threaded: Object.fromEntries(ways.map((w) => [w, med(`threaded ${w}`)])),
+    spaces: threadCounts.map((threads, k) => ({
+      threads,
+      runs: Object.fromEntries(WAYS.map((w) => [w, med(`${k} ${w}`)])),
+    })),
   };
 }
 
@@ -249,11 +250,9 @@ function report(f: Figures): void {
   row("raw codec decompress (1 thread)", f.decompress, f.decompress, undefined);
   row("Zswap.store (sync)", f.store, f.compress, undefined);
   row("Zswap.load (sync)", f.load, f.decompress, undefined);
-  for (const [label, set] of [
-    ["threads 0", f.inline],
-    [`threads ${f.threads}`, f.threaded],
-  ] as const) {
-    const on = label !== "threads 0";
+  for (const { threads, runs: set } of f.spaces) {
+    const label = `threads ${threads}`;
+    const on = threads > 0;
     row(
       `${label}: swapOut, 64 in flight`,
       set["out 64"],
@@ -295,13 +294,15 @@ function report(f: Figures): void {
     ["path", "pages/s", "x baseline", "target", "main thread µs/page", "loop delay p99 ms"],
     rows,
   );
-  const t = f.threaded;
+  const inline = f.spaces[0].runs;
+  const best = f.spaces.at(-1)!;
+  const t = best.runs;
   const delay = Math.max(t["out 64"].delayP99Ms, t["in 64"].delayP99Ms);
   line();
   line(
-    `Event-loop delay p99 while swapping 64 in flight on ${f.threads} threads: ${delay.toFixed(2)} ms ` +
+    `Event-loop delay p99 while swapping 64 in flight on ${best.threads} threads: ${delay.toFixed(2)} ms ` +
       `(target <= ${TARGET_DELAY_MS} ms: ${verdict(delay, TARGET_DELAY_MS, "ceiling")}); ` +
-      `on the caller's thread alone: ${Math.max(f.inline["out 64"].delayP99Ms, f.inline["in 64"].delayP99Ms).toFixed(2)} ms.`,
+      `on the caller's thread alone: ${Math.max(inline["out 64"].delayP99Ms, inline["in 64"].delayP99Ms).toFixed(2)} ms.`,
   );
   line();
   const codecOutUs = 1e6 / f.compress.rate;
@@ -344,9 +345,11 @@ export async function threadsBench(ctx: Context): Promise<void> {
       `the event loop (an immediate re-armed each turn), a loop blocked for a whole pass counting as ` +
       `one gap that long. threads 0 is the same space with no codec threads.`,
   );
-  const f = await figuresTake(ctx, threads);
+  // 0, the cores less the caller's own, and the default: the cores.
+  const counts = [...new Set([0, Math.max(1, threads - 1), threads])];
+  const f = await figuresTake(ctx, counts);
   report(f);
-  const t = f.threaded;
+  const t = f.spaces.at(-1)!.runs;
   ctx.headlines.push(
     `threads (${threads}): swap-out 64 in flight ${(t["out 64"].rate / f.compress.rate).toFixed(2)}x and ` +
       `swapOutMany ${(t.outMany.rate / f.compress.rate).toFixed(2)}x the raw codec; swap-in ` +

@@ -4,7 +4,12 @@
 // owner cannot see (a job is DONE or it is not).
 
 import { workerData } from "node:worker_threads";
-import { CODEC_JOBS_MAX, COMPRESS_BUFFER_BYTES, PAGE_SIZE } from "../constants.ts";
+import {
+  CODEC_JOBS_MAX,
+  CODEC_SPIN_POLLS,
+  COMPRESS_BUFFER_BYTES,
+  PAGE_SIZE,
+} from "../constants.ts";
 import { COMPRESSOR_NAMES, type Compressor, compressorCreate } from "./compressor.ts";
 import "./codecs.ts";
 import {
@@ -96,6 +101,11 @@ for (;;) {
     if (taken === published || n % DONE_NOTIFY_JOBS === 0) Atomics.notify(ctl, CTL_DONE);
   }
   if (Atomics.load(ctl, CTL_STOP) !== 0) break;
+  // A short spin first: the owner pushes more within microseconds while it is busy, and a
+  // thread it need not wake saves it a notify (a futex wake) per turn.
+  let spins = CODEC_SPIN_POLLS;
+  while (spins-- > 0 && Atomics.load(ctl, head) === published);
+  if (spins >= 0) continue;
   Atomics.store(ctl, sleep, 1);
   if (Atomics.load(ctl, head) === published) Atomics.wait(ctl, head, published);
   Atomics.store(ctl, sleep, 0);

@@ -3,13 +3,16 @@
 // what a result means for a slot stays in swap-space.ts.
 //
 // A call goes off-thread when others are in flight with it: a job is out already, or another
-// call came in the same turn of the event loop, or it is part of a batch (swapOutMany). A call
+// call came before the microtasks ran dry, or it is part of a batch (swapOutMany). A call
 // alone runs on its own thread: a hand-off and a wake-up cost more than a page's codec work,
-// so one awaited swap at a time is fastest inline. Calls that go inline only when no job is out
+// so one awaited swap at a time is fastest inline; but at most CODEC_INLINE_PAGES_PER_TURN
+// pages a turn of the event loop run inline, so a caller that chains calls in microtasks does
+// not hold the loop. Calls that go inline only when no job is out
 // keep zswap's stores in the order of the calls (CodecThreads calls back in push order); only
 // a full queue (CODEC_JOBS_MAX jobs out) sends a call inline ahead of jobs still out.
 
 import { CodecThreads, compressorId, RESULT_THREAD_DIED } from "../compress/index.ts";
+import { CODEC_INLINE_PAGES_PER_TURN } from "../constants.ts";
 import { ZswapThreadError } from "../errors.ts";
 
 /**
@@ -24,8 +27,10 @@ const DECOMPRESS_INLINE: ReadonlySet<number> = new Set([
 
 export class SwapThreads {
   #codec: CodecThreads | undefined;
-  /** Calls in this turn of the event loop; a microtask sets it back to 0. */
+  /** Calls since the microtasks last ran dry; a microtask sets it back to 0. */
   #calls = 0;
+  /** Pages run inline in this turn of the event loop; an immediate sets it back to 0. */
+  #turnInline = 0;
 
   constructor(readonly threads: number) {}
 
@@ -35,14 +40,27 @@ export class SwapThreads {
    */
   take(batch: boolean): number {
     if (this.#calls++ === 0) queueMicrotask(() => (this.#calls = 0));
-    if (!batch && this.#calls === 1 && (this.#codec?.pending ?? 0) === 0) return -1;
+    const alone = !batch && this.#calls === 1 && (this.#codec?.pending ?? 0) === 0;
+    if (alone && this.#inlineBudget()) return -1;
     this.#codec ??= new CodecThreads(this.threads);
     return this.#codec.take();
   }
 
   /** take, for a swap-in of pages stored by codec `codecId`: -1 where decompressing inline pays. */
   takeDecompress(codecId: number, batch: boolean): number {
-    return DECOMPRESS_INLINE.has(codecId) ? -1 : this.take(batch);
+    return DECOMPRESS_INLINE.has(codecId) && this.#inlineBudget() ? -1 : this.take(batch);
+  }
+
+  /**
+   * True while this turn of the event loop has run fewer than CODEC_INLINE_PAGES_PER_TURN pages
+   * inline (and counts one more): past that, pages go to the threads and the loop turns while
+   * they are away, however the caller chains its calls.
+   */
+  #inlineBudget(): boolean {
+    if (this.#turnInline === 0) setImmediate(() => (this.#turnInline = 0));
+    if (this.#turnInline >= CODEC_INLINE_PAGES_PER_TURN) return false;
+    this.#turnInline++;
+    return true;
   }
 
   /** Gives back a slot taken and not run. */
@@ -70,6 +88,7 @@ export class SwapThreads {
     const threads = this.#codec!;
     return new Promise<T>((resolve, reject) => {
       threads.push(s, op, codec, arg, (result) => {
+        this.#turnInline = 0; // called back in a task of its own: the loop has turned
         if (result === RESULT_THREAD_DIED) {
           reject(new ZswapThreadError("the codec thread that held this page died"));
           return;
