@@ -296,8 +296,8 @@ export class SwapSpace {
     const job = this.#whenFull === "reject" ? (this.#threads?.take(batch) ?? -1) : -1;
     if (job >= 0) return this.#io(slot, () => this.#swapOutThreaded(slot as SwapOffset, page, job));
     if (isZeroPage(page)) {
-      this.#counts.swpout_zero++;
       this.#slotMap.zeroSet(slot, true);
+      this.#counts.swpout_zero++;
       return slot as SwapSlot;
     }
     try {
