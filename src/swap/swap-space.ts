@@ -20,6 +20,7 @@ import {
   type CodecThreads,
   OP_COMPRESS,
   OP_DECOMPRESS,
+  RESULT_THREAD_DIED,
   RESULT_ZERO_PAGE,
 } from "../compress/index.ts";
 import {
@@ -40,6 +41,7 @@ import {
   ZswapClosedError,
   ZswapFullError,
   ZswapSlotError,
+  ZswapThreadError,
 } from "../errors.ts";
 import {
   type Counts,
@@ -355,6 +357,11 @@ export class SwapSpace {
     this.#batchCheck(pages, "pages");
     for (const page of pages) pageCheck(page);
     this.#openCheck();
+    if (pages.length === 0) return [];
+    if (this.#threads !== undefined && this.#whenFull === "reject") {
+      const slots = this.#slotsTake(pages.length);
+      if (slots !== undefined) return this.#io(slots[0], () => this.#swapOutBatch(pages, slots));
+    }
     const settled = await SwapSpace.#lanes(pages, (page) => this.#swapOut(page, true));
     const failed = settled.find((r) => r.status === "rejected");
     if (failed === undefined) {
@@ -364,6 +371,83 @@ export class SwapSpace {
       for (const r of settled) if (r.status === "fulfilled") this.free(r.value);
     }
     throw failed.reason;
+  }
+
+  /** n slots free of I/O at once, or undefined (and none taken) when there are not. */
+  #slotsTake(n: number): number[] | undefined {
+    const slots: number[] = [];
+    while (slots.length < n) {
+      const slot = this.#slotMap.alloc((s) => this.#busy.has(s));
+      if (slot < 0) {
+        for (const s of slots) this.#slotMap.release(s);
+        return undefined;
+      }
+      slots.push(slot);
+    }
+    return slots;
+  }
+
+  /**
+   * swapOutMany on the codec threads with no promise per page: the pages go over as job slots
+   * allow, each result is stored as it is called back (in order), and the batch waits once per
+   * hand-off. Pages zswap declines are written to the device; on any failure every slot of the
+   * batch is freed once their writes settled, and the first failure is thrown.
+   */
+  async #swapOutBatch(pages: readonly Uint8Array[], slots: number[]): Promise<SwapSlot[]> {
+    const z = this.zswap!;
+    const threads = this.#threads!;
+    const writes: Promise<unknown>[] = [];
+    let error: unknown;
+    const stored = (
+      slot: SwapOffset,
+      page: Uint8Array,
+      codec: number,
+      n: number,
+      out: Uint8Array,
+    ) => {
+      if (n === RESULT_ZERO_PAGE) {
+        this.#slotMap.zeroSet(slot, true);
+        this.#counts.swpout_zero++;
+      } else if (!z.storeCompressed(this.type, slot, page, codec, n, out)) {
+        writes.push(this.#swapOutDevice(slot, page).catch((err) => (error ??= err)));
+      }
+    };
+    for (let i = 0; i < pages.length && error === undefined; ) {
+      let handedOver: Promise<void> | undefined;
+      for (; i < pages.length; i++) {
+        const job = threads.take(true);
+        if (job < 0) break;
+        const slot = slots[i] as SwapOffset;
+        const page = pages[i];
+        threads.input(job).set(page);
+        const codec = z.storeCodecId;
+        handedOver = new Promise<void>((resolve) => {
+          threads.push(job, OP_COMPRESS, codec, z.storeLimitBytes, (n, out) => {
+            if (n === RESULT_THREAD_DIED) error ??= new ZswapThreadError("a codec thread died");
+            else if (this.#closed) error ??= new ZswapClosedError("the swap space is closed");
+            else stored(slot, page, codec, n, out);
+            resolve();
+          });
+        });
+      }
+      if (handedOver !== undefined) {
+        await handedOver; // called back in order: all before it too
+        continue;
+      }
+      // No job slot free (other calls hold them all) or no thread left: one page inline.
+      const slot = slots[i] as SwapOffset;
+      const page = pages[i++];
+      if (isZeroPage(page)) {
+        this.#slotMap.zeroSet(slot, true);
+        this.#counts.swpout_zero++;
+      } else if (!z.store(this.type, slot, page)) {
+        writes.push(this.#swapOutDevice(slot, page).catch((err) => (error ??= err)));
+      }
+    }
+    await Promise.all(writes);
+    if (error === undefined) return slots as SwapSlot[];
+    if (!this.#closed) for (const slot of slots) this.free(slot as SwapSlot);
+    throw error;
   }
 
   /**

@@ -85,20 +85,37 @@ export class SwapThreads {
     arg: number,
     done: (result: number, output: Uint8Array) => T | Promise<T>,
   ): Promise<T> {
-    const threads = this.#codec!;
     return new Promise<T>((resolve, reject) => {
-      threads.push(s, op, codec, arg, (result) => {
-        this.#turnInline = 0; // called back in a task of its own: the loop has turned
+      this.push(s, op, codec, arg, (result, output) => {
         if (result === RESULT_THREAD_DIED) {
           reject(new ZswapThreadError("the codec thread that held this page died"));
           return;
         }
         try {
-          resolve(done(result, threads.output(s)));
+          resolve(done(result, output));
         } catch (err) {
           reject(err);
         }
       });
+    });
+  }
+
+  /**
+   * Runs the job in slot s and calls `done` back with its result (RESULT_THREAD_DIED when the
+   * thread holding it died) and output, on the caller's thread, without a promise; `done` must
+   * not throw.
+   */
+  push(
+    s: number,
+    op: number,
+    codec: number,
+    arg: number,
+    done: (result: number, output: Uint8Array) => void,
+  ): void {
+    const threads = this.#codec!;
+    threads.push(s, op, codec, arg, (result) => {
+      this.#turnInline = 0; // called back in a task of its own: the loop has turned
+      done(result, threads.output(s));
     });
   }
 
