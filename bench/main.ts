@@ -7,6 +7,7 @@
 //                                      programs recorded under valgrind (several minutes)
 //   npm run bench -- --only zswap,pool a subset
 //   npm run bench -- --only tools      zram's tools: recompression, idle writeback
+//   npm run bench -- --only threads    swaps on codec threads against the codec on one thread
 //   npm run bench -- --pages-from F    a user's corpus: 4096-byte pages back to back
 //   npm run bench -- --codecs lz4,lzo  only these codecs in compress/ and zswap/
 //   npm run bench:smoke                tiny sizes, every section, for CI (no timing checks)
@@ -35,6 +36,7 @@ import { heading, line, note } from "./lib/report.ts";
 import { gcFull } from "./lib/timing.ts";
 import { poolBench } from "./pool/pool.bench.ts";
 import { scaleBench } from "./swap/scale.bench.ts";
+import { threadsBench } from "./swap/threads.bench.ts";
 import { writebackBench } from "./swap/writeback.bench.ts";
 import { policyBench } from "./workload/policy.bench.ts";
 import { memoryBench } from "./zswap/memory.bench.ts";
@@ -152,6 +154,7 @@ async function main(): Promise<void> {
     pool: () => poolBench(ctx),
     device: () => redisBench(ctx),
     writeback: () => writebackBench(ctx),
+    threads: () => threadsBench(ctx),
     scale: () => scaleBench(ctx),
     policy: () => policyBench(ctx),
     cli: () => startupBench(ctx),

@@ -75,6 +75,33 @@ export const POOL_BYTES_MAX = POOL_PAGES_MAX * PAGE_SIZE;
  */
 export const COMPRESS_BUFFER_BYTES = 2 * PAGE_SIZE;
 
+/** Codec threads a swap space may start (worker_threads, about 10 MiB of heap each). */
+export const CODEC_THREADS_MAX = 64;
+
+/**
+ * Jobs (pages) handed to a swap space's codec threads at once, the bound of their queue: a job
+ * slot of PAGE_SIZE + COMPRESS_BUFFER_BYTES bytes each in shared memory (1.5 MiB in all). A call
+ * that finds every slot taken does its page on its own thread instead. A power of two: the
+ * queues index by mask.
+ */
+export const CODEC_JOBS_MAX = 128;
+
+/**
+ * Polls of its queue's HEAD a codec thread makes when its queue runs dry before it sleeps
+ * (about 20 µs): a thread still awake when more jobs come needs no wake-up.
+ */
+export const CODEC_SPIN_POLLS = 20_000;
+
+/**
+ * Pages a swap space compresses or decompresses on the caller's thread in one turn of the event
+ * loop when it has codec threads (about 0.3 ms of lz4 work at 5 µs a page); more go to the
+ * threads, so the loop turns while they are away.
+ */
+export const CODEC_INLINE_PAGES_PER_TURN = 64;
+
+/** Pages one swapOutMany or swapInMany takes: a PMD-sized folio (2 MiB). */
+export const SWAP_BATCH_PAGES_MAX = 512;
+
 /** Writebacks in flight by default (the 2013 writeback patch's soft bound, made hard here): 64 pages of buffers. */
 export const WRITEBACK_IN_FLIGHT_DEFAULT = 64;
 

@@ -40,6 +40,7 @@ export {
   ZswapSlotError,
   ZswapStateError,
   ZswapSwapTypeError,
+  ZswapThreadError,
 } from "./errors.ts";
 export type { HttpServer, HttpServerOptions } from "./http-server.ts";
 export {

@@ -13,6 +13,7 @@ export const SECTIONS = [
   "pool",
   "device",
   "writeback",
+  "threads",
   "scale",
   "policy",
   "cli",

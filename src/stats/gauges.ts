@@ -30,6 +30,8 @@ export const SWAP_GAUGES = {
   swap_io_in_flight: "Device reads and writes in flight, writeback included",
   swap_cache_pages:
     "Pages of swap-outs held in the swap cache: their write is in flight, or failed",
+  swap_codec_threads: "Codec threads running (0 until a swap first goes off-thread)",
+  swap_codec_jobs: "Pages handed to codec threads whose result the swap space has not taken yet",
 } as const;
 
 /** A group's gauges: memory.stat's zswap lines and the cgroup files' values, as the kernel names them. */

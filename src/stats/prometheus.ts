@@ -61,6 +61,8 @@ const STAT_UNITS: Readonly<Record<StatName, "bytes" | "pages" | "">> = {
   zswap_incomp: "pages",
   zswap_max: "bytes",
   zswap_writeback: "",
+  swap_codec_threads: "",
+  swap_codec_jobs: "pages",
 };
 
 interface Family {

@@ -13,13 +13,24 @@
 // write-behind buffer holds a page whose write failed, a swap-out writes through instead, and
 // rejects when its write fails, as it did before there was write-behind.
 
+import os from "node:os";
 import { assert } from "../assert.ts";
 import type { Clock } from "../clock.ts";
 import {
+  type CodecThreads,
+  OP_COMPRESS,
+  OP_DECOMPRESS,
+  RESULT_THREAD_DIED,
+  RESULT_ZERO_PAGE,
+} from "../compress/index.ts";
+import {
+  CODEC_JOBS_MAX,
+  CODEC_THREADS_MAX,
   PAGE_SIZE,
   ROOM_WAIT_MS_DEFAULT,
   SLOT_WAITERS_MAX,
   SWAP_AREAS_MAX,
+  SWAP_BATCH_PAGES_MAX,
   SWAP_WRITES_BEHIND_MAX,
 } from "../constants.ts";
 import { FileDevice, type SwapDevice } from "../device/index.ts";
@@ -30,6 +41,7 @@ import {
   ZswapClosedError,
   ZswapFullError,
   ZswapSlotError,
+  ZswapThreadError,
 } from "../errors.ts";
 import {
   type Counts,
@@ -39,9 +51,16 @@ import {
   type SwapGaugeName,
 } from "../stats/index.ts";
 import type { Brand, SwapOffset } from "../types.ts";
-import { Zswap, type ZswapOptions, type ZswapStats } from "../zswap/index.ts";
+import {
+  LOADED_CODEC_STEP,
+  LOADED_RAW,
+  Zswap,
+  type ZswapOptions,
+  type ZswapStats,
+} from "../zswap/index.ts";
 import { SlotMap } from "./slot-map.ts";
 import { SwapCache } from "./swap-cache.ts";
+import { SwapThreads } from "./swap-threads.ts";
 
 /** A swapped-out page's place; valid from swapOut until free. */
 export type SwapSlot = Brand<number, "SwapSlot">;
@@ -86,6 +105,12 @@ export interface SwapSpaceOptions {
   whenFull?: "reject" | "wait";
   /** Bound on one swap-out's wait for room, in ms (default ROOM_WAIT_MS_DEFAULT). */
   waitMs?: number;
+  /**
+   * Codec threads that compress and decompress zswap's pages off the caller's thread, 0 for
+   * none (default: the machine's cores, os.availableParallelism(), at most CODEC_THREADS_MAX).
+   * Started at the first swap that finds another in flight; a call alone runs on its own thread.
+   */
+  threads?: number;
 }
 
 /** Gauges of the swap space itself: SWAP_GAUGES says what each holds. */
@@ -120,6 +145,8 @@ export class SwapSpace {
   readonly #ownsZswap: boolean;
   readonly #whenFull: "reject" | "wait";
   readonly #waitMs: number;
+  /** The codec threads' side of swap-out and swap-in; undefined without zswap or threads. */
+  readonly #threads: SwapThreads | undefined;
 
   private constructor(
     readonly device: SwapDevice,
@@ -130,8 +157,10 @@ export class SwapSpace {
     whenFull: "reject" | "wait",
     waitMs: number,
     slots: number,
+    threads: number,
   ) {
     this.zswap = zswap;
+    this.#threads = zswap !== undefined && threads > 0 ? new SwapThreads(threads) : undefined;
     this.#ownsDevice = ownsDevice;
     this.#ownsZswap = ownsZswap;
     this.#whenFull = whenFull;
@@ -159,6 +188,7 @@ export class SwapSpace {
       o.whenFull ?? "reject",
       o.waitMs ?? ROOM_WAIT_MS_DEFAULT,
       o.slots,
+      o.threads ?? Math.min(os.availableParallelism(), CODEC_THREADS_MAX),
     );
     try {
       zswap?.swapon(
@@ -200,6 +230,9 @@ export class SwapSpace {
     const waitMs = opts.waitMs ?? ROOM_WAIT_MS_DEFAULT;
     if (typeof waitMs !== "number" || !(waitMs >= 0 && waitMs <= 60_000))
       optionBad(`waitMs must be in 0..60000, got ${waitMs}`);
+    const threads = opts.threads ?? 0;
+    if (!Number.isInteger(threads) || threads < 0 || threads > CODEC_THREADS_MAX)
+      optionBad(`threads must be an integer in 0..${CODEC_THREADS_MAX}, got ${opts.threads}`);
     return opts;
   }
 
@@ -263,11 +296,17 @@ export class SwapSpace {
    * Rejects with ZSWAP_E_FULL when no slot is free, ZswapIOError when the device write failed
    * (the slot is then given back; the caller still has its page).
    */
-  async swapOut(page: Uint8Array): Promise<SwapSlot> {
+  swapOut(page: Uint8Array): Promise<SwapSlot> {
+    return this.#swapOut(page, false);
+  }
+
+  async #swapOut(page: Uint8Array, batch: boolean): Promise<SwapSlot> {
     pageCheck(page);
     this.#openCheck();
     let slot = this.#slotMap.alloc((s) => this.#busy.has(s));
     if (slot < 0) slot = await this.#slotWait();
+    const job = this.#whenFull === "reject" ? (this.#threads?.take(batch) ?? -1) : -1;
+    if (job >= 0) return this.#io(slot, () => this.#swapOutThreaded(slot as SwapOffset, page, job));
     if (isZeroPage(page)) {
       this.#slotMap.zeroSet(slot, true);
       this.#counts.swpout_zero++;
@@ -277,18 +316,182 @@ export class SwapSpace {
       if (this.zswap !== undefined && (await this.#zswapStore(this.zswap, slot, page))) {
         return slot as SwapSlot;
       }
-      this.#openCheck();
-      if (this.zswap?.writebackEnabled(this.type) === false) {
-        throw new ZswapFullError(
-          "zswap declined the page and the group's writeback is off: the caller keeps it",
-        );
-      }
-      await this.#deviceWrite(slot as SwapOffset, page);
-      this.#counts.pswpout++;
-      return slot as SwapSlot;
+      return await this.#swapOutDevice(slot as SwapOffset, page);
     } catch (err) {
       this.#slotMap.release(slot);
       throw err;
+    }
+  }
+
+  async #swapOutDevice(slot: SwapOffset, page: Uint8Array): Promise<SwapSlot> {
+    this.#openCheck();
+    if (this.zswap?.writebackEnabled(this.type) === false) {
+      throw new ZswapFullError(
+        "zswap declined the page and the group's writeback is off: the caller keeps it",
+      );
+    }
+    await this.#deviceWrite(slot, page);
+    this.#counts.pswpout++;
+    return slot as number as SwapSlot;
+  }
+
+  /**
+   * swapOut with the page compressed by a codec thread (job slot `job`), which also says when it
+   * is all zeros; the store itself happens here, when the job is called back, in call order.
+   */
+  async #swapOutThreaded(slot: SwapOffset, page: Uint8Array, job: number): Promise<SwapSlot> {
+    const z = this.zswap!;
+    const threads = this.#threads!;
+    threads.input(job).set(page);
+    const codec = z.storeCodecId;
+    try {
+      return await threads.run(job, OP_COMPRESS, codec, z.storeLimitBytes, (length, out) => {
+        this.#openCheck();
+        if (length === RESULT_ZERO_PAGE) {
+          this.#counts.swpout_zero++;
+          this.#slotMap.zeroSet(slot, true);
+          return slot as number as SwapSlot;
+        }
+        if (z.storeCompressed(this.type, slot, page, codec, length, out)) {
+          return slot as number as SwapSlot;
+        }
+        return this.#swapOutDevice(slot, page);
+      });
+    } catch (err) {
+      this.#slotMap.release(slot);
+      throw err;
+    }
+  }
+
+  /**
+   * Swaps pages out, all or none, in one hand-off to the codec threads: resolves to their slots
+   * in order, or rejects with the first failure, every slot of the batch given back (the caller
+   * still has its pages). At most SWAP_BATCH_PAGES_MAX pages.
+   */
+  async swapOutMany(pages: readonly Uint8Array[]): Promise<SwapSlot[]> {
+    this.#batchCheck(pages, "pages");
+    for (const page of pages) pageCheck(page);
+    this.#openCheck();
+    if (pages.length === 0) return [];
+    if (this.#threads !== undefined && this.#whenFull === "reject") {
+      const slots = this.#slotsTake(pages.length);
+      if (slots !== undefined) return this.#io(slots[0], () => this.#swapOutBatch(pages, slots));
+    }
+    const settled = await SwapSpace.#lanes(pages, (page) => this.#swapOut(page, true));
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed === undefined) {
+      return settled.map((r) => (r as PromiseFulfilledResult<SwapSlot>).value);
+    }
+    if (!this.#closed) {
+      for (const r of settled) if (r.status === "fulfilled") this.free(r.value);
+    }
+    throw failed.reason;
+  }
+
+  /** n slots free of I/O at once, or undefined (and none taken) when there are not. */
+  #slotsTake(n: number): number[] | undefined {
+    const slots: number[] = [];
+    while (slots.length < n) {
+      const slot = this.#slotMap.alloc((s) => this.#busy.has(s));
+      if (slot < 0) {
+        for (const s of slots) this.#slotMap.release(s);
+        return undefined;
+      }
+      slots.push(slot);
+    }
+    return slots;
+  }
+
+  /**
+   * swapOutMany on the codec threads with no promise per page: the pages go over as job slots
+   * allow, each result is stored as it is called back (in order), and the batch waits once per
+   * hand-off. Pages zswap declines are written to the device; on any failure every slot of the
+   * batch is freed once their writes settled, and the first failure is thrown.
+   */
+  async #swapOutBatch(pages: readonly Uint8Array[], slots: number[]): Promise<SwapSlot[]> {
+    const z = this.zswap!;
+    const threads = this.#threads!;
+    const writes: Promise<unknown>[] = [];
+    let error: unknown;
+    const stored = (
+      slot: SwapOffset,
+      page: Uint8Array,
+      codec: number,
+      n: number,
+      out: Uint8Array,
+    ) => {
+      if (n === RESULT_ZERO_PAGE) {
+        this.#slotMap.zeroSet(slot, true);
+        this.#counts.swpout_zero++;
+      } else if (!z.storeCompressed(this.type, slot, page, codec, n, out)) {
+        writes.push(this.#swapOutDevice(slot, page).catch((err) => (error ??= err)));
+      }
+    };
+    for (let i = 0; i < pages.length && error === undefined; ) {
+      let handedOver: Promise<void> | undefined;
+      for (; i < pages.length; i++) {
+        const job = threads.take(true);
+        if (job < 0) break;
+        const slot = slots[i] as SwapOffset;
+        const page = pages[i];
+        threads.input(job).set(page);
+        const codec = z.storeCodecId;
+        handedOver = new Promise<void>((resolve) => {
+          threads.push(job, OP_COMPRESS, codec, z.storeLimitBytes, (n, out) => {
+            if (n === RESULT_THREAD_DIED) error ??= new ZswapThreadError("a codec thread died");
+            else if (this.#closed) error ??= new ZswapClosedError("the swap space is closed");
+            else stored(slot, page, codec, n, out);
+            resolve();
+          });
+        });
+      }
+      if (handedOver !== undefined) {
+        await handedOver; // called back in order: all before it too
+        continue;
+      }
+      // No job slot free (other calls hold them all) or no thread left: one page inline.
+      const slot = slots[i] as SwapOffset;
+      const page = pages[i++];
+      if (isZeroPage(page)) {
+        this.#slotMap.zeroSet(slot, true);
+        this.#counts.swpout_zero++;
+      } else if (!z.store(this.type, slot, page)) {
+        writes.push(this.#swapOutDevice(slot, page).catch((err) => (error ??= err)));
+      }
+    }
+    await Promise.all(writes);
+    if (error === undefined) return slots as SwapSlot[];
+    if (!this.#closed) for (const slot of slots) this.free(slot as SwapSlot);
+    throw error;
+  }
+
+  /**
+   * Every item through `op`, at most CODEC_JOBS_MAX / 2 at once, so that a batch larger than
+   * the codec threads' queue waits for room there instead of running its rest inline (and
+   * leaves room for other callers); settled in the items' order.
+   */
+  static async #lanes<T, R>(
+    items: readonly T[],
+    op: (item: T, i: number) => Promise<R>,
+  ): Promise<PromiseSettledResult<R>[]> {
+    const settled: PromiseSettledResult<R>[] = new Array(items.length);
+    let next = 0;
+    const lane = async () => {
+      for (let i = next++; i < items.length; i = next++) {
+        try {
+          settled[i] = { status: "fulfilled", value: await op(items[i], i) };
+        } catch (reason) {
+          settled[i] = { status: "rejected", reason };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(items.length, CODEC_JOBS_MAX / 2) }, lane));
+    return settled;
+  }
+
+  #batchCheck(items: readonly unknown[], what: string): void {
+    if (!Array.isArray(items) || items.length > SWAP_BATCH_PAGES_MAX) {
+      optionBad(`${what} must be an array of at most ${SWAP_BATCH_PAGES_MAX}`);
     }
   }
 
@@ -385,15 +588,19 @@ export class SwapSpace {
    * dropped as it is read: an exclusive load). A device read failure rejects with ZswapIOError
    * and leaves the slot and its data as they were.
    */
-  async swapIn(
+  swapIn(slot: SwapSlot, into: Uint8Array, opts?: { free?: boolean }): Promise<SwapInSource> {
+    return this.#swapIn(slot, into, opts?.free === true, false);
+  }
+
+  async #swapIn(
     slot: SwapSlot,
     into: Uint8Array,
-    opts: { free?: boolean } = {},
+    free: boolean,
+    batch: boolean,
   ): Promise<SwapInSource> {
     pageCheck(into);
     this.#openCheck();
     const off = this.#slotCheck(slot);
-    const free = opts.free === true;
     let source: SwapInSource = "zswap";
     if (this.#slotMap.isZero(off)) {
       into.fill(0);
@@ -402,18 +609,89 @@ export class SwapSpace {
     } else if (this.#cache.read(off, into)) {
       this.#counts.swpin_cache++;
       source = "cache";
-    } else if (!(this.zswap?.load(this.type, off, into, free) ?? false)) {
-      // Freed inside the tracked I/O: while it is in flight nobody else can be given this slot,
-      // so a slot still in use here is still ours.
-      return this.#io(off, async (): Promise<SwapInSource> => {
-        await this.device.read(off, into);
-        this.#counts.pswpin++;
-        if (free && this.#slotMap.isUsed(off)) this.free(slot);
-        return "device";
-      });
+    } else {
+      const z = this.zswap;
+      const job =
+        z === undefined ? -1 : (this.#threads?.takeDecompress(z.storeCodecId, batch) ?? -1);
+      if (job >= 0) return this.#swapInThreaded(off, into, free, job);
+      if (!(this.zswap?.load(this.type, off, into, free) ?? false)) {
+        return this.#swapInDevice(off, into, free);
+      }
     }
     if (free) this.free(slot);
     return source;
+  }
+
+  /**
+   * The device read of a swap-in. Freed inside the tracked I/O: while it is in flight nobody
+   * else can be given this slot, so a slot still in use here is still ours.
+   */
+  #swapInDevice(off: SwapOffset, into: Uint8Array, free: boolean): Promise<SwapInSource> {
+    return this.#io(off, async (): Promise<SwapInSource> => {
+      await this.device.read(off, into);
+      this.#counts.pswpin++;
+      if (free && this.#slotMap.isUsed(off)) this.free(off as number as SwapSlot);
+      return "device";
+    });
+  }
+
+  /**
+   * swapIn with the page decompressed by a codec thread (job slot `job`). zswap's bytes are
+   * copied into the job and its entry stays until the page is back, so a thread that dies loses
+   * nothing; with `free`, the slot is freed then (inside the tracked I/O, as for the device).
+   */
+  #swapInThreaded(
+    off: SwapOffset,
+    into: Uint8Array,
+    free: boolean,
+    job: number,
+  ): Promise<SwapInSource> {
+    const z = this.zswap!;
+    const threads = this.#threads!;
+    const input = threads.input(job);
+    const got = z.loadCompressed(this.type, off, input);
+    const codec = Math.floor(got / LOADED_CODEC_STEP);
+    if (got < 0 || codec === LOADED_RAW) {
+      threads.untake(job);
+      if (got < 0) return this.#swapInDevice(off, into, free);
+      into.set(input);
+      if (free) this.free(off as number as SwapSlot);
+      return Promise.resolve("zswap");
+    }
+    const length = got % LOADED_CODEC_STEP;
+    return this.#io(off, () =>
+      threads.run(job, OP_DECOMPRESS, codec, length, (produced, page): SwapInSource => {
+        if (produced !== PAGE_SIZE) throw z.decompressFailed(this.type, off, produced);
+        into.set(page);
+        if (free && !this.#closed && this.#slotMap.isUsed(off))
+          this.free(off as number as SwapSlot);
+        return "zswap";
+      }),
+    );
+  }
+
+  /**
+   * Swaps slots in, each into its page, in one hand-off to the codec threads: resolves to where
+   * each came from, or rejects with the first failure (every slot keeps its page either way; a
+   * page of `into` may be filled or not). At most SWAP_BATCH_PAGES_MAX slots.
+   */
+  async swapInMany(
+    slots: readonly SwapSlot[],
+    into: readonly Uint8Array[],
+  ): Promise<SwapInSource[]> {
+    this.#batchCheck(slots, "slots");
+    if (!Array.isArray(into) || into.length !== slots.length) {
+      optionBad(`into must be an array of ${slots.length} pages, one per slot`);
+    }
+    for (const page of into) pageCheck(page);
+    this.#openCheck();
+    for (const slot of slots) this.#slotCheck(slot);
+    const settled = await SwapSpace.#lanes(slots, (slot, i) =>
+      this.#swapIn(slot, into[i], false, true),
+    );
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<SwapInSource>).value);
   }
 
   /** Gives the slot back; whatever it held is dropped. */
@@ -453,6 +731,7 @@ export class SwapSpace {
       if (this.#ownsZswap) this.zswap.stop();
     }
     if (this.#ioCount > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    await this.#threads?.close();
     if (this.#ownsDevice) await this.device.close();
   }
 
@@ -460,8 +739,18 @@ export class SwapSpace {
    * @internal The slot map and the per-slot I/O counts, live, for tests that check or break invariants.
    * Nothing else may use this: any change through it can lose pages.
    */
-  static unsafeExposeInternals(s: SwapSpace): { slotMap: SlotMap; busy: Map<number, number> } {
-    return { slotMap: s.#slotMap, busy: s.#busy };
+  static unsafeExposeInternals(s: SwapSpace): {
+    slotMap: SlotMap;
+    busy: Map<number, number>;
+    /** The codec threads, started if they were not; undefined without zswap or threads. */
+    codecThreads(): CodecThreads | undefined;
+  } {
+    return {
+      slotMap: s.#slotMap,
+      busy: s.#busy,
+      codecThreads: () =>
+        s.#threads === undefined ? undefined : SwapThreads.unsafeCodecThreads(s.#threads),
+    };
   }
 
   stats(): SwapSpaceStats {
@@ -471,6 +760,8 @@ export class SwapSpace {
       swap_zero_pages: this.#slotMap.zeroCount,
       swap_io_in_flight: this.#ioCount,
       swap_cache_pages: this.#cache.size,
+      swap_codec_threads: this.#threads?.alive ?? 0,
+      swap_codec_jobs: this.#threads?.pending ?? 0,
     };
     return { ...this.zswap?.stats(), ...this.#counts, ...gauges };
   }

@@ -7,6 +7,8 @@ export type { RecompressType, WritebackType } from "./idle.ts";
 export { MAX_COMPRESSION_RATIO_DEFAULT, type ZswapConfig, type ZswapOptions } from "./options.ts";
 export type { RecompressResult } from "./recompress.ts";
 export {
+  LOADED_CODEC_STEP,
+  LOADED_RAW,
   type RejectReason,
   Zswap,
   type ZswapDeps,

@@ -67,6 +67,11 @@ import { type WritebackBudget, writebackNowRun } from "./writeback-now.ts";
 /** The pool could not get memory for a zspage (reject_alloc_fail). */
 const ALLOC_FAILED = -1;
 
+/** What loadCompressed returns for a hit: codec id * LOADED_CODEC_STEP + bytes copied. */
+export const LOADED_CODEC_STEP = 8192;
+/** loadCompressed's codec id for a page stored raw (its PAGE_SIZE bytes are the page). */
+export const LOADED_RAW = 255;
+
 /** Why a store was declined: the counter that moved. */
 export type RejectReason =
   | "pool_limit_hit"
@@ -392,10 +397,46 @@ export class Zswap {
   }
 
   /**
-   * The store path; returns why it declined, or undefined when it stored the page. The caller
-   * counts the decline (#reject), or waits and tries again.
+   * store, for a page compressed on another thread: `length` bytes at the start of `compressed`,
+   * made by codec `codecId` (storeCodecId) within storeLimitBytes, or 0 when they would not fit,
+   * -1 when the codec failed. Counts and declines as store does.
    */
-  #store(type: number, offset: number, page: Uint8Array): RejectReason | undefined {
+  storeCompressed(
+    type: number,
+    offset: number,
+    page: Uint8Array,
+    codecId: number,
+    length: number,
+    compressed: Uint8Array,
+  ): boolean {
+    const reason = this.#store(type, offset, page, codecId, length, compressed);
+    if (reason !== undefined) this.#reject(type, reason);
+    return reason === undefined;
+  }
+
+  /** The codec a store compresses with now, as compressorId numbers it. */
+  get storeCodecId(): number {
+    return this.#codecId;
+  }
+
+  /** The most bytes a compressed page may take (maxCompressionRatio of a page). */
+  get storeLimitBytes(): number {
+    return Math.floor((PAGE_SIZE * this.#config.maxCompressionRatio) / 100);
+  }
+
+  /**
+   * The store path; returns why it declined, or undefined when it stored the page. The caller
+   * counts the decline (#reject), or waits and tries again. With `compressed`, the page was
+   * compressed already (storeCompressed): `length` and `codecId` say how.
+   */
+  #store(
+    type: number,
+    offset: number,
+    page: Uint8Array,
+    codecId = this.#codecId,
+    length = 0,
+    compressed?: Uint8Array,
+  ): RejectReason | undefined {
     pageCheck(page);
     const area = this.#area(type);
     const off = Zswap.#slot(area, type, offset);
@@ -403,18 +444,18 @@ export class Zswap {
     area.backed.clear(off); // whatever writeback left on the device is stale now
 
     // 1. Cheap rejects, then 2. the fallible work: compress (allocation comes after step 3).
-    let length = 0;
     let reason: RejectReason | undefined;
     if (!this.#groups.mayStore(type, 0)) {
       reason = "group_limit_hit";
     } else if (this.#poolLimited()) {
       reason = "pool_limit_hit";
     } else {
-      const limit = Math.floor((PAGE_SIZE * this.#config.maxCompressionRatio) / 100);
-      try {
-        length = this.#codecs[this.#codecId]!.compress(page, this.#dst, limit);
-      } catch {
-        length = -1;
+      if (compressed === undefined) {
+        try {
+          length = this.#codecs[codecId]!.compress(page, this.#dst, this.storeLimitBytes);
+        } catch {
+          length = -1;
+        }
       }
       if (length <= 0 && this.#config.incompressible !== "store-raw") {
         reason = length === 0 ? "reject_compress_poor" : "reject_compress_fail";
@@ -446,8 +487,9 @@ export class Zswap {
 
     // 4. Point of no return: nothing below fails. Copy into the pool, publish the entry.
     const bytes = this.#pool.map(handle);
-    bytes.set(raw ? page : this.#dstView(length), this.#pool.mappedOffset);
-    t.entryAlloc(e, type as SwapType, off, this.#codecId, raw, tickNow(this.#clock));
+    const src = raw ? page : (compressed?.subarray(0, length) ?? this.#dstView(length));
+    bytes.set(src, this.#pool.mappedOffset);
+    t.entryAlloc(e, type as SwapType, off, codecId, raw, tickNow(this.#clock));
     area.index.set(off, handle);
     if (this.#dip?.insertOldest()) t.lruAddOldest(e);
     else t.lruAdd(e);
@@ -543,25 +585,67 @@ export class Zswap {
     pageCheck(into);
     const area = this.#area(type);
     const off = Zswap.#slot(area, type, offset);
+    const h = this.#loadLookup(area, type, off, exclusive);
+    if (h === 0) return false;
+    this.#pageRead(h, into);
+    const e = this.#pool.mappedTag as EntryIndex;
+    this.#loadHit(type, e, !exclusive);
+    if (exclusive) {
+      area.index.erase(off);
+      this.#entryDrop(h, e);
+    }
+    return true;
+  }
+
+  /** The pool object stored at (type, off), or 0 on a miss, with a miss's counts. */
+  #loadLookup(area: Area, type: number, off: SwapOffset, exclusive: boolean): Handle {
     this.#dip?.loaded(slotKey(type, off), exclusive);
     const h = area.index.get(off);
     if (h === 0) {
       this.#groups.missed(type);
       if (area.backed.has(off)) this.#counts.bd_reads++; // the caller reads it from the device
-      return false;
     }
-    this.#pageRead(h, into);
-    const e = this.#pool.mappedTag as EntryIndex;
+    return h;
+  }
+
+  /** A hit's counts; an entry that stays is referenced and accessed now. */
+  #loadHit(type: number, e: EntryIndex, stays: boolean): void {
     this.#counts.zswpin++;
     this.#groups.count(type, "zswpin");
-    if (exclusive) {
-      area.index.erase(off);
-      this.#entryDrop(h, e);
-    } else {
-      this.#entries.flags[e] |= REFERENCED;
-      entryAccessed(this.#entries, e, tickNow(this.#clock));
-    }
-    return true;
+    if (!stays) return;
+    this.#entries.flags[e] |= REFERENCED;
+    entryAccessed(this.#entries, e, tickNow(this.#clock));
+  }
+
+  /**
+   * load, for a page decompressed on another thread: copies the bytes stored for (type, offset)
+   * to the start of `into` (PAGE_SIZE bytes or more) and returns codec id * LOADED_CODEC_STEP +
+   * their length (LOADED_RAW for a page stored raw), or -1 on a miss. The entry stays, as in a
+   * non-exclusive load: the caller invalidates it when it wants it gone, and reports data that
+   * does not decompress to a page with decompressFailed.
+   */
+  loadCompressed(type: number, offset: number, into: Uint8Array): number {
+    const area = this.#area(type);
+    const off = Zswap.#slot(area, type, offset);
+    const h = this.#loadLookup(area, type, off, false);
+    if (h === 0) return -1;
+    const t = this.#entries;
+    const bytes = this.#pool.map(h);
+    const e = this.#pool.mappedTag as EntryIndex;
+    const at = this.#pool.mappedOffset;
+    const raw = (t.flags[e] & RAW) !== 0;
+    const length = raw ? PAGE_SIZE : this.#pool.mappedLength;
+    into.set(bytes.subarray(at, at + length));
+    this.#loadHit(type, e, true);
+    return (raw ? LOADED_RAW : t.codec[e]) * LOADED_CODEC_STEP + length;
+  }
+
+  /** The error for a page of (type, offset) that decompressed elsewhere to `produced` bytes. */
+  decompressFailed(type: number, offset: number, produced: number): ZswapDataError {
+    this.#counts.decompress_fail++;
+    return new ZswapDataError(
+      `entry at swap ${type}:${offset} decompressed to ${produced} bytes, not a page`,
+    );
   }
 
   /** Drops whatever is stored at (type, offset); the slot was freed. */

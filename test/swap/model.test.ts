@@ -41,6 +41,12 @@ const OPS_PER_RUN = Number(process.env.ZSWAP_OPS_PER_RUN ?? 4000);
 const OPS_TOTAL = Number(process.env.ZSWAP_SOAK_OPS ?? 500_000);
 const SEED_ONE = process.env.ZSWAP_SEED === undefined ? undefined : Number(process.env.ZSWAP_SEED);
 const SEED_BASE = Number(process.env.ZSWAP_SEED_BASE ?? 1);
+/** Codec threads of the seeded series (default 0: the series replays exactly, see below). */
+const THREADS = Number(process.env.ZSWAP_THREADS ?? 0);
+/** The threads-on runs: seeds from SEED_BASE + THREADED_SEED_OFFSET, 2 codec threads each. */
+const THREADED_RUNS = 4;
+const THREADED_OPS_PER_RUN = 2000;
+const THREADED_SEED_OFFSET = 100_000;
 /** A worker that makes no progress for this long is stuck (a batch takes well under 2 s). */
 const STUCK_MS = 20_000;
 
@@ -192,20 +198,27 @@ type Op =
 
 interface RunResult {
   ops: number;
+  /** The most codec threads seen running between batches. */
+  threadsSeen: number;
   batches: number;
   reopens: number;
   ioErrors: number;
   stats: Record<string, number>;
 }
 
-async function runSeed(seed: number, opsTarget: number, progress: Int32Array): Promise<RunResult> {
+async function runSeed(
+  seed: number,
+  opsTarget: number,
+  progress: Int32Array,
+  threads = 0,
+): Promise<RunResult> {
   const r = new Random(seed);
   const cfg = configDraw(r, compressorsAvailable());
   let op = 0;
   const fail = (what: string, at = op): never => {
     throw new ModelFailure(
       `seed ${seed}, op ${at}: ${what}\n  config ${JSON.stringify(cfg)}\n` +
-        `  reproduce: ZSWAP_SEED=${seed} ZSWAP_OPS_PER_RUN=${opsTarget} node --import tsx --test test/swap/model.test.ts`,
+        `  reproduce: ZSWAP_SEED=${seed} ZSWAP_OPS_PER_RUN=${opsTarget}${threads > 0 ? ` ZSWAP_THREADS=${threads}` : ""} node --import tsx --test test/swap/model.test.ts`,
     );
   };
   const model = new Map<number, { page: Uint8Array; zero: boolean }>();
@@ -215,9 +228,13 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
   let reopens = 0;
   let ioErrors = 0;
   let batches = 0;
+  let threadsSeen = 0;
   const totals: Record<string, number> = {};
 
   const clock = new SimClock();
+  // Pages on codec threads are work outside the simulation: time stands still until they are back.
+  const simRun = <T>(work: Promise<T>) =>
+    clock.run(work, () => (space.stats().swap_codec_jobs ?? 0) > 0);
   let faulty!: FaultyDevice;
   let device!: TrackedDevice;
   let space!: SwapSpace;
@@ -240,6 +257,7 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
       whenFull: cfg.whenFull,
       waitMs: cfg.waitMs,
       clock,
+      threads,
       zswap: {
         maxPoolBytes: cfg.poolPages * PAGE_SIZE,
         compressor: cfg.compressor,
@@ -287,6 +305,7 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
     if (s.stored_pages! > model.size - zeroLive) {
       fail(`stored_pages ${s.stored_pages} > ${model.size - zeroLive} live nonzero pages`);
     }
+    threadsSeen = Math.max(threadsSeen, s.swap_codec_threads);
     const lru = lruProblem(space.zswap!);
     if (lru !== undefined) fail(lru);
     if (last !== undefined) {
@@ -524,7 +543,7 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
 
   /** close() resolves, with no I/O of the space left in flight, and the device closes too. */
   const closeCheck = async (closing: Promise<void>) => {
-    await clock.run(closing); // a close that never resolves is a stuck simulation: an error
+    await simRun(closing); // a close that never resolves is a stuck simulation: an error
     const s = space.stats();
     if (s.swap_io_in_flight !== 0) fail(`closed with ${s.swap_io_in_flight} I/Os in flight`);
     if (s.outstanding_writebacks !== 0)
@@ -548,24 +567,24 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
       reopens++;
       const midBatch = r.chance(0.5);
       if (midBatch) {
-        await clock.run(batch(true));
+        await simRun(batch(true));
       } else {
-        await clock.run(verifyAll());
+        await simRun(verifyAll());
         await closeCheck(space.close());
       }
       for (const slot of [...model.keys()]) modelDelete(slot);
       await open();
       continue;
     }
-    await clock.run(batch(false));
+    await simRun(batch(false));
     batchCheck();
     Atomics.store(progress, 0, seed);
     Atomics.store(progress, 1, op);
     Atomics.add(progress, 2, 1);
   }
-  await clock.run(verifyAll());
+  await simRun(verifyAll());
   await closeCheck(space.close());
-  return { ops: op, batches, reopens, ioErrors, stats: totals };
+  return { ops: op, threadsSeen, batches, reopens, ioErrors, stats: totals };
 }
 
 // --- worker side: run the seeds given, report each ---
@@ -573,6 +592,7 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
 interface WorkerJob {
   seeds: number[];
   opsPerRun: number;
+  threads: number;
   progress: SharedArrayBuffer;
 }
 
@@ -581,7 +601,7 @@ if (!isMainThread && (workerData as { model?: WorkerJob }).model !== undefined) 
   const progress = new Int32Array(job.progress);
   for (const seed of job.seeds) {
     try {
-      const res = await runSeed(seed, job.opsPerRun, progress);
+      const res = await runSeed(seed, job.opsPerRun, progress, job.threads);
       parentPort!.postMessage({ kind: "run", seed, res });
     } catch (err) {
       parentPort!.postMessage({
@@ -662,6 +682,23 @@ if (isMainThread) {
     assert.deepEqual(second, first);
   });
 
+  // Codec threads take pages off the run's thread and back in an order the run does not choose:
+  // the counters of a seed may differ run to run, what is checked may not (nothing lost, bounds,
+  // counters that only go up). Time stands still while pages are on the threads (simRun).
+  it(`threads on: ${THREADED_RUNS} seeded runs of ${THREADED_OPS_PER_RUN} ops, 2 codec threads: nothing lost`, async () => {
+    const progress = new Int32Array(new SharedArrayBuffer(12));
+    let threadsSeen = 0;
+    let zswpin = 0;
+    for (let i = 0; i < THREADED_RUNS; i++) {
+      const seed = SEED_BASE + THREADED_SEED_OFFSET + i;
+      const res = await runSeed(seed, THREADED_OPS_PER_RUN, progress, 2);
+      threadsSeen = Math.max(threadsSeen, res.threadsSeen);
+      zswpin += res.stats.zswpin!;
+    }
+    assert.equal(threadsSeen, 2, "the runs went to the codec threads");
+    assert.ok(zswpin > 0);
+  });
+
   const seeds =
     SEED_ONE !== undefined
       ? [SEED_ONE]
@@ -678,6 +715,7 @@ if (isMainThread) {
     const jobs = Array.from({ length: workers }, (_, w) => ({
       seeds: seeds.filter((_, i) => i % workers === w),
       opsPerRun: OPS_PER_RUN,
+      threads: THREADS,
       progress: new SharedArrayBuffer(12),
     }));
     let runs = 0;
