@@ -303,7 +303,7 @@ export class SwapSpace {
   async #swapOut(page: Uint8Array, batch: boolean): Promise<SwapSlot> {
     pageCheck(page);
     this.#openCheck();
-    let slot = this.#slotMap.alloc((s) => this.#busy.has(s));
+    let slot = this.#slotAlloc();
     if (slot < 0) slot = await this.#slotWait();
     const job = this.#whenFull === "reject" ? (this.#threads?.take(batch) ?? -1) : -1;
     if (job >= 0) return this.#io(slot, () => this.#swapOutThreaded(slot as SwapOffset, page, job));
@@ -318,7 +318,7 @@ export class SwapSpace {
       }
       return await this.#swapOutDevice(slot as SwapOffset, page);
     } catch (err) {
-      this.#slotMap.release(slot);
+      this.#slotRelease(slot);
       throw err;
     }
   }
@@ -358,7 +358,7 @@ export class SwapSpace {
         return this.#swapOutDevice(slot, page);
       });
     } catch (err) {
-      this.#slotMap.release(slot);
+      this.#slotRelease(slot);
       throw err;
     }
   }
@@ -392,9 +392,9 @@ export class SwapSpace {
   #slotsTake(n: number): number[] | undefined {
     const slots: number[] = [];
     while (slots.length < n) {
-      const slot = this.#slotMap.alloc((s) => this.#busy.has(s));
+      const slot = this.#slotAlloc();
       if (slot < 0) {
-        for (const s of slots) this.#slotMap.release(s);
+        for (const s of slots) this.#slotRelease(s);
         return undefined;
       }
       slots.push(slot);
@@ -496,6 +496,19 @@ export class SwapSpace {
   }
 
   /**
+   * A free slot with no I/O settling on it, or -1. Taking the last free slot wakes every
+   * swap-out waiting for one: none will come from I/O settling now, and each finds the space
+   * full (ZSWAP_E_FULL) instead of waiting for ever.
+   */
+  #slotAlloc(): number {
+    const slot = this.#slotMap.alloc((s) => this.#busy.has(s));
+    if (this.#slotMap.count === this.#slotMap.slots) {
+      for (const wake of this.#slotWaiters.splice(0)) wake();
+    }
+    return slot;
+  }
+
+  /**
    * A slot, once one that is free but still has I/O in flight settles: a slot is never handed out
    * while an old write to it may land. ZSWAP_E_FULL only when every slot is in use.
    */
@@ -517,7 +530,7 @@ export class SwapSpace {
         else this.#slotWaiters.unshift(resolve);
       });
       this.#openCheck();
-      const slot = this.#slotMap.alloc((s) => this.#busy.has(s));
+      const slot = this.#slotAlloc();
       if (slot >= 0) return slot;
     }
   }
@@ -700,6 +713,15 @@ export class SwapSpace {
     const off = this.#slotCheck(slot);
     this.zswap?.invalidate(this.type, off);
     this.#cache.drop(off);
+    this.#slotRelease(off);
+  }
+
+  /**
+   * Gives a slot back to the map, and to the first swap-out waiting for one unless I/O on it is
+   * still settling (its settling wakes one then): a slot given back wakes a waiter, whatever gave
+   * it back, or that waiter could wait for ever.
+   */
+  #slotRelease(off: number): void {
     this.#slotMap.release(off);
     if (!this.#busy.has(off)) this.#slotWaiters.shift()?.();
   }
