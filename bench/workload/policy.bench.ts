@@ -43,6 +43,7 @@ export function request(workload: RunRequest["workload"], seed: number): RunRequ
     warmup: 0,
     varySeed: false,
     redis: undefined,
+    threads: 0,
   };
 }
 

@@ -4,6 +4,7 @@
 
 import os from "node:os";
 import {
+  CODEC_THREADS_MAX,
   DEVICE_LATENCY_US_MAX,
   PAGE_SIZE,
   RUN_GROUPS_MAX,
@@ -71,6 +72,8 @@ export const RUN_USAGE = `zswap run [options]
   --warmup N                   runs of each configuration before those, not measured (default 0)
   --vary-seed                  give each round of runs its own seed (seed + its index; page
                                contents stay those of --seed), not the same one
+  --threads N                  codec threads of each configuration's space, 0..${CODEC_THREADS_MAX}
+                               (default 0: measured, threads slowed the replay on 2 cores)
   --swapfile PATH              create the swap file at PATH (must not exist; unlinked once open)
   --swapfile-reuse             let --swapfile be an existing regular file you own (kept)
   --page-cache                 let swap I/O go through the OS page cache (default: O_DIRECT where
@@ -110,6 +113,7 @@ const RUN_FLAGS = {
   policy: { type: "string" },
   seed: { type: "string" },
   runs: { type: "string" },
+  threads: { type: "string" },
   warmup: { type: "string" },
   "vary-seed": { type: "boolean" },
   swapfile: { type: "string" },
@@ -272,6 +276,7 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
         ? undefined
         : { path: nonEmpty("swapfile", f.swapfile), reuse: f["swapfile-reuse"] === true },
     pageCache: f["page-cache"] === true,
+    threads: numberParse("threads", f.threads ?? "0", 0, CODEC_THREADS_MAX, true),
   };
   if (f.groups !== undefined) {
     const alone = ["configs", "runs", "warmup", "vary-seed", "html", "serve", "swapfile", "trace"];

@@ -71,6 +71,8 @@ export interface RunRequest {
   swapfile: { path: string; reuse: boolean } | undefined;
   /** Swap I/O through the OS page cache instead of O_DIRECT. */
   pageCache: boolean;
+  /** Codec threads of each configuration's space (SwapSpaceOptions.threads). */
+  threads: number;
   /**
    * A Redis server or cluster as the device (a URL checked by redisTargetParse), optionally with
    * a swap file of `tierFile` in front of it; else a swap file alone.
@@ -95,6 +97,7 @@ export interface RunPlan {
   runs: number;
   warmup: number;
   varySeed: boolean;
+  threads: number;
   deviceLatency: string;
   /** The swap file and whether its I/O bypassed the page cache. */
   device: string;
@@ -320,6 +323,7 @@ export async function planMake(
     runs: req.runs,
     warmup: req.warmup,
     varySeed: req.varySeed,
+    threads: req.threads,
     deviceLatency: req.deviceLatency?.label ?? "none (the device's own)",
     device: device.label,
   };
@@ -341,6 +345,7 @@ export async function planMake(
     deviceLatency: req.deviceLatency?.model,
     seed: req.seed,
     durationMs: req.durationMs,
+    threads: req.threads,
   };
   return { plan, spec };
 }

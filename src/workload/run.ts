@@ -126,6 +126,8 @@ export interface RunSpec {
   seed: number;
   /** Stop a configuration after this many ms (the rest of its accesses are skipped). */
   durationMs?: number;
+  /** Codec threads of each configuration's space (default 0: the replay swaps one at a time). */
+  threads?: number;
   /** Called about every 1% of a configuration's accesses. */
   onProgress?: (config: ConfigName, done: number) => void;
   /** Called as a configuration's run starts, with what a live view may read while it goes. */
@@ -242,7 +244,14 @@ async function spaceOpen(
           compressor: spec.compressor,
         };
   try {
-    const options = { ...config.space, slots: spec.pages, device, zswap, clock };
+    const options = {
+      ...config.space,
+      slots: spec.pages,
+      device,
+      zswap,
+      clock,
+      threads: spec.threads ?? 0,
+    };
     return { space: await SwapSpace.open(options), device };
   } catch (err) {
     await device.close();

@@ -28,6 +28,7 @@ const FLAGS = [
   "runs",
   "warmup",
   "vary-seed",
+  "threads",
   "swapfile",
   "swapfile-reuse",
   "page-cache",
@@ -116,6 +117,8 @@ if (await isTestThread(scenarios)) {
       ]);
       assert.equal(request.seed, 1);
       assert.deepEqual([request.runs, request.warmup, request.varySeed], [1, 0, false]);
+      assert.equal(request.threads, 0, "no codec threads unless asked");
+      assert.equal(parses(["--threads", "2"]).request.threads, 2);
       assert.equal(json, false);
       assert.equal(html, undefined);
       assert.equal(request.redis, undefined, "the device is a swap file");

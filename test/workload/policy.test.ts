@@ -39,6 +39,7 @@ async function compare(name: PatternName, seed: number): Promise<Record<string, 
     warmup: 0,
     varySeed: false,
     redis: undefined,
+    threads: 0,
   };
   const { spec } = await planMake(request);
   const results: Record<string, ConfigResult> = {};
