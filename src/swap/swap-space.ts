@@ -13,7 +13,6 @@
 // write-behind buffer holds a page whose write failed, a swap-out writes through instead, and
 // rejects when its write fails, as it did before there was write-behind.
 
-import os from "node:os";
 import { assert } from "../assert.ts";
 import type { Clock } from "../clock.ts";
 import {
@@ -107,7 +106,7 @@ export interface SwapSpaceOptions {
   waitMs?: number;
   /**
    * Codec threads that compress and decompress zswap's pages off the caller's thread, 0 for
-   * none (default: the machine's cores, os.availableParallelism(), at most CODEC_THREADS_MAX).
+   * none (the default: opt-in while a hang under load is open; at most CODEC_THREADS_MAX).
    * Started at the first swap that finds another in flight; a call alone runs on its own thread.
    */
   threads?: number;
@@ -188,7 +187,7 @@ export class SwapSpace {
       o.whenFull ?? "reject",
       o.waitMs ?? ROOM_WAIT_MS_DEFAULT,
       o.slots,
-      o.threads ?? Math.min(os.availableParallelism(), CODEC_THREADS_MAX),
+      o.threads ?? 0,
     );
     try {
       zswap?.swapon(
