@@ -1,6 +1,8 @@
 // SwapSpace: what applications use. Swap a page out, get a slot; swap the slot in, get the page
-// back; free the slot. Zero-filled pages stay a bit in the swap map; other pages go to zswap
-// first and to the device when zswap declines; writeback moves zswap's oldest pages to the device.
+// back; free the slot. Zero-filled pages stay a bit in the swap map, other same-filled pages a
+// value in a side table (same-filled.ts); with dedup on, a page identical to one stored already
+// refers to it (dedup.ts); other pages go to zswap first and to the device when zswap declines;
+// writeback moves zswap's oldest pages to the device.
 //
 // Slot lifetime (the swap cache's job in the kernel):
 //   1. a slot is taken by swapOut and given back by free (or swapIn with `free`);
@@ -40,14 +42,16 @@ import {
 } from "../stats/index.ts";
 import type { Brand, SwapOffset } from "../types.ts";
 import { Zswap, type ZswapOptions, type ZswapStats } from "../zswap/index.ts";
+import { Dedup } from "./dedup.ts";
+import { isSameFilled, isZeroValue, SameFilled } from "./same-filled.ts";
 import { SlotMap } from "./slot-map.ts";
 import { SwapCache } from "./swap-cache.ts";
 
 /** A swapped-out page's place; valid from swapOut until free. */
 export type SwapSlot = Brand<number, "SwapSlot">;
 
-/** Where a swap-in found its page: the swap map's zero bit, zswap, or the device. */
-export type SwapInSource = "zero" | "cache" | "zswap" | "device";
+/** Where a swap-in found its page: the swap map's zero bit or same value, zswap, or the device. */
+export type SwapInSource = "zero" | "same" | "cache" | "zswap" | "device";
 
 export interface SwapSpaceOptions {
   /** Pages the space holds: the number of slots. */
@@ -80,6 +84,11 @@ export interface SwapSpaceOptions {
   whenFull?: "reject" | "wait";
   /** Bound on one swap-out's wait for room, in ms (default ROOM_WAIT_MS_DEFAULT). */
   waitMs?: number;
+  /**
+   * Store identical pages once (default false): a swap-out equal to a page stored already, byte
+   * for byte, refers to it. Costs 13 bytes a slot and a hash of every page swapped out.
+   */
+  dedup?: boolean;
 }
 
 /** Gauges of the swap space itself: SWAP_GAUGES says what each holds. */
@@ -88,16 +97,14 @@ export type SwapGauges = Counts<SwapGaugeName>;
 /** The space's own counters and gauges, and its Zswap's stats (absent without zswap). */
 export type SwapSpaceStats = Readonly<Counts<SwapCounterName> & Partial<ZswapStats> & SwapGauges>;
 
-const ZERO_PAGE = Buffer.alloc(PAGE_SIZE);
-
-function isZeroPage(page: Uint8Array): boolean {
-  return ZERO_PAGE.equals(page);
-}
-
 export class SwapSpace {
   readonly zswap: Zswap | undefined;
   readonly #counts = countsNew(SWAP_COUNTERS);
   readonly #slotMap: SlotMap;
+  readonly #same: SameFilled;
+  readonly #dedup: Dedup | undefined;
+  /** A stored page read back for dedup's byte-for-byte check. */
+  readonly #dedupPage = new Uint8Array(PAGE_SIZE);
   readonly #cache = new SwapCache(SWAP_WRITES_BEHIND_MAX);
   /** Swap-outs waiting for a write-behind buffer. */
   readonly #bufferWaiters: (() => void)[] = [];
@@ -124,6 +131,7 @@ export class SwapSpace {
     whenFull: "reject" | "wait",
     waitMs: number,
     slots: number,
+    dedup: boolean,
   ) {
     this.zswap = zswap;
     this.#ownsDevice = ownsDevice;
@@ -131,6 +139,8 @@ export class SwapSpace {
     this.#whenFull = whenFull;
     this.#waitMs = waitMs;
     this.#slotMap = new SlotMap(slots);
+    this.#same = new SameFilled(slots);
+    this.#dedup = dedup ? new Dedup(slots) : undefined;
   }
 
   /** Opens a swap space; bad options are ZswapArgumentError, nothing is created. */
@@ -153,6 +163,7 @@ export class SwapSpace {
       o.whenFull ?? "reject",
       o.waitMs ?? ROOM_WAIT_MS_DEFAULT,
       o.slots,
+      o.dedup ?? false,
     );
     try {
       zswap?.swapon(
@@ -190,6 +201,8 @@ export class SwapSpace {
     const waitMs = opts.waitMs ?? ROOM_WAIT_MS_DEFAULT;
     if (typeof waitMs !== "number" || !(waitMs >= 0 && waitMs <= 60_000))
       optionBad(`waitMs must be in 0..60000, got ${waitMs}`);
+    if (opts.dedup !== undefined && typeof opts.dedup !== "boolean")
+      optionBad("dedup must be a boolean");
     return opts;
   }
 
@@ -239,7 +252,8 @@ export class SwapSpace {
       !Number.isInteger(slot) ||
       slot < 0 ||
       slot >= this.#slotMap.slots ||
-      !this.#slotMap.isUsed(slot)
+      !this.#slotMap.isUsed(slot) ||
+      this.#dedup?.isHeld(slot)
     ) {
       throw new ZswapSlotError(`slot ${slot} is not in use in this swap space`);
     }
@@ -258,23 +272,60 @@ export class SwapSpace {
     this.#openCheck();
     let slot = this.#slotMap.alloc((s) => this.#busy.has(s));
     if (slot < 0) slot = await this.#slotWait();
-    if (isZeroPage(page)) {
-      this.#slotMap.zeroSet(slot, true);
-      this.#counts.swpout_zero++;
-      return slot as SwapSlot;
-    }
+    if (this.#sameStore(slot, page)) return slot as SwapSlot;
+    const hash = this.#dedup?.hash(page) ?? 0;
+    if (this.#dedupStore(slot, page, hash)) return slot as SwapSlot;
     try {
-      if (this.zswap !== undefined && (await this.#zswapStore(this.zswap, slot, page))) {
-        return slot as SwapSlot;
+      if (this.zswap === undefined || !(await this.#zswapStore(this.zswap, slot, page))) {
+        this.#openCheck();
+        await this.#deviceWrite(slot as SwapOffset, page);
+        this.#counts.pswpout++;
       }
-      this.#openCheck();
-      await this.#deviceWrite(slot as SwapOffset, page);
-      this.#counts.pswpout++;
+      this.#dedup?.index(slot, hash);
       return slot as SwapSlot;
     } catch (err) {
       this.#slotMap.release(slot);
       throw err;
     }
+  }
+
+  /** Keeps a same-filled page as a bit (zero) or its value, in `slot`; false for other pages. */
+  #sameStore(slot: number, page: Uint8Array): boolean {
+    if (!isSameFilled(page)) return false;
+    if (isZeroValue(page)) {
+      this.#slotMap.zeroSet(slot, true);
+      this.#counts.swpout_zero++;
+    } else {
+      this.#same.set(slot, page);
+      this.#counts.swpout_same++;
+    }
+    return true;
+  }
+
+  /**
+   * With dedup on: makes `slot` refer to a stored page equal to `page`, and true; false when
+   * none is found. The stored page is read back and compared byte for byte, from where it can be
+   * read at once (the swap cache or zswap); one only on the device is not used.
+   */
+  #dedupStore(slot: number, page: Uint8Array, hash: number): boolean {
+    const d = this.#dedup;
+    if (d === undefined) return false;
+    const c = d.candidate(hash);
+    if (c < 0) return false;
+    const copy = this.#dedupPage;
+    let bytes: number = PAGE_SIZE; // a device page, for a copy still in the swap cache
+    if (!this.#cache.read(c as SwapOffset, copy)) {
+      try {
+        bytes = this.zswap?.peek(this.type, c, copy) ?? 0;
+      } catch {
+        bytes = 0; // its data no longer decompresses: decompress_fail moved, no dedup
+      }
+    }
+    if (bytes === 0 || Buffer.compare(copy, page) !== 0) return false;
+    d.share(slot, c);
+    this.#counts.dedup_pages_saved++;
+    this.#counts.dedup_bytes_saved += bytes;
+    return true;
   }
 
   /**
@@ -379,34 +430,56 @@ export class SwapSpace {
     this.#openCheck();
     const off = this.#slotCheck(slot);
     const free = opts.free === true;
+    // A deduplicated slot reads its canonical slot's page; a page others share is never
+    // loaded exclusively (dedup.ts, rule 2).
+    const from = (this.#dedup?.source(off) ?? off) as SwapOffset;
+    const exclusive = free && from === off && !this.#dedup?.shared(off);
     let source: SwapInSource = "zswap";
-    if (this.#slotMap.isZero(off)) {
+    if (this.#slotMap.isZero(from)) {
       into.fill(0);
       this.#counts.swpin_zero++;
       source = "zero";
-    } else if (this.#cache.read(off, into)) {
+    } else if (this.#same.isSame(from)) {
+      this.#same.read(from, into);
+      this.#counts.swpin_same++;
+      source = "same";
+    } else if (this.#cache.read(from, into)) {
       this.#counts.swpin_cache++;
       source = "cache";
-    } else if (!(this.zswap?.load(this.type, off, into, free) ?? false)) {
+    } else if (!(this.zswap?.load(this.type, from, into, exclusive) ?? false)) {
       // Freed inside the tracked I/O: while it is in flight nobody else can be given this slot,
       // so a slot still in use here is still ours.
-      return this.#io(off, async (): Promise<SwapInSource> => {
-        await this.device.read(off, into);
-        this.#counts.pswpin++;
-        if (free && this.#slotMap.isUsed(off)) this.free(slot);
-        return "device";
-      });
+      return this.#io(off, () =>
+        this.#ioShared(off, from, async (): Promise<SwapInSource> => {
+          await this.device.read(from, into);
+          this.#counts.pswpin++;
+          if (free && this.#slotMap.isUsed(off) && !this.#dedup?.isHeld(off)) this.free(slot);
+          return "device";
+        }),
+      );
     }
     if (free) this.free(slot);
     return source;
+  }
+
+  /** op as I/O of `from` too when it is another slot (the canonical one of a deduplicated slot). */
+  #ioShared<T>(off: SwapOffset, from: SwapOffset, op: () => Promise<T>): Promise<T> {
+    return from === off ? op() : this.#io(from, op);
   }
 
   /** Gives the slot back; whatever it held is dropped. */
   free(slot: SwapSlot): void {
     this.#openCheck();
     const off = this.#slotCheck(slot);
+    if (this.#dedup === undefined) this.#slotDrop(off);
+    else for (const s of this.#dedup.free(off)) this.#slotDrop(s as SwapOffset);
+  }
+
+  /** Drops whatever the slot holds and gives it back. */
+  #slotDrop(off: SwapOffset): void {
     this.zswap?.invalidate(this.type, off);
     this.#cache.drop(off);
+    this.#same.clear(off);
     this.#slotMap.release(off);
     if (!this.#busy.has(off)) this.#slotWaiters.shift()?.();
   }
@@ -454,6 +527,9 @@ export class SwapSpace {
       swap_slots: this.#slotMap.slots,
       swap_slots_used: this.#slotMap.count,
       swap_zero_pages: this.#slotMap.zeroCount,
+      same_pages: this.#slotMap.zeroCount + this.#same.count,
+      dedup_pages: this.#dedup?.sharers ?? 0,
+      dedup_held_slots: this.#dedup?.held ?? 0,
       swap_io_in_flight: this.#ioCount,
       swap_cache_pages: this.#cache.size,
     };

@@ -511,6 +511,20 @@ export class Zswap {
     return true;
   }
 
+  /**
+   * Reads the page stored at (type, offset) into `into` and returns the bytes it takes in the
+   * pool, 0 on a miss; unlike load, it leaves the entry, the LRU and the counters alone (dedup's
+   * byte-for-byte check). Data that no longer decompresses raises ZswapDataError.
+   */
+  peek(type: number, offset: number, into: Uint8Array): number {
+    pageCheck(into);
+    const area = this.#area(type);
+    const h = area.index.get(Zswap.#slot(area, type, offset));
+    if (h === 0) return 0;
+    this.#pageRead(h, into);
+    return this.#pool.mappedLength;
+  }
+
   /** Drops whatever is stored at (type, offset); the slot was freed. */
   invalidate(type: number, offset: number): void {
     const area = this.#area(type);
