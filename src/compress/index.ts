@@ -5,7 +5,9 @@ export {
   COMPRESSOR_NAMES,
   type Compressor,
   type CompressorName,
+  type CompressorParams,
   compressorCreate,
   compressorId,
   compressorsAvailable,
 } from "./compressor.ts";
+export { dictionaryCheck, dictionaryId, dictionaryTrain } from "./dictionary.ts";

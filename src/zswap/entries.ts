@@ -40,7 +40,7 @@ export class EntryTable {
   /** Where the page lives in swap; a free row's next free row. */
   offset = growable(Uint32Array, ENTRY_ROWS_MAX);
   type = growable(Uint8Array, ENTRY_ROWS_MAX);
-  /** Codec id (position in COMPRESSOR_NAMES) that compressed it. */
+  /** Codec id that compressed it: a name or a zstd dictionary (codec-slots.ts). */
   codec = growable(Uint8Array, ENTRY_ROWS_MAX);
   flags = growable(Uint8Array, ENTRY_ROWS_MAX);
 

@@ -11,12 +11,6 @@
 import { assert } from "../assert.ts";
 import { type Clock, REAL_CLOCK } from "../clock.ts";
 import {
-  type Compressor,
-  type CompressorName,
-  compressorCreate,
-  compressorId,
-} from "../compress/index.ts";
-import {
   AREA_SLOTS_MAX,
   COMPRESS_BUFFER_BYTES,
   PAGE_SIZE,
@@ -44,6 +38,7 @@ import {
 import type { ByteCount, EntryIndex, Handle, PageCount, SwapOffset, SwapType } from "../types.ts";
 import { NO_HANDLE } from "../types.ts";
 import { AreaIndex } from "./area-index.ts";
+import { CodecSlots } from "./codec-slots.ts";
 import { EntryTable, RAW, REFERENCED } from "./entries.ts";
 import { configResolve, type ZswapConfig, type ZswapOptions } from "./options.ts";
 import { Dip, slotKey } from "./policy.ts";
@@ -97,7 +92,7 @@ export class Zswap {
   readonly #areas: (Area | undefined)[] = new Array(SWAP_AREAS_MAX).fill(undefined);
   readonly #clock: Clock;
   #config: ZswapConfig;
-  readonly #codecs: (Compressor | undefined)[] = [];
+  readonly #codecs = new CodecSlots();
   #codecId: number;
   /** Store path's destination: one buffer, reused, so a store allocates nothing. */
   readonly #dst = new Uint8Array(COMPRESS_BUFFER_BYTES);
@@ -114,7 +109,7 @@ export class Zswap {
   constructor(options: ZswapOptions = {}, deps: ZswapDeps = {}) {
     this.#config = configResolve(options);
     this.#clock = deps.clock ?? REAL_CLOCK;
-    this.#codecId = this.#codecLoad(this.#config.compressor);
+    this.#codecId = this.#codecLoad(this.#config);
     this.#pool = new ZsPool({
       pagesMax: Math.max(1, this.#config.poolPagesMax) as PageCount,
       // An object's tag is its entry's row; the area's index follows the object.
@@ -140,10 +135,17 @@ export class Zswap {
     return view;
   }
 
-  #codecLoad(name: string): number {
-    const id = compressorId(name as CompressorName);
-    this.#codecs[id] ??= compressorCreate(name);
-    return id;
+  #codecLoad(c: ZswapConfig): number {
+    return this.#codecs.load(c.compressor, c.compressorParams, () => this.#codecIdsLive());
+  }
+
+  /** The codec ids live entries were stored with: a scan, run only to place a new dictionary. */
+  #codecIdsLive(): Set<number> {
+    const ids = new Set<number>();
+    for (const a of this.#areas) {
+      a?.index.forEach((_off, h) => ids.add(this.#entries.codec[this.#pool.tagOf(h)]!));
+    }
+    return ids;
   }
 
   static #typeCheck(type: number): void {
@@ -205,7 +207,7 @@ export class Zswap {
       into.set(bytes.subarray(at, at + PAGE_SIZE));
       return;
     }
-    const produced = this.#codecs[t.codec[e]]!.decompress(bytes, at, at + length, into);
+    const produced = this.#codecs.get(t.codec[e]!).decompress(bytes, at, at + length, into);
     if (produced !== PAGE_SIZE) {
       this.#counts.decompress_fail++;
       throw new ZswapDataError(
@@ -369,7 +371,7 @@ export class Zswap {
     } else {
       const limit = Math.floor((PAGE_SIZE * this.#config.maxCompressionRatio) / 100);
       try {
-        length = this.#codecs[this.#codecId]!.compress(page, this.#dst, limit);
+        length = this.#codecs.get(this.#codecId).compress(page, this.#dst, limit);
       } catch {
         length = -1;
       }
@@ -577,7 +579,7 @@ export class Zswap {
     if (next.writebacksInFlightMax !== this.#config.writebacksInFlightMax) {
       throw new ZswapOptionError("writebacksInFlightMax is fixed at construction");
     }
-    const id = this.#codecLoad(next.compressor);
+    const id = this.#codecLoad(next);
     const old = this.#config;
     const policyKept =
       next.writebackPolicy === old.writebackPolicy && next.poolPagesMax === old.poolPagesMax;
@@ -591,7 +593,8 @@ export class Zswap {
   }
 
   get options(): Readonly<ZswapConfig> {
-    return { ...this.#config };
+    const dictionary = this.#config.compressorParams.dictionary?.slice();
+    return { ...this.#config, compressorParams: dictionary === undefined ? {} : { dictionary } };
   }
 
   /** Moves pool objects to free pages (zsmalloc compaction); returns the pages freed. */
