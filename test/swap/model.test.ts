@@ -20,7 +20,7 @@ import { availableParallelism } from "node:os";
 import { it } from "node:test";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { SimClock } from "../../src/clock.ts";
-import { compressorsAvailable } from "../../src/compress/index.ts";
+import { compressorsAvailable, dictionaryTrain } from "../../src/compress/index.ts";
 import { PAGE_SIZE } from "../../src/constants.ts";
 import {
   FaultyDevice,
@@ -100,6 +100,14 @@ function configDraw(r: Random, compressors: readonly string[]): RunConfig {
 /** Generated pages (deterministic, unlike captured ones): zero, text, pointers, numbers, random. */
 const corpus = generatePages(512, 21);
 const corpusZero = corpus.map((p) => p.every((b) => b === 0));
+/** Two zstd dictionaries the runs switch between (with a dictionary and without). */
+const DICTIONARIES = [0, 1].map((k) =>
+  dictionaryTrain(
+    corpus.filter((_, i) => i % 2 === k && !corpusZero[i]),
+    `model corpus ${k}`,
+    8192,
+  ),
+);
 /** The corpus pages drawn as they are, identical to one another's copies. */
 const DUPLICATES = 6;
 
@@ -510,10 +518,14 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
   await open();
   while (op < opsTarget) {
     if (cfg.nospcAfterWrites !== undefined && batches % cfg.healEveryBatches === 0) faulty.heal();
-    if (r.chance(0.005)) {
+    const change = r.below(200);
+    if (change === 0) {
       space.zswap!.configure({
         compressor: compressorsAvailable()[r.below(compressorsAvailable().length)],
       });
+    } else if (change === 1) {
+      const dictionary = DICTIONARIES[r.below(DICTIONARIES.length)];
+      space.zswap!.configure({ compressor: "zstd", compressorParams: { dictionary } });
     }
     if (r.chance(cfg.reopenChance)) {
       reopens++;
