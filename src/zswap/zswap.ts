@@ -143,7 +143,9 @@ export class Zswap {
   #codecIdsLive(): Set<number> {
     const ids = new Set<number>();
     for (const a of this.#areas) {
-      a?.index.forEach((_off, h) => ids.add(this.#entries.codec[this.#pool.tagOf(h)]!));
+      a?.index.forEach((_off, h) => {
+        ids.add(this.#entries.codec[this.#pool.tagOf(h)]!);
+      });
     }
     return ids;
   }
