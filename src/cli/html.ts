@@ -20,6 +20,8 @@ export const CHART_COLORS: Readonly<Record<ConfigName, string>> = {
   writeback: "#4e79a7",
   "writeback-adaptive": "#76b7b2",
   best: "#59a14f",
+  dict: "#b07aa1",
+  dedup: "#9c755f",
 };
 
 /** How a chart's values read: the page picks axis ticks and legend values by it. */

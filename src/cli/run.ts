@@ -19,7 +19,14 @@ import {
   redisTargetParse,
 } from "../workload/plan.ts";
 import { type RepeatedRuns, type RunStep, runRepeated } from "../workload/repeat.ts";
-import { CONFIG_NAMES, CONFIGS, type ConfigName, type RunSpec } from "../workload/run.ts";
+import {
+  CONFIG_NAMES,
+  CONFIG_NAMES_ALL,
+  CONFIG_OPT_IN,
+  CONFIGS,
+  type ConfigName,
+  type RunSpec,
+} from "../workload/run.ts";
 import { lastRuns } from "../workload/summary.ts";
 import { TRACE_FORMATS } from "../workload/trace.ts";
 import { type FlagValues, flagsParse, flagsRefuse } from "./flags.ts";
@@ -48,7 +55,11 @@ export const RUN_USAGE = `zswap run [options]
   --resident SIZE|%            resident page frames (default 12.5% of the working set)
   --pool SIZE|%                zswap pool bound (default: half the compressed size of what is not resident)
   --compressor NAME            lz4 (default), lz4hc, zstd, deflate; lzo is GPL-2.0+, opt-in: npm i lzo
-  --configs LIST               comma-separated subset of: ${CONFIG_NAMES.join(",")}
+  --configs LIST               comma-separated subset of: ${CONFIG_NAMES_ALL.join(",")}
+                               (${CONFIG_OPT_IN.join(" and ")} run only when named: zstd with a
+                               dictionary, identical pages stored once)
+  --dict FILE                  the zstd dictionary of the dict configuration (as zswap dict
+                               train writes); default: trained on the run's own pages
   --duration TIME              stop each configuration after TIME (e.g. 10s)
   --policy clock|lru2          resident-set eviction (default clock)
   --seed N                     seed of the workload, generated pages and modelled device (default 1)
@@ -84,6 +95,7 @@ const RUN_FLAGS = {
   pool: { type: "string" },
   compressor: { type: "string" },
   configs: { type: "string" },
+  dict: { type: "string" },
   accesses: { type: "string" },
   duration: { type: "string" },
   "write-ratio": { type: "string" },
@@ -203,7 +215,7 @@ function deviceParse(f: RunFlags): Pick<RunRequest, "device" | "redis"> {
 
 function configsParse(v: string | undefined): ConfigName[] {
   if (v === undefined) return [...CONFIG_NAMES];
-  const names = v.split(",").map((c) => oneOf("configs", c.trim(), CONFIG_NAMES));
+  const names = v.split(",").map((c) => oneOf("configs", c.trim(), CONFIG_NAMES_ALL));
   if (new Set(names).size !== names.length) throw usage(`--configs names one twice: ${v}`);
   return names;
 }
@@ -230,13 +242,18 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
     throw usage("--swapfile-reuse needs --swapfile");
   const compressor = f.compressor ?? COMPRESSOR_DEFAULT;
   compressorCheck(compressor);
+  const configs = configsParse(f.configs);
+  if (f.dict !== undefined && !configs.includes("dict")) {
+    throw usage("--dict is the dictionary of the dict configuration: add it to --configs");
+  }
   const request: RunRequest = {
     workload: workloadParse(f),
     pagesFrom: pagesFromParse(f["pages-from"]),
     resident: sizeParse("resident", f.resident ?? "12.5%", true),
     pool: f.pool === undefined ? undefined : sizeParse("pool", f.pool, true),
     compressor,
-    configs: configsParse(f.configs),
+    configs,
+    dictionary: f.dict === undefined ? undefined : nonEmpty("dict", f.dict),
     policy: oneOf("policy", f.policy ?? "clock", ["clock", "lru2"] as const),
     seed: numberParse("seed", f.seed ?? "1", 0, 2 ** 32 - 1, true),
     runs: numberParse("runs", f.runs ?? "1", 1, RUN_REPEATS_MAX, true),
@@ -281,6 +298,7 @@ function reportPrint(report: RunReport, json: boolean, print: (text: string) => 
   print(
     `memory:     ${plan.frames} resident frames of ${plan.pages} pages; pool ${plan.poolBytes} bytes (${plan.compressor}); eviction ${plan.policy}; device latency ${plan.deviceLatency}`,
   );
+  if (plan.dictionary !== undefined) print(`dictionary: ${plan.dictionary}`);
   if (plan.runs > 1 || plan.warmup > 0) {
     const seeds = plan.varySeed ? `seeds ${plan.seed} + the round's index` : `seed ${plan.seed}`;
     print(

@@ -46,7 +46,7 @@ export function dictionaryTrain(
   const used = pages.slice(0, DICT_TRAIN_PAGES_MAX);
   if (used.length < DICT_TRAIN_PAGES_MIN) {
     throw new ZswapInputError(
-      `${source}: ${used.length} non-zero pages to train on; the trainer needs at least ${DICT_TRAIN_PAGES_MIN}`,
+      `${source}: ${used.length} pages to train on; the trainer needs at least ${DICT_TRAIN_PAGES_MIN}`,
     );
   }
   if (!Number.isInteger(bytesMax) || bytesMax < 256 || bytesMax > DICT_BYTES_MAX) {

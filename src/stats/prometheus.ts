@@ -35,6 +35,7 @@ const STAT_UNITS: Readonly<Record<StatName, "bytes" | "pages" | "">> = {
   swpin_same: "pages",
   swpout_same: "pages",
   dedup_pages_saved: "pages",
+  dedup_reads: "pages",
   dedup_bytes_saved: "bytes",
   swpin_cache: "pages",
   swpout_fail: "pages",

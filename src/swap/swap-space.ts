@@ -274,8 +274,11 @@ export class SwapSpace {
     if (slot < 0) slot = await this.#slotWait();
     if (this.#sameStore(slot, page)) return slot as SwapSlot;
     const hash = this.#dedup?.hash(page) ?? 0;
-    if (this.#dedupStore(slot, page, hash)) return slot as SwapSlot;
     try {
+      if (this.#dedup !== undefined) {
+        if (await this.#dedupStore(slot, page, hash)) return slot as SwapSlot;
+        this.#openCheck(); // an await: closed meanwhile, zswap's area is gone
+      }
       if (this.zswap === undefined || !(await this.#zswapStore(this.zswap, slot, page))) {
         this.#openCheck();
         await this.#deviceWrite(slot as SwapOffset, page);
@@ -304,24 +307,35 @@ export class SwapSpace {
 
   /**
    * With dedup on: makes `slot` refer to a stored page equal to `page`, and true; false when
-   * none is found. The stored page is read back and compared byte for byte, from where it can be
-   * read at once (the swap cache or zswap); one only on the device is not used.
+   * none is found. The stored page is read back and compared byte for byte: from the swap cache
+   * or zswap at once, else from the device (a read that saves a write and the storage).
    */
-  #dedupStore(slot: number, page: Uint8Array, hash: number): boolean {
+  async #dedupStore(slot: number, page: Uint8Array, hash: number): Promise<boolean> {
     const d = this.#dedup;
-    if (d === undefined) return false;
-    const c = d.candidate(hash);
-    if (c < 0) return false;
-    const copy = this.#dedupPage;
+    const c = d?.candidate(hash) ?? -1;
+    if (d === undefined || c < 0) return false;
+    let copy = this.#dedupPage;
     let bytes: number = PAGE_SIZE; // a device page, for a copy still in the swap cache
     if (!this.#cache.read(c as SwapOffset, copy)) {
       try {
         bytes = this.zswap?.peek(this.type, c, copy) ?? 0;
       } catch {
-        bytes = 0; // its data no longer decompresses: decompress_fail moved, no dedup
+        return false; // its data no longer decompresses: decompress_fail moved, no dedup
       }
     }
-    if (bytes === 0 || Buffer.compare(copy, page) !== 0) return false;
+    if (bytes === 0) {
+      // On the device: read into a buffer of this call's own, since others may run meanwhile.
+      copy = new Uint8Array(PAGE_SIZE);
+      bytes = PAGE_SIZE;
+      this.#counts.dedup_reads++;
+      const read = await this.#io(c, () => this.device.read(c as SwapOffset, copy)).then(
+        () => true,
+        () => false, // a failed read costs the dedup only
+      );
+      // Freed and dropped while it was read: no longer a page anyone stores.
+      if (!read || this.#closed || d.candidate(hash) !== c) return false;
+    }
+    if (Buffer.compare(copy, page) !== 0) return false;
     d.share(slot, c);
     this.#counts.dedup_pages_saved++;
     this.#counts.dedup_bytes_saved += bytes;

@@ -27,7 +27,10 @@ import {
 import type { Access } from "./patterns.ts";
 import { type EvictionPolicy, ResidentSet } from "./resident.ts";
 
-/** The configurations compared, from no zswap to the best we have. */
+/**
+ * The configurations compared, from no zswap to the best we have; then zram's tools, run only
+ * when --configs names them (CONFIG_OPT_IN). `dictionary` asks for the run's zstd dictionary.
+ */
 export const CONFIGS = {
   disk: { label: "disk only", space: { zswap: false } },
   zswap: { label: "zswap, no writeback", space: { writeback: false } },
@@ -42,12 +45,32 @@ export const CONFIGS = {
     space: { writeback: true, whenFull: "wait" },
     zswap: { writebackPolicy: "dip", shrinkerEnabled: true },
   },
+  dict: {
+    label: "zswap + writeback, zstd with a dictionary",
+    space: { writeback: true, whenFull: "reject" },
+    zswap: { compressor: "zstd" },
+    dictionary: true,
+  },
+  dedup: {
+    label: "zswap + writeback + dedup",
+    space: { writeback: true, whenFull: "reject", dedup: true },
+  },
 } as const satisfies Record<
   string,
-  { label: string; space: Partial<SwapSpaceOptions>; zswap?: ZswapOptions }
+  {
+    label: string;
+    space: Partial<SwapSpaceOptions>;
+    zswap?: Omit<ZswapOptions, "compressorParams">;
+    dictionary?: true;
+  }
 >;
 export type ConfigName = keyof typeof CONFIGS;
-export const CONFIG_NAMES = Object.keys(CONFIGS) as ConfigName[];
+/** Configurations run only when named. */
+export const CONFIG_OPT_IN: readonly ConfigName[] = ["dict", "dedup"];
+/** Every configuration, the opt-in ones last. */
+export const CONFIG_NAMES_ALL = Object.keys(CONFIGS) as ConfigName[];
+/** The configurations run by default. */
+export const CONFIG_NAMES = CONFIG_NAMES_ALL.filter((n) => !CONFIG_OPT_IN.includes(n));
 
 export interface RunSpec {
   /** A fresh iterator over the accesses of a seed (a trace ignores it), once per run. */
@@ -65,6 +88,8 @@ export interface RunSpec {
   /** Pages Belady's MIN holds (the plan's beladyPages). */
   beladyPages: number;
   compressor: string;
+  /** The zstd dictionary of the `dict` configuration (needed when it runs). */
+  dictionary?: Uint8Array;
   configs: readonly ConfigName[];
   /**
    * The device: a swap file (real I/O, real time), memory, simulated (virtual time for the wait
@@ -194,9 +219,10 @@ async function spaceOpen(
     "zswap" in config.space
       ? (false as const)
       : {
-          ...("zswap" in config ? config.zswap : {}),
-          maxPoolBytes: spec.poolBytes,
           compressor: spec.compressor,
+          ...("zswap" in config ? config.zswap : {}),
+          ...("dictionary" in config ? { compressorParams: { dictionary: spec.dictionary } } : {}),
+          maxPoolBytes: spec.poolBytes,
         };
   try {
     const options = { ...config.space, slots: spec.pages, device, zswap, clock };
