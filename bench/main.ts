@@ -34,6 +34,7 @@ import { heading, line, note } from "./lib/report.ts";
 import { gcFull } from "./lib/timing.ts";
 import { poolBench } from "./pool/pool.bench.ts";
 import { scaleBench } from "./swap/scale.bench.ts";
+import { toolboxBench } from "./swap/toolbox.bench.ts";
 import { writebackBench } from "./swap/writeback.bench.ts";
 import { policyBench } from "./workload/policy.bench.ts";
 import { memoryBench } from "./zswap/memory.bench.ts";
@@ -151,6 +152,7 @@ async function main(): Promise<void> {
     writeback: () => writebackBench(ctx),
     scale: () => scaleBench(ctx),
     policy: () => policyBench(ctx),
+    toolbox: () => toolboxBench(ctx),
     cli: () => startupBench(ctx),
   };
   for (const section of SECTIONS) {

@@ -14,6 +14,7 @@ export const SECTIONS = [
   "writeback",
   "scale",
   "policy",
+  "toolbox",
   "cli",
 ] as const;
 export type Section = (typeof SECTIONS)[number];
