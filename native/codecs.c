@@ -8,7 +8,7 @@
 //   zstdDictId(dict)    the dictionary's id, 0 when the bytes are not a zstd dictionary
 //   zstdTrain(dst, samples, sampleBytes)  zstd's trainer (ZDICT_trainFromBuffer) over samples of
 //                 sampleBytes each, laid end to end; writes the dictionary into dst and returns
-//                 its length, or throws an Error naming zstd's reason
+//                 its length, or throws an Error of code "ZDICT" naming zstd's reason
 // The context travels as the functions' own data, not as a wrapped `this`, which saves each
 // call an unwrap; it is freed when both functions have been collected.
 //

@@ -61,6 +61,7 @@ export function dictionaryTrain(
   try {
     length = addonLoad().zstdTrain(dst, samples, PAGE_SIZE);
   } catch (err) {
+    if ((err as { code?: unknown }).code !== "ZDICT") throw err; // not the trainer's verdict
     throw new ZswapInputError(
       `${source}: zstd's trainer found no dictionary in ${used.length} pages (${(err as Error).message})`,
     );
