@@ -298,7 +298,7 @@ function reportPrint(report: RunReport, json: boolean, print: (text: string) => 
   print(
     `memory:     ${plan.frames} resident frames of ${plan.pages} pages; pool ${plan.poolBytes} bytes (${plan.compressor}); eviction ${plan.policy}; device latency ${plan.deviceLatency}`,
   );
-  if (plan.dictionary !== undefined) print(`dictionary: ${plan.dictionary}`);
+  if (plan.dictionary !== null) print(`dictionary: ${plan.dictionary}`);
   if (plan.runs > 1 || plan.warmup > 0) {
     const seeds = plan.varySeed ? `seeds ${plan.seed} + the round's index` : `seed ${plan.seed}`;
     print(

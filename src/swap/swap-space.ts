@@ -270,7 +270,7 @@ export class SwapSpace {
   async swapOut(page: Uint8Array): Promise<SwapSlot> {
     pageCheck(page);
     this.#openCheck();
-    let slot = this.#slotMap.alloc((s) => this.#busy.has(s));
+    let slot = this.#slotAlloc();
     if (slot < 0) slot = await this.#slotWait();
     if (this.#sameStore(slot, page)) return slot as SwapSlot;
     const hash = this.#dedup?.hash(page) ?? 0;
@@ -287,7 +287,7 @@ export class SwapSpace {
       this.#dedup?.index(slot, hash);
       return slot as SwapSlot;
     } catch (err) {
-      this.#slotMap.release(slot);
+      this.#slotRelease(slot);
       throw err;
     }
   }
@@ -343,6 +343,19 @@ export class SwapSpace {
   }
 
   /**
+   * A free slot with no I/O settling on it, or -1. Taking the last free slot wakes every
+   * swap-out waiting for one: none will come from I/O settling now, and each finds the space
+   * full (ZSWAP_E_FULL) instead of waiting for ever.
+   */
+  #slotAlloc(): number {
+    const slot = this.#slotMap.alloc((s) => this.#busy.has(s));
+    if (this.#slotMap.count === this.#slotMap.slots) {
+      for (const wake of this.#slotWaiters.splice(0)) wake();
+    }
+    return slot;
+  }
+
+  /**
    * A slot, once one that is free but still has I/O in flight settles: a slot is never handed out
    * while an old write to it may land. ZSWAP_E_FULL only when every slot is in use.
    */
@@ -364,7 +377,7 @@ export class SwapSpace {
         else this.#slotWaiters.unshift(resolve);
       });
       this.#openCheck();
-      const slot = this.#slotMap.alloc((s) => this.#busy.has(s));
+      const slot = this.#slotAlloc();
       if (slot >= 0) return slot;
     }
   }
@@ -494,6 +507,15 @@ export class SwapSpace {
     this.zswap?.invalidate(this.type, off);
     this.#cache.drop(off);
     this.#same.clear(off);
+    this.#slotRelease(off);
+  }
+
+  /**
+   * Gives a slot back to the map, and to the first swap-out waiting for one unless I/O on it is
+   * still settling (its settling wakes one then): a slot given back wakes a waiter, whatever gave
+   * it back, or that waiter could wait for ever.
+   */
+  #slotRelease(off: number): void {
     this.#slotMap.release(off);
     if (!this.#busy.has(off)) this.#slotWaiters.shift()?.();
   }

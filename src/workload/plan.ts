@@ -92,8 +92,8 @@ export interface RunPlan {
   /** Pages Belady's MIN holds: poolBytes over the mean compressed size of the pages zswap stores. */
   beladyPages: number;
   compressor: string;
-  /** The dict configuration's dictionary: where it came from, its size and id (absent without it). */
-  dictionary?: string;
+  /** The dict configuration's dictionary: where it came from, its size and id; null without it. */
+  dictionary: string | null;
   policy: EvictionPolicy;
   configs: ConfigName[];
   seed: number;
@@ -338,7 +338,7 @@ export async function planMake(
     poolBytes,
     beladyPages,
     compressor: req.compressor,
-    ...(dict === undefined ? {} : { dictionary: dict.label }),
+    dictionary: dict?.label ?? null,
     policy: req.policy,
     configs: req.configs,
     seed: req.seed,
