@@ -6,6 +6,8 @@
 //   npm run bench -- --only policy     writeback policies on workloads and traces of real
 //                                      programs recorded under valgrind (several minutes)
 //   npm run bench -- --only zswap,pool a subset
+//   npm run bench -- --only tools      zram's tools: recompression, idle writeback
+//   npm run bench -- --only threads    swaps on codec threads against the codec on one thread
 //   npm run bench -- --pages-from F    a user's corpus: 4096-byte pages back to back
 //   npm run bench -- --codecs lz4,lzo  only these codecs in compress/ and zswap/
 //   npm run bench:smoke                tiny sizes, every section, for CI (no timing checks)
@@ -34,10 +36,12 @@ import { heading, line, note } from "./lib/report.ts";
 import { gcFull } from "./lib/timing.ts";
 import { poolBench } from "./pool/pool.bench.ts";
 import { scaleBench } from "./swap/scale.bench.ts";
+import { threadsBench } from "./swap/threads.bench.ts";
 import { toolboxBench } from "./swap/toolbox.bench.ts";
 import { writebackBench } from "./swap/writeback.bench.ts";
 import { policyBench } from "./workload/policy.bench.ts";
 import { memoryBench } from "./zswap/memory.bench.ts";
+import { toolsBench } from "./zswap/tools.bench.ts";
 import { zswapBench } from "./zswap/zswap.bench.ts";
 
 const USAGE = `usage: npm run bench -- [--smoke] [--scale] [--only ${SECTIONS.join(",")}]
@@ -147,9 +151,11 @@ async function main(): Promise<void> {
     compress: () => compressBench(ctx),
     zswap: () => zswapBench(ctx),
     memory: () => memoryBench(ctx),
+    tools: () => toolsBench(ctx),
     pool: () => poolBench(ctx),
     device: () => redisBench(ctx),
     writeback: () => writebackBench(ctx),
+    threads: () => threadsBench(ctx),
     scale: () => scaleBench(ctx),
     policy: () => policyBench(ctx),
     toolbox: () => toolboxBench(ctx),

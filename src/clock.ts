@@ -1,4 +1,4 @@
-import { setImmediate as immediate } from "node:timers/promises";
+import { setImmediate as immediate, setTimeout as realPause } from "node:timers/promises";
 import { assert } from "./assert.ts";
 import { SIM_TURNS_MAX } from "./constants.ts";
 
@@ -85,9 +85,11 @@ export class SimClock implements Clock {
   /**
    * Awaits `work`, moving time to the next timer after each turn of the event loop in which it
    * did not settle. Only microtasks, immediates and this clock's timers may drive `work` (no real
-   * I/O, no real timers), so the same inputs run the same way every time.
+   * I/O, no real timers), so the same inputs run the same way every time. While `elsewhere()`
+   * is true, work is in flight outside the simulation (pages on codec threads): time stands
+   * still and the turns spent waiting for it are not counted as idle.
    */
-  async run<T>(work: Promise<T>): Promise<T> {
+  async run<T>(work: Promise<T>, elsewhere: () => boolean = () => false): Promise<T> {
     let done = false;
     const settled = work.finally(() => {
       done = true;
@@ -98,6 +100,10 @@ export class SimClock implements Clock {
     for (let idle = 0; !done; ) {
       await immediate();
       if (done) break;
+      if (elsewhere()) {
+        await realPause(); // leaves the cores to that work rather than spin on immediates
+        continue;
+      }
       idle = this.advance() ? 0 : idle + 1;
       assert(idle <= SIM_TURNS_MAX, "simulated work ends, or waits on a timer");
     }

@@ -59,6 +59,13 @@ export const POOL_CHUNKS_MAX = Math.ceil(POOL_PAGES_MAX / POOL_CHUNK_PAGES) + PO
 /** Zspage ids the pool's zspage table grows by (24 bytes an id: 768 KiB a step). */
 export const POOL_ZSPAGE_TABLE_STEP = 32_768;
 
+/**
+ * Groups one Zswap holds (memory cgroups with zswap.max and zswap.writeback), the root included,
+ * so that a group is a bit of a 32-bit mask: at most one per swap area. A row costs nothing for
+ * its group, which is its area's.
+ */
+export const ZSWAP_GROUPS_MAX = SWAP_AREAS_MAX;
+
 /** The largest pool bound in bytes (maxPoolBytes), just under 16 GiB: POOL_PAGES_MAX pages. */
 export const POOL_BYTES_MAX = POOL_PAGES_MAX * PAGE_SIZE;
 
@@ -68,6 +75,33 @@ export const POOL_BYTES_MAX = POOL_PAGES_MAX * PAGE_SIZE;
  */
 export const COMPRESS_BUFFER_BYTES = 2 * PAGE_SIZE;
 
+/** Codec threads a swap space may start (worker_threads, about 10 MiB of heap each). */
+export const CODEC_THREADS_MAX = 64;
+
+/**
+ * Jobs (pages) handed to a swap space's codec threads at once, the bound of their queue: a job
+ * slot of PAGE_SIZE + COMPRESS_BUFFER_BYTES bytes each in shared memory (1.5 MiB in all). A call
+ * that finds every slot taken does its page on its own thread instead. A power of two: the
+ * queues index by mask.
+ */
+export const CODEC_JOBS_MAX = 128;
+
+/**
+ * Polls of its queue's HEAD a codec thread makes when its queue runs dry before it sleeps
+ * (about 20 µs): a thread still awake when more jobs come needs no wake-up.
+ */
+export const CODEC_SPIN_POLLS = 20_000;
+
+/**
+ * Pages a swap space compresses or decompresses on the caller's thread in one turn of the event
+ * loop when it has codec threads (about 0.3 ms of lz4 work at 5 µs a page); more go to the
+ * threads, so the loop turns while they are away.
+ */
+export const CODEC_INLINE_PAGES_PER_TURN = 64;
+
+/** Pages one swapOutMany or swapInMany takes: a PMD-sized folio (2 MiB). */
+export const SWAP_BATCH_PAGES_MAX = 512;
+
 /** Writebacks in flight by default (the 2013 writeback patch's soft bound, made hard here): 64 pages of buffers. */
 export const WRITEBACK_IN_FLIGHT_DEFAULT = 64;
 
@@ -75,7 +109,7 @@ export const WRITEBACK_IN_FLIGHT_DEFAULT = 64;
 export const WRITEBACK_IN_FLIGHT_MAX = 1024;
 
 /**
- * Rows the entry table grows by, in place (7 bytes a row: 448 KiB a step), so that it is never
+ * Rows the entry table grows by, in place (8 bytes a row: 512 KiB a step), so that it is never
  * more than one step larger than the most entries it held.
  */
 export const ENTRY_TABLE_STEP = 65_536;
@@ -83,7 +117,7 @@ export const ENTRY_TABLE_STEP = 65_536;
 /**
  * Rows of one entry table: one per pool object (at most 128 a page, objects being 32 bytes or
  * more) and one per writeback in flight, so a store never runs out of rows. The table reserves
- * address space for them (3.5 GiB, 7 bytes a row) and commits only the rows it grew to.
+ * address space for them (4 GiB, 8 bytes a row) and commits only the rows it grew to.
  */
 export const ENTRY_ROWS_MAX =
   POOL_PAGES_MAX * (PAGE_SIZE / POOL_OBJECT_BYTES_MIN) + WRITEBACK_IN_FLIGHT_MAX;
@@ -247,6 +281,12 @@ export const LATENCY_NS_MAX = 60e9;
 export const LATENCY_FIGURES = 3;
 
 /**
+ * Tenants of `zswap run --groups` (the noisy-neighbour experiment): each has its own swap space,
+ * device and resident frames, so N tenants take N times one run's memory.
+ */
+export const RUN_GROUPS_MAX = 8;
+
+/**
  * Runs of each configuration `zswap run --runs` (and, apart, `--warmup`) may ask for: every
  * measured run's result is kept, its series included (about 100 KiB), so 100 runs of 4
  * configurations hold about 40 MiB.
@@ -316,3 +356,20 @@ export const DICT_TRAIN_PAGES_MAX = 16_384;
  * under 1 MiB for a 110 KiB dictionary) and a codec context.
  */
 export const DICTS_KEPT_MAX = 4;
+
+/**
+ * Length of one tick of idle tracking, in ms (12 minutes): an entry's access time is kept in
+ * ticks, 1 byte a row (the metadata budget leaves no more), so markIdle's olderThanMs is resolved
+ * to 12 minutes and ages reach a day (zram's own example of `idle`: 86400 seconds).
+ */
+export const IDLE_TICK_MS = 12 * 60_000;
+
+/**
+ * Oldest age idle tracking tells apart, in ticks (25.4 h at IDLE_TICK_MS): an access time is a
+ * byte and wraps after 255 ticks, so every walk of the table (markIdle) saturates older ages
+ * here. markIdle's olderThanMs may be at most this many ticks.
+ */
+export const IDLE_AGE_TICKS_MAX = 127;
+
+/** Recompressors after the primary codec, in priority order (zram's 3 secondary algorithms). */
+export const RECOMPRESSORS_MAX = 3;

@@ -18,7 +18,8 @@ export type ZswapErrorCode =
   | "ZSWAP_E_EXISTS" // a file is already at the path, and using it was not allowed
   | "ZSWAP_E_INPUT" // an input file (a trace, a page corpus) is not what it must be
   | "ZSWAP_E_CLOSED" // the swap space or device is closed
-  | "ZSWAP_E_MACHINE"; // this machine cannot run what was asked of its kernel (zswap kernel)
+  | "ZSWAP_E_MACHINE" // this machine cannot run what was asked of its kernel (zswap kernel)
+  | "ZSWAP_E_THREAD"; // a codec thread died holding the call's page: nothing changed
 
 /**
  * Every error zswap-ts raises for a caller's input, state or device. Each code has one class, its
@@ -110,6 +111,15 @@ export class ZswapMachineError extends ZswapStateError {
 /** Stored data could not be turned back into the page it was: the page is not returned. */
 export class ZswapDataError extends ZswapError {
   static readonly code = "ZSWAP_E_CORRUPT";
+}
+
+/**
+ * A codec thread died (crashed or was terminated) while it held the call's page: the call
+ * changed nothing (a swap-out's slot is given back, a swap-in's slot keeps its page), and the
+ * space goes on with its other threads, or on its own thread when none is left.
+ */
+export class ZswapThreadError extends ZswapError {
+  static readonly code = "ZSWAP_E_THREAD";
 }
 
 /** The swap device or the file system failed; `errno` is the system's code (EIO, ENOSPC...). */

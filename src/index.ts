@@ -42,6 +42,7 @@ export {
   ZswapSlotError,
   ZswapStateError,
   ZswapSwapTypeError,
+  ZswapThreadError,
 } from "./errors.ts";
 export type { HttpServer, HttpServerOptions } from "./http-server.ts";
 export {
@@ -80,11 +81,17 @@ export {
 } from "./swap/index.ts";
 export type { PageCount, SwapOffset, SwapType } from "./types.ts";
 export {
+  GROUP_ROOT,
+  type RecompressResult,
+  type RecompressType,
   type RejectReason,
+  type WritebackType,
   Zswap,
   type ZswapConfig,
   type ZswapDeps,
   type ZswapGauges,
+  type ZswapGroupOptions,
+  type ZswapGroupStats,
   type ZswapOptions,
   type ZswapStats,
 } from "./zswap/index.ts";

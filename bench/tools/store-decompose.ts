@@ -3,7 +3,8 @@
 // allocated zspage-sized buffers (as a growing pool does); Zswap.store itself. Load: the raw
 // codec decompressing from one packed buffer; from the outputs spread over separate zspage-sized
 // buffers (as they lie in the pool); Zswap.load itself. Median of 9 interleaved passes over the
-// bench corpus. For the profile notes of BENCHMARKS.md.
+// bench corpus, with the minor page faults each step takes a page. For the profile notes of
+// BENCHMARKS.md.
 //
 //   node --expose-gc --import tsx bench/tools/store-decompose.ts [codec]
 
@@ -133,16 +134,23 @@ const loadSteps: [string, () => void][] = [
 ];
 
 function report(title: string, list: [string, () => void][]): void {
-  const { times } = roundsTime(
-    list.map(([, fn]) => fn),
-    { passesMin: 9, passesMax: 9, budgetMs: 0 },
-  );
+  // Minor page faults per pass: first touches of memory the process had not written yet.
+  const faults = list.map(() => 0);
+  const passes = list.map(([, fn], i) => () => {
+    const before = process.resourceUsage().minorPageFault;
+    fn();
+    faults[i] += process.resourceUsage().minorPageFault - before;
+  });
+  const { times } = roundsTime(passes, { passesMin: 9, passesMax: 9, budgetMs: 0 });
   const base = median(times[0]);
   console.log(`${name}, ${n} pages, ${title}, median of 9 interleaved passes:`);
   list.forEach(([label], i) => {
     const ms = median(times[i]);
     const speed = label.startsWith("(") ? "" : `  ${(base / ms).toFixed(2)} × the first`;
-    console.log(`  ${label.padEnd(34)} ${ms.toFixed(1).padStart(7)} ms${speed}`);
+    const perPage = (faults[i] / times[i].length / n).toFixed(3);
+    console.log(
+      `  ${label.padEnd(34)} ${ms.toFixed(1).padStart(7)} ms${speed.padEnd(17)}  ${perPage} minor faults a page`,
+    );
   });
 }
 

@@ -24,7 +24,7 @@ const SHORT: Partial<Record<ConfigName, string>> = {
 const HIT_MARGIN = 0.02;
 const WRITES_MARGIN = 0.02;
 
-function request(workload: RunRequest["workload"], seed: number): RunRequest {
+export function request(workload: RunRequest["workload"], seed: number): RunRequest {
   return {
     workload,
     pagesFrom: { kind: "generated" },

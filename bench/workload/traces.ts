@@ -142,6 +142,14 @@ function cc1Argv(src: string, dir: string): string[] {
 
 /** Compiles the programs and records the three traces in `dir`. */
 export async function tracesRecord(dir: string): Promise<RecordedTrace[]> {
+  for (const tool of ["valgrind", "cc"]) {
+    if (spawnSync(tool, ["--version"]).error !== undefined) {
+      throw new Error(
+        `the policy section records its traces with ${tool}, which is not installed (Debian: ` +
+          "apt-get install -y valgrind gcc; scripts/test-deps.sh does it as root)",
+      );
+    }
+  }
   const traces: RecordedTrace[] = [];
   for (const [name, source, what] of [
     ["sort", SORT, "qsort of 16384 16-byte records (256 KiB)"],

@@ -105,7 +105,7 @@ export async function memoryBench(ctx: Context): Promise<void> {
       `memory the baseline held goes back during the fill, so measured alone could hide ` +
       `metadata): ${ratio(measured(r))} B measured, ${ratio(accounted(r))} B accounted: ` +
       `${verdict(held(r), METADATA_TARGET_BYTES, "ceiling")}. The entry table held ` +
-      `${num(r.entryRows)} rows (7 B each) for ${num(r.stored)} entries: it grows in place by ` +
+      `${num(r.entryRows)} rows (8 B each) for ${num(r.stored)} entries: it grows in place by ` +
       `steps of 65,536 rows, so no more than one step ahead. An area ${SPARSE_FACTOR} times ` +
       `larger than what it holds costs ${ratio(held(sparse.r))} B per stored page (the larger ` +
       `of ${ratio(measured(sparse.r))} measured, ${ratio(accounted(sparse.r))} accounted): the ` +

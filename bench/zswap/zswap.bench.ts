@@ -10,6 +10,7 @@ import type { Context } from "../lib/context.ts";
 import { packChunks } from "../lib/pack.ts";
 import { bytes, heading, note, num, rate, ratioNearTarget, table, verdict } from "../lib/report.ts";
 import { type HeapCost, heapCost, median, roundsTime } from "../lib/timing.ts";
+import { groupsBench } from "./groups.bench.ts";
 
 /** The cache's share of a store or a load may cost at most this much of the codec's speed. */
 const SPEED_TARGET = 0.95;
@@ -242,6 +243,7 @@ export function zswapBench(ctx: Context): void {
     );
   }
   allocationReport(ctx, all);
+  groupsBench(ctx);
 }
 
 function allocationReport(ctx: Context, all: readonly Figures[]): void {

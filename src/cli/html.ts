@@ -20,8 +20,10 @@ export const CHART_COLORS: Readonly<Record<ConfigName, string>> = {
   writeback: "#4e79a7",
   "writeback-adaptive": "#76b7b2",
   best: "#59a14f",
-  dict: "#b07aa1",
-  dedup: "#9c755f",
+  "idle-writeback": "#b07aa1",
+  recompress: "#9c755f",
+  dict: "#edc948",
+  dedup: "#ff9da7",
 };
 
 /** How a chart's values read: the page picks axis ticks and legend values by it. */

@@ -3,7 +3,13 @@
 // run (each configuration) -> print (results first, then the HTML report).
 
 import os from "node:os";
-import { DEVICE_LATENCY_US_MAX, PAGE_SIZE, RUN_PAGES_MAX, RUN_REPEATS_MAX } from "../constants.ts";
+import {
+  DEVICE_LATENCY_US_MAX,
+  PAGE_SIZE,
+  RUN_GROUPS_MAX,
+  RUN_PAGES_MAX,
+  RUN_REPEATS_MAX,
+} from "../constants.ts";
 import { type ZswapArgumentError, ZswapOptionError } from "../errors.ts";
 import { fileNewCheck } from "../file-new.ts";
 import { PATTERN_NAMES, type PatternName } from "../workload/patterns.ts";
@@ -28,6 +34,7 @@ import {
   type RunSpec,
 } from "../workload/run.ts";
 import { lastRuns } from "../workload/summary.ts";
+import { runTenants, type TenantsResult, tenantCells } from "../workload/tenants.ts";
 import { TRACE_FORMATS } from "../workload/trace.ts";
 import { type FlagValues, flagsParse, flagsRefuse } from "./flags.ts";
 import { reportHtmlCheck, reportHtmlWrite } from "./html.ts";
@@ -39,7 +46,9 @@ import { durationParse, numberParse, sizeParse } from "./units.ts";
 import { packageVersion } from "./version.ts";
 
 export const RUN_USAGE = `zswap run [options]
-  Replays a workload through each configuration (${CONFIG_NAMES.join(", ")}) and compares them.
+  Replays a workload through each configuration (${CONFIG_NAMES.join(", ")}) and compares them;
+  opt-in with --configs: ${CONFIG_OPT_IN.join(", ")} (zram's tools: idle pages written back
+  or compressed again, zstd with a dictionary, identical pages stored once).
   --workload shift|zipf|scan|loop
                                synthetic access pattern (default shift: a hot set that moves;
                                loop: a cyclic pass over the pages outside a hot set)
@@ -56,8 +65,6 @@ export const RUN_USAGE = `zswap run [options]
   --pool SIZE|%                zswap pool bound (default: half the compressed size of what is not resident)
   --compressor NAME            lz4 (default), lz4hc, zstd, deflate; lzo is GPL-2.0+, opt-in: npm i lzo
   --configs LIST               comma-separated subset of: ${CONFIG_NAMES_ALL.join(",")}
-                               (${CONFIG_OPT_IN.join(" and ")} run only when named: zstd with a
-                               dictionary, identical pages stored once)
   --dict FILE                  the zstd dictionary of the dict configuration (as zswap dict
                                train writes); default: trained on the run's own pages
   --duration TIME              stop each configuration after TIME (e.g. 10s)
@@ -79,6 +86,11 @@ export const RUN_USAGE = `zswap run [options]
                                redis[s]-cluster://[USER:PASSWORD@]HOST:PORT[,HOST:PORT...]
   --tier-file SIZE|%           with a Redis --device: a swap file of SIZE in front of it, whose
                                oldest pages move to Redis (zswap, then the file, then Redis)
+  --groups N                   the noisy-neighbour experiment instead: N tenants (2..${RUN_GROUPS_MAX}) share
+                               one pool, each in a group with its own space and resident
+                               frames; tenant-1 scans, the others replay the workload; run with
+                               no group bounds, then with each bounded to 1/N of the pool
+                               (memory.zswap.max); one row per group and round
   --json                       print the result as JSON on stdout (no table)
   --html FILE                  also write a self-contained report with charts (FILE must not exist)
   --serve [PORT]               while it runs, serve a live page of the charts and /metrics on
@@ -111,6 +123,7 @@ const RUN_FLAGS = {
   device: { type: "string" },
   "device-latency": { type: "string" },
   "tier-file": { type: "string" },
+  groups: { type: "string" },
   json: { type: "boolean" },
   html: { type: "string" },
   serve: { type: "string" },
@@ -126,6 +139,8 @@ export interface RunArgs {
   html: string | undefined;
   /** Serve the live page on this port (0: a free one). */
   serve: number | undefined;
+  /** Tenants of the noisy-neighbour experiment, instead of the configurations. */
+  groups: number | undefined;
 }
 
 export function oneOf<T extends string>(flag: string, v: string, names: readonly T[]): T {
@@ -268,8 +283,15 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
         : { path: nonEmpty("swapfile", f.swapfile), reuse: f["swapfile-reuse"] === true },
     pageCache: f["page-cache"] === true,
   };
+  if (f.groups !== undefined) {
+    const alone = ["configs", "runs", "warmup", "vary-seed", "html", "serve", "swapfile", "trace"];
+    flagsRefuse(f, alone, "does not apply with --groups");
+    if (request.device === "redis") throw usage("--groups runs on --device file or memory");
+  }
   return {
     request,
+    groups:
+      f.groups === undefined ? undefined : numberParse("groups", f.groups, 2, RUN_GROUPS_MAX, true),
     json: f.json === true,
     html: f.html === undefined ? undefined : nonEmpty("html", f.html),
     serve: f.serve === undefined ? undefined : numberParse("serve", f.serve, 0, 65_535, true),
@@ -394,6 +416,31 @@ async function runServed(
   }
 }
 
+function tenantsPrint(
+  plan: RunPlan,
+  result: TenantsResult,
+  json: boolean,
+  print: (text: string) => void,
+): void {
+  if (json) {
+    print(JSON.stringify({ version: packageVersion(), machine: machine(), plan, ...result }));
+    return;
+  }
+  print(`workload:   ${plan.workload} (tenant-1: scans of ${plan.pages} pages)`);
+  print(`pages:      ${plan.pagesSource}`);
+  print(`device:     ${plan.device}, one per tenant`);
+  print(
+    `memory:     ${result.groups} tenants of ${plan.frames} resident frames and ${plan.pages} pages each; one pool of ${plan.poolBytes} bytes (${plan.compressor}); limits: ${Math.floor(plan.poolBytes / result.groups)} bytes a group\n`,
+  );
+  const { head, cells } = tenantCells(result.rows);
+  print(table(head, cells));
+  const quiet = result.rows.filter((r) => r.group === "tenant-2");
+  const [free, bounded] = quiet.map((r) => `${(r.zswapHitRatio * 100).toFixed(1)}%`);
+  print(`\ntenant-2's zswap hit ratio: ${free} with no limits, ${bounded} with limits`);
+  const verified = result.rows.reduce((n, r) => n + r.verified, 0);
+  print(`every swap-in verified (${verified})`);
+}
+
 /** Runs `zswap run`; resolves to the exit code. A signal stops it: what finished is printed. */
 export async function runCommand(
   argv: string[],
@@ -410,6 +457,15 @@ export async function runCommand(
     reportHtmlCheck();
   }
   const { plan, spec } = await planMake(args.request, signal);
+  if (args.groups !== undefined) {
+    tenantsPrint(
+      plan,
+      await runTenants({ ...spec, seed: plan.seed }, args.groups),
+      args.json,
+      print,
+    );
+    return 0;
+  }
   const runs = await runServed(args, plan, spec, signal);
   const report: RunReport = {
     schemaVersion: RUN_SCHEMA_VERSION,

@@ -6,6 +6,8 @@
 export const ZSWAP_COUNTERS = {
   pool_limit_hit:
     "A store found the pool at its limit (or too close to it for its size class's next zspage), or still above the accept threshold after one",
+  group_limit_hit:
+    "A store was declined because its group held its zswap.max already, or would with this page (not the kernel's: memcg declines without counting)",
   reject_reclaim_fail:
     "A store that waited for room (whenFull wait) was declined: writeback made no room in time, or nothing could be written back",
   reject_alloc_fail:
@@ -22,6 +24,16 @@ export const ZSWAP_COUNTERS = {
   zswpin: "A page was loaded from zswap (vmstat)",
   zswpout: "A page was stored in zswap (vmstat)",
   zswpwb: "A page was written back from zswap to the device (vmstat)",
+  bd_reads:
+    "A load missed a slot whose page writeback had put on the device, which the caller reads then, in pages (zram's bd_stat)",
+  bd_writes:
+    "A page was written to the device by writeback, on demand (writebackNow) or not, in pages (zram's bd_stat)",
+  recomp_pages:
+    "recompress() put a page in a smaller size class with a recompressor (not the kernel's: zram counts none)",
+  recomp_saved_bytes:
+    "Compressed bytes recompress() saved, summed over recomp_pages (not the kernel's)",
+  recomp_incompressible:
+    "recompress() found no recompressor that shrank a page to a smaller size class and marked it incompressible (zram's ZRAM_INCOMPRESSIBLE; not counted there)",
 } as const;
 
 /** The swap layer's counters (vmstat). */
@@ -48,7 +60,11 @@ export const SWAP_COUNTERS = {
     "A swap-out's write behind to the device failed; the page stayed in the swap cache, to be written again (not the kernel's)",
 } as const;
 
+/** The counters a group keeps of its own (memory.stat's), a subset of zswap's, same meanings. */
+export const GROUP_COUNTER_NAMES = ["zswpin", "zswpout", "zswpwb", "group_limit_hit"] as const;
+
 export type ZswapCounterName = keyof typeof ZSWAP_COUNTERS;
+export type GroupCounterName = (typeof GROUP_COUNTER_NAMES)[number];
 export type SwapCounterName = keyof typeof SWAP_COUNTERS;
 export type CounterName = ZswapCounterName | SwapCounterName;
 

@@ -16,6 +16,10 @@ export const ZSWAP_GAUGES = {
     "Writebacks whose device write is in flight (the 2013 writeback patch's outstanding_writebacks)",
   writeback_waiters:
     "Stores waiting for writeback to make room, the wait policy's queue (not the kernel's)",
+  bd_count:
+    "Slots whose page writeback put on the device and that were not stored to or freed since, in pages (zram's bd_stat)",
+  writeback_limit:
+    "Pages writebackNow may still write while writebackLimitEnable is on (zram's writeback_limit)",
 } as const;
 
 /** The swap layer's gauges (not the kernel's). */
@@ -32,8 +36,22 @@ export const SWAP_GAUGES = {
   swap_io_in_flight: "Device reads and writes in flight, writeback included",
   swap_cache_pages:
     "Pages of swap-outs held in the swap cache: their write is in flight, or failed",
+  swap_codec_threads: "Codec threads running (0 until a swap first goes off-thread)",
+  swap_codec_jobs: "Pages handed to codec threads whose result the swap space has not taken yet",
+} as const;
+
+/** A group's gauges: memory.stat's zswap lines and the cgroup files' values, as the kernel names them. */
+export const GROUP_GAUGES = {
+  zswap:
+    "Bytes the group's pages take in the pool, compressed (memory.stat zswap; memory.zswap.current)",
+  zswapped: "Bytes of the group's pages stored, before compression (memory.stat zswapped)",
+  zswap_incomp: "The group's pages stored uncompressed (memory.stat zswap_incomp)",
+  zswap_max: "The group's bound on its zswap bytes, +Inf for none (memory.zswap.max)",
+  zswap_writeback:
+    "1 when the group's pages may go to the device, 0 when not (memory.zswap.writeback)",
 } as const;
 
 export type ZswapGaugeName = keyof typeof ZSWAP_GAUGES;
 export type SwapGaugeName = keyof typeof SWAP_GAUGES;
-export type GaugeName = ZswapGaugeName | SwapGaugeName;
+export type GroupGaugeName = keyof typeof GROUP_GAUGES;
+export type GaugeName = ZswapGaugeName | SwapGaugeName | GroupGaugeName;

@@ -2,6 +2,8 @@ export {
   type CounterName,
   type Counts,
   countsNew,
+  GROUP_COUNTER_NAMES,
+  type GroupCounterName,
   isCounter,
   SWAP_COUNTERS,
   type SwapCounterName,
@@ -10,6 +12,8 @@ export {
 } from "./counters.ts";
 export {
   type GaugeName,
+  GROUP_GAUGES,
+  type GroupGaugeName,
   SWAP_GAUGES,
   type SwapGaugeName,
   ZSWAP_GAUGES,

@@ -5,7 +5,7 @@
 
 import { ZswapOptionError } from "../errors.ts";
 import { type CounterName, SWAP_COUNTERS, ZSWAP_COUNTERS } from "./counters.ts";
-import { type GaugeName, SWAP_GAUGES, ZSWAP_GAUGES } from "./gauges.ts";
+import { type GaugeName, GROUP_GAUGES, SWAP_GAUGES, ZSWAP_GAUGES } from "./gauges.ts";
 import type { StatsRecord } from "./views.ts";
 
 export type StatName = CounterName | GaugeName;
@@ -16,6 +16,7 @@ export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4";
 /** Each statistic's unit, the suffix of its metric's name; events and counts of things have none. */
 const STAT_UNITS: Readonly<Record<StatName, "bytes" | "pages" | "">> = {
   pool_limit_hit: "",
+  group_limit_hit: "",
   reject_reclaim_fail: "",
   reject_alloc_fail: "",
   reject_compress_fail: "",
@@ -28,6 +29,11 @@ const STAT_UNITS: Readonly<Record<StatName, "bytes" | "pages" | "">> = {
   zswpin: "pages",
   zswpout: "pages",
   zswpwb: "pages",
+  bd_reads: "pages",
+  bd_writes: "pages",
+  recomp_pages: "pages",
+  recomp_saved_bytes: "bytes",
+  recomp_incompressible: "pages",
   pswpin: "pages",
   pswpout: "pages",
   swpin_zero: "pages",
@@ -48,6 +54,8 @@ const STAT_UNITS: Readonly<Record<StatName, "bytes" | "pages" | "">> = {
   metadata_bytes: "bytes",
   outstanding_writebacks: "",
   writeback_waiters: "",
+  bd_count: "pages",
+  writeback_limit: "pages",
   swap_slots: "",
   swap_slots_used: "",
   swap_zero_pages: "pages",
@@ -56,6 +64,13 @@ const STAT_UNITS: Readonly<Record<StatName, "bytes" | "pages" | "">> = {
   dedup_held_slots: "",
   swap_io_in_flight: "",
   swap_cache_pages: "pages",
+  zswap: "bytes",
+  zswapped: "bytes",
+  zswap_incomp: "pages",
+  zswap_max: "bytes",
+  zswap_writeback: "",
+  swap_codec_threads: "",
+  swap_codec_jobs: "pages",
 };
 
 interface Family {
@@ -63,13 +78,18 @@ interface Family {
   help: string;
 }
 
-/** Every statistic in exposition order: zswap's, then the swap layer's; counters before gauges. */
+/**
+ * Every statistic in exposition order: zswap's, then the swap layer's, then a group's gauges;
+ * counters before gauges. A group's `zswapped` and the whole's `Zswapped` share a metric name:
+ * expose groups under their own prefix (groupsPrometheus does).
+ */
 const FAMILIES: ReadonlyMap<string, Family> = new Map(
   [
     [ZSWAP_COUNTERS, "counter"],
     [ZSWAP_GAUGES, "gauge"],
     [SWAP_COUNTERS, "counter"],
     [SWAP_GAUGES, "gauge"],
+    [GROUP_GAUGES, "gauge"],
   ].flatMap(([docs, type]) =>
     Object.entries(docs).map(([name, doc]) => [name, { type, help: `${name}: ${doc}` } as Family]),
   ),

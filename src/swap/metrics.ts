@@ -3,7 +3,9 @@
 // Labels: one space alone has none. Named spaces ({ name: space }) carry `space="name"` on their
 // own statistics; zswap's are those of a Zswap, which several spaces may share, so each Zswap's
 // appear once, labelled with the names of the spaces sharing it joined by "+" (`space="a+b"`):
-// a sum over `space` counts everything once.
+// a sum over `space` counts everything once. A Zswap with groups adds each group's statistics
+// (memory.stat's names) under the prefix `zswap_group_`, labelled `group` (and `space` as its
+// own are): a group's `zswapped` would share a metric name with the whole's `Zswapped` otherwise.
 
 import { type HttpServer, type HttpServerOptions, httpServe, httpText } from "../http-server.ts";
 import {
@@ -27,17 +29,38 @@ function swapOnly(stats: StatsRecord): StatsRecord {
   return Object.fromEntries(Object.entries(stats).filter(([name]) => !isZswapStat(name)));
 }
 
+/** The Zswaps of the spaces, each with the names of the spaces sharing it ("" for one space). */
+function zswapsOf(spaces: MetricsSpaces): Map<Zswap, string[]> {
+  const sharers = new Map<Zswap, string[]>();
+  if (spaces instanceof SwapSpace) {
+    if (spaces.zswap !== undefined) sharers.set(spaces.zswap, []);
+    return sharers;
+  }
+  for (const [name, space] of Object.entries(spaces)) {
+    if (space.zswap !== undefined)
+      sharers.set(space.zswap, [...(sharers.get(space.zswap) ?? []), name]);
+  }
+  return sharers;
+}
+
+/** Each group's statistics of every Zswap that has groups besides the root. */
+function groupSamples(spaces: MetricsSpaces): StatsSample[] {
+  return [...zswapsOf(spaces)].flatMap(([zswap, names]) => {
+    if (zswap.groupNames.length === 1) return [];
+    const space: Record<string, string> = names.length === 0 ? {} : { space: names.join("+") };
+    return zswap.groupNames.map((group) => ({
+      labels: { ...space, group },
+      stats: zswap.groupStats(group),
+    }));
+  });
+}
+
 /** The spaces' statistics as labelled samples (see the top of this file). */
 export function metricsSamples(spaces: MetricsSpaces): StatsSample[] {
   if (spaces instanceof SwapSpace) return [{ labels: {}, stats: spaces.stats() }];
   const named = Object.entries(spaces);
-  const sharers = new Map<Zswap, string[]>();
-  for (const [name, space] of named) {
-    if (space.zswap !== undefined)
-      sharers.set(space.zswap, [...(sharers.get(space.zswap) ?? []), name]);
-  }
   return [
-    ...[...sharers].map(([zswap, names]) => ({
+    ...[...zswapsOf(spaces)].map(([zswap, names]) => ({
       labels: { space: names.join("+") },
       stats: zswap.stats(),
     })),
@@ -46,8 +69,10 @@ export function metricsSamples(spaces: MetricsSpaces): StatsSample[] {
 }
 
 /** The Prometheus text exposition of the spaces' statistics, read now. */
-export function metricsText(spaces: MetricsSpaces, prefix?: string): string {
-  return statsPrometheus(metricsSamples(spaces), prefix);
+export function metricsText(spaces: MetricsSpaces, prefix = "zswap_"): string {
+  const groups = groupSamples(spaces);
+  const text = statsPrometheus(metricsSamples(spaces), prefix);
+  return groups.length === 0 ? text : text + statsPrometheus(groups, `${prefix}group_`);
 }
 
 /**

@@ -15,13 +15,24 @@
 // write-behind buffer holds a page whose write failed, a swap-out writes through instead, and
 // rejects when its write fails, as it did before there was write-behind.
 
+import os from "node:os";
 import { assert } from "../assert.ts";
 import type { Clock } from "../clock.ts";
 import {
+  type CodecThreads,
+  OP_COMPRESS,
+  OP_DECOMPRESS,
+  RESULT_THREAD_DIED,
+  RESULT_ZERO_PAGE,
+} from "../compress/index.ts";
+import {
+  CODEC_JOBS_MAX,
+  CODEC_THREADS_MAX,
   PAGE_SIZE,
   ROOM_WAIT_MS_DEFAULT,
   SLOT_WAITERS_MAX,
   SWAP_AREAS_MAX,
+  SWAP_BATCH_PAGES_MAX,
   SWAP_WRITES_BEHIND_MAX,
 } from "../constants.ts";
 import { FileDevice, type SwapDevice } from "../device/index.ts";
@@ -32,6 +43,7 @@ import {
   ZswapClosedError,
   ZswapFullError,
   ZswapSlotError,
+  ZswapThreadError,
 } from "../errors.ts";
 import {
   type Counts,
@@ -41,11 +53,19 @@ import {
   type SwapGaugeName,
 } from "../stats/index.ts";
 import type { Brand, SwapOffset } from "../types.ts";
-import { Zswap, type ZswapOptions, type ZswapStats } from "../zswap/index.ts";
+import {
+  codecIdPlain,
+  LOADED_CODEC_STEP,
+  LOADED_RAW,
+  Zswap,
+  type ZswapOptions,
+  type ZswapStats,
+} from "../zswap/index.ts";
 import { Dedup } from "./dedup.ts";
 import { isSameFilled, isZeroValue, SameFilled } from "./same-filled.ts";
 import { SlotMap } from "./slot-map.ts";
 import { SwapCache } from "./swap-cache.ts";
+import { SwapThreads } from "./swap-threads.ts";
 
 /** A swapped-out page's place; valid from swapOut until free. */
 export type SwapSlot = Brand<number, "SwapSlot">;
@@ -75,6 +95,12 @@ export interface SwapSpaceOptions {
   zswap?: ZswapOptions | Zswap | false;
   /** This space's area number in the Zswap (0..31); needed to share one Zswap. Default 0. */
   type?: number;
+  /**
+   * The Zswap group this space joins (made with zswap.groupAdd; default the root): its bound on
+   * zswap bytes, its writeback switch and its counters. With the group's writeback off, a page
+   * zswap declines is not written to the device either: swapOut fails with ZSWAP_E_FULL.
+   */
+  group?: string;
   /** Let zswap write its oldest pages back to the device (default true). */
   writeback?: boolean;
   /**
@@ -89,6 +115,13 @@ export interface SwapSpaceOptions {
    * for byte, refers to it. Costs 13 bytes a slot and a hash of every page swapped out.
    */
   dedup?: boolean;
+  /**
+   * Codec threads that compress and decompress zswap's pages off the caller's thread, 0 for
+   * none (default: the machine's cores, os.availableParallelism(), at most CODEC_THREADS_MAX).
+   * Started at the first swap that finds another in flight; a call alone runs on its own thread.
+   * A dedup space runs every swap on the caller's thread (its lookups and sharing live there).
+   */
+  threads?: number;
 }
 
 /** Gauges of the swap space itself: SWAP_GAUGES says what each holds. */
@@ -121,6 +154,8 @@ export class SwapSpace {
   readonly #ownsZswap: boolean;
   readonly #whenFull: "reject" | "wait";
   readonly #waitMs: number;
+  /** The codec threads' side of swap-out and swap-in; undefined without zswap or threads. */
+  readonly #threads: SwapThreads | undefined;
 
   private constructor(
     readonly device: SwapDevice,
@@ -132,8 +167,12 @@ export class SwapSpace {
     waitMs: number,
     slots: number,
     dedup: boolean,
+    threads: number,
   ) {
     this.zswap = zswap;
+    // dedup's lookups and sharing run on this thread: a dedup space swaps inline.
+    const threaded = zswap !== undefined && threads > 0 && !dedup;
+    this.#threads = threaded ? new SwapThreads(threads) : undefined;
     this.#ownsDevice = ownsDevice;
     this.#ownsZswap = ownsZswap;
     this.#whenFull = whenFull;
@@ -164,12 +203,14 @@ export class SwapSpace {
       o.waitMs ?? ROOM_WAIT_MS_DEFAULT,
       o.slots,
       o.dedup ?? false,
+      o.threads ?? Math.min(os.availableParallelism(), CODEC_THREADS_MAX),
     );
     try {
       zswap?.swapon(
         space.type,
         o.slots,
         (o.writeback ?? true) ? space.#trackedDevice() : undefined,
+        o.group,
       );
     } catch (err) {
       if (space.#ownsDevice) await device.close();
@@ -195,6 +236,9 @@ export class SwapSpace {
     if (opts.whenFull !== undefined && opts.whenFull !== "reject" && opts.whenFull !== "wait") {
       optionBad(`whenFull must be "reject" or "wait", got ${String(opts.whenFull)}`);
     }
+    if (opts.group !== undefined && !(opts.zswap instanceof Zswap)) {
+      optionBad("group names a group of a shared Zswap: give the Zswap as the zswap option");
+    }
     if (opts.whenFull === "wait" && (opts.writeback === false || opts.zswap === false)) {
       optionBad('whenFull "wait" needs zswap with writeback: nothing else makes room');
     }
@@ -203,6 +247,9 @@ export class SwapSpace {
       optionBad(`waitMs must be in 0..60000, got ${waitMs}`);
     if (opts.dedup !== undefined && typeof opts.dedup !== "boolean")
       optionBad("dedup must be a boolean");
+    const threads = opts.threads ?? 0;
+    if (!Number.isInteger(threads) || threads < 0 || threads > CODEC_THREADS_MAX)
+      optionBad(`threads must be an integer in 0..${CODEC_THREADS_MAX}, got ${opts.threads}`);
     return opts;
   }
 
@@ -267,12 +314,18 @@ export class SwapSpace {
    * Rejects with ZSWAP_E_FULL when no slot is free, ZswapIOError when the device write failed
    * (the slot is then given back; the caller still has its page).
    */
-  async swapOut(page: Uint8Array): Promise<SwapSlot> {
+  swapOut(page: Uint8Array): Promise<SwapSlot> {
+    return this.#swapOut(page, false);
+  }
+
+  async #swapOut(page: Uint8Array, batch: boolean): Promise<SwapSlot> {
     pageCheck(page);
     this.#openCheck();
     let slot = this.#slotAlloc();
     if (slot < 0) slot = await this.#slotWait();
     if (this.#sameStore(slot, page)) return slot as SwapSlot;
+    const job = this.#outJob(batch);
+    if (job >= 0) return this.#io(slot, () => this.#swapOutThreaded(slot as SwapOffset, page, job));
     const hash = this.#dedup?.hash(page) ?? 0;
     try {
       if (this.#dedup !== undefined) {
@@ -280,9 +333,7 @@ export class SwapSpace {
         this.#openCheck(); // an await: closed meanwhile, zswap's area is gone
       }
       if (this.zswap === undefined || !(await this.#zswapStore(this.zswap, slot, page))) {
-        this.#openCheck();
-        await this.#deviceWrite(slot as SwapOffset, page);
-        this.#counts.pswpout++;
+        await this.#swapOutDevice(slot as SwapOffset, page);
       }
       this.#dedup?.index(slot, hash);
       return slot as SwapSlot;
@@ -340,6 +391,188 @@ export class SwapSpace {
     this.#counts.dedup_pages_saved++;
     this.#counts.dedup_bytes_saved += bytes;
     return true;
+  }
+
+  /**
+   * A codec thread's job slot for a swap-out, or -1 to store inline: under `wait` (storeWait
+   * waits here), and while zswap's codec has a dictionary (a codec thread makes codecs by name).
+   */
+  #outJob(batch: boolean): number {
+    const z = this.zswap;
+    if (z === undefined || this.#whenFull !== "reject" || !codecIdPlain(z.storeCodecId)) return -1;
+    return this.#threads?.take(batch) ?? -1;
+  }
+
+  async #swapOutDevice(slot: SwapOffset, page: Uint8Array): Promise<SwapSlot> {
+    this.#openCheck();
+    if (this.zswap?.writebackEnabled(this.type) === false) {
+      throw new ZswapFullError(
+        "zswap declined the page and the group's writeback is off: the caller keeps it",
+      );
+    }
+    await this.#deviceWrite(slot, page);
+    this.#counts.pswpout++;
+    return slot as number as SwapSlot;
+  }
+
+  /**
+   * swapOut with the page compressed by a codec thread (job slot `job`), which also says when it
+   * is all zeros; the store itself happens here, when the job is called back, in call order.
+   */
+  async #swapOutThreaded(slot: SwapOffset, page: Uint8Array, job: number): Promise<SwapSlot> {
+    const z = this.zswap!;
+    const threads = this.#threads!;
+    threads.input(job).set(page);
+    const codec = z.storeCodecId;
+    try {
+      return await threads.run(job, OP_COMPRESS, codec, z.storeLimitBytes, (length, out) => {
+        this.#openCheck();
+        if (length === RESULT_ZERO_PAGE) {
+          this.#counts.swpout_zero++;
+          this.#slotMap.zeroSet(slot, true);
+          return slot as number as SwapSlot;
+        }
+        if (z.storeCompressed(this.type, slot, page, codec, length, out)) {
+          return slot as number as SwapSlot;
+        }
+        return this.#swapOutDevice(slot, page);
+      });
+    } catch (err) {
+      this.#slotRelease(slot);
+      throw err;
+    }
+  }
+
+  /**
+   * Swaps pages out, all or none, in one hand-off to the codec threads: resolves to their slots
+   * in order, or rejects with the first failure, every slot of the batch given back (the caller
+   * still has its pages). At most SWAP_BATCH_PAGES_MAX pages.
+   */
+  async swapOutMany(pages: readonly Uint8Array[]): Promise<SwapSlot[]> {
+    this.#batchCheck(pages, "pages");
+    for (const page of pages) pageCheck(page);
+    this.#openCheck();
+    if (pages.length === 0) return [];
+    if (this.#threads !== undefined && this.#whenFull === "reject") {
+      const slots = this.#slotsTake(pages.length);
+      if (slots !== undefined) return this.#io(slots[0], () => this.#swapOutBatch(pages, slots));
+    }
+    const settled = await SwapSpace.#lanes(pages, (page) => this.#swapOut(page, true));
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed === undefined) {
+      return settled.map((r) => (r as PromiseFulfilledResult<SwapSlot>).value);
+    }
+    if (!this.#closed) {
+      for (const r of settled) if (r.status === "fulfilled") this.free(r.value);
+    }
+    throw failed.reason;
+  }
+
+  /** n slots free of I/O at once, or undefined (and none taken) when there are not. */
+  #slotsTake(n: number): number[] | undefined {
+    const slots: number[] = [];
+    while (slots.length < n) {
+      const slot = this.#slotAlloc();
+      if (slot < 0) {
+        for (const s of slots) this.#slotRelease(s);
+        return undefined;
+      }
+      slots.push(slot);
+    }
+    return slots;
+  }
+
+  /**
+   * swapOutMany on the codec threads with no promise per page: the pages go over as job slots
+   * allow, each result is stored as it is called back (in order), and the batch waits once per
+   * hand-off. Pages zswap declines are written to the device; on any failure every slot of the
+   * batch is freed once their writes settled, and the first failure is thrown.
+   */
+  async #swapOutBatch(pages: readonly Uint8Array[], slots: number[]): Promise<SwapSlot[]> {
+    const z = this.zswap!;
+    const threads = this.#threads!;
+    const writes: Promise<unknown>[] = [];
+    let error: unknown;
+    const stored = (
+      slot: SwapOffset,
+      page: Uint8Array,
+      codec: number,
+      n: number,
+      out: Uint8Array,
+    ) => {
+      if (n === RESULT_ZERO_PAGE) {
+        this.#slotMap.zeroSet(slot, true);
+        this.#counts.swpout_zero++;
+      } else if (!z.storeCompressed(this.type, slot, page, codec, n, out)) {
+        writes.push(this.#swapOutDevice(slot, page).catch((err) => (error ??= err)));
+      }
+    };
+    for (let i = 0; i < pages.length && error === undefined; ) {
+      let handedOver: Promise<void> | undefined;
+      for (; i < pages.length; i++) {
+        const slot = slots[i] as SwapOffset;
+        const page = pages[i];
+        if (this.#sameStore(slot, page)) continue;
+        const job = this.#outJob(true);
+        if (job < 0) break;
+        threads.input(job).set(page);
+        const codec = z.storeCodecId;
+        handedOver = new Promise<void>((resolve) => {
+          threads.push(job, OP_COMPRESS, codec, z.storeLimitBytes, (n, out) => {
+            if (n === RESULT_THREAD_DIED) error ??= new ZswapThreadError("a codec thread died");
+            else if (this.#closed) error ??= new ZswapClosedError("the swap space is closed");
+            else stored(slot, page, codec, n, out);
+            resolve();
+          });
+        });
+      }
+      if (handedOver !== undefined) {
+        await handedOver; // called back in order: all before it too
+        continue;
+      }
+      if (i === pages.length) break; // the last pages were same-filled
+      // No job slot free (other calls hold them all), no thread left, or a dictionary codec:
+      // one page inline.
+      const slot = slots[i] as SwapOffset;
+      const page = pages[i++];
+      if (!this.#sameStore(slot, page) && !z.store(this.type, slot, page)) {
+        writes.push(this.#swapOutDevice(slot, page).catch((err) => (error ??= err)));
+      }
+    }
+    await Promise.all(writes);
+    if (error === undefined) return slots as SwapSlot[];
+    if (!this.#closed) for (const slot of slots) this.free(slot as SwapSlot);
+    throw error;
+  }
+
+  /**
+   * Every item through `op`, at most CODEC_JOBS_MAX / 2 at once, so that a batch larger than
+   * the codec threads' queue waits for room there instead of running its rest inline (and
+   * leaves room for other callers); settled in the items' order.
+   */
+  static async #lanes<T, R>(
+    items: readonly T[],
+    op: (item: T, i: number) => Promise<R>,
+  ): Promise<PromiseSettledResult<R>[]> {
+    const settled: PromiseSettledResult<R>[] = new Array(items.length);
+    let next = 0;
+    const lane = async () => {
+      for (let i = next++; i < items.length; i = next++) {
+        try {
+          settled[i] = { status: "fulfilled", value: await op(items[i], i) };
+        } catch (reason) {
+          settled[i] = { status: "rejected", reason };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(items.length, CODEC_JOBS_MAX / 2) }, lane));
+    return settled;
+  }
+
+  #batchCheck(items: readonly unknown[], what: string): void {
+    if (!Array.isArray(items) || items.length > SWAP_BATCH_PAGES_MAX) {
+      optionBad(`${what} must be an array of at most ${SWAP_BATCH_PAGES_MAX}`);
+    }
   }
 
   /**
@@ -448,15 +681,19 @@ export class SwapSpace {
    * dropped as it is read: an exclusive load). A device read failure rejects with ZswapIOError
    * and leaves the slot and its data as they were.
    */
-  async swapIn(
+  swapIn(slot: SwapSlot, into: Uint8Array, opts?: { free?: boolean }): Promise<SwapInSource> {
+    return this.#swapIn(slot, into, opts?.free === true, false);
+  }
+
+  async #swapIn(
     slot: SwapSlot,
     into: Uint8Array,
-    opts: { free?: boolean } = {},
+    free: boolean,
+    batch: boolean,
   ): Promise<SwapInSource> {
     pageCheck(into);
     this.#openCheck();
     const off = this.#slotCheck(slot);
-    const free = opts.free === true;
     // A deduplicated slot reads its canonical slot's page; a page others share is never
     // loaded exclusively (dedup.ts, rule 2).
     const from = (this.#dedup?.source(off) ?? off) as SwapOffset;
@@ -473,17 +710,17 @@ export class SwapSpace {
     } else if (this.#cache.read(from, into)) {
       this.#counts.swpin_cache++;
       source = "cache";
-    } else if (!(this.zswap?.load(this.type, from, into, exclusive) ?? false)) {
-      // Freed inside the tracked I/O: while it is in flight nobody else can be given this slot,
-      // so a slot still in use here is still ours.
-      return this.#io(off, () =>
-        this.#ioShared(off, from, async (): Promise<SwapInSource> => {
-          await this.device.read(from, into);
-          this.#counts.pswpin++;
-          if (free && this.#slotMap.isUsed(off) && !this.#dedup?.isHeld(off)) this.free(slot);
-          return "device";
-        }),
-      );
+    } else {
+      // Never a thread in a dedup space (it has none): `from` is `off` on the threaded paths.
+      const z = this.zswap;
+      const job =
+        z === undefined || !codecIdPlain(z.storeCodecId)
+          ? -1
+          : (this.#threads?.takeDecompress(z.storeCodecId, batch) ?? -1);
+      if (job >= 0) return this.#swapInThreaded(off, into, free, job);
+      if (!(z?.load(this.type, from, into, exclusive) ?? false)) {
+        return this.#swapInDevice(off, from, into, free);
+      }
     }
     if (free) this.free(slot);
     return source;
@@ -492,6 +729,90 @@ export class SwapSpace {
   /** op as I/O of `from` too when it is another slot (the canonical one of a deduplicated slot). */
   #ioShared<T>(off: SwapOffset, from: SwapOffset, op: () => Promise<T>): Promise<T> {
     return from === off ? op() : this.#io(from, op);
+  }
+
+  /**
+   * The device read of a swap-in of `off`, whose page is slot `from`'s (dedup's canonical slot,
+   * or `off`). Freed inside the tracked I/O: while it is in flight nobody else can be given this
+   * slot, so a slot still in use here is still ours (a slot held for sharers is not freed).
+   */
+  #swapInDevice(
+    off: SwapOffset,
+    from: SwapOffset,
+    into: Uint8Array,
+    free: boolean,
+  ): Promise<SwapInSource> {
+    return this.#io(off, () =>
+      this.#ioShared(off, from, async (): Promise<SwapInSource> => {
+        await this.device.read(from, into);
+        this.#counts.pswpin++;
+        if (free && this.#slotMap.isUsed(off) && !this.#dedup?.isHeld(off)) {
+          this.free(off as number as SwapSlot);
+        }
+        return "device";
+      }),
+    );
+  }
+
+  /**
+   * swapIn with the page decompressed by a codec thread (job slot `job`). zswap's bytes are
+   * copied into the job and its entry stays until the page is back, so a thread that dies loses
+   * nothing; with `free`, the slot is freed then (inside the tracked I/O, as for the device).
+   */
+  #swapInThreaded(
+    off: SwapOffset,
+    into: Uint8Array,
+    free: boolean,
+    job: number,
+  ): Promise<SwapInSource> {
+    const z = this.zswap!;
+    const threads = this.#threads!;
+    const input = threads.input(job);
+    const got = z.loadCompressed(this.type, off, input);
+    const codec = Math.floor(got / LOADED_CODEC_STEP);
+    const length = got % LOADED_CODEC_STEP;
+    // A page stored raw, or by a codec with a dictionary (which no codec thread has): inline.
+    if (got < 0 || codec === LOADED_RAW || !codecIdPlain(codec)) {
+      threads.untake(job);
+      if (got < 0) return this.#swapInDevice(off, off, into, free);
+      if (codec === LOADED_RAW) into.set(input.subarray(0, PAGE_SIZE));
+      else z.decompressLoaded(this.type, off, codec, input.subarray(0, length), into);
+      if (free) this.free(off as number as SwapSlot);
+      return Promise.resolve("zswap");
+    }
+    return this.#io(off, () =>
+      threads.run(job, OP_DECOMPRESS, codec, length, (produced, page): SwapInSource => {
+        if (produced !== PAGE_SIZE) throw z.decompressFailed(this.type, off, produced);
+        into.set(page);
+        if (free && !this.#closed && this.#slotMap.isUsed(off))
+          this.free(off as number as SwapSlot);
+        return "zswap";
+      }),
+    );
+  }
+
+  /**
+   * Swaps slots in, each into its page, in one hand-off to the codec threads: resolves to where
+   * each came from, or rejects with the first failure (every slot keeps its page either way; a
+   * page of `into` may be filled or not). At most SWAP_BATCH_PAGES_MAX slots.
+   */
+  async swapInMany(
+    slots: readonly SwapSlot[],
+    into: readonly Uint8Array[],
+  ): Promise<SwapInSource[]> {
+    this.#batchCheck(slots, "slots");
+    if (!Array.isArray(into) || into.length !== slots.length) {
+      optionBad(`into must be an array of ${slots.length} pages, one per slot`);
+    }
+    for (const page of into) pageCheck(page);
+    this.#openCheck();
+    for (const slot of slots) this.#slotCheck(slot);
+    const settled = await SwapSpace.#lanes(slots, (slot, i) =>
+      this.#swapIn(slot, into[i], false, true),
+    );
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed !== undefined) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<SwapInSource>).value);
   }
 
   /** Gives the slot back; whatever it held is dropped. */
@@ -523,10 +844,10 @@ export class SwapSpace {
   /**
    * Resolves once no device I/O of this space is in flight: swap-outs written behind, writebacks
    * and reads. What a measurement that should include the writes waits for before it stops.
+   * I/O that the last one to land started at once (writeback going on) is waited for too.
    */
-  flush(): Promise<void> {
-    if (this.#ioCount === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
+  async flush(): Promise<void> {
+    while (this.#ioCount > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
   }
 
   /**
@@ -547,6 +868,7 @@ export class SwapSpace {
       if (this.#ownsZswap) this.zswap.stop();
     }
     if (this.#ioCount > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    await this.#threads?.close();
     if (this.#ownsDevice) await this.device.close();
   }
 
@@ -554,8 +876,18 @@ export class SwapSpace {
    * @internal The slot map and the per-slot I/O counts, live, for tests that check or break invariants.
    * Nothing else may use this: any change through it can lose pages.
    */
-  static unsafeExposeInternals(s: SwapSpace): { slotMap: SlotMap; busy: Map<number, number> } {
-    return { slotMap: s.#slotMap, busy: s.#busy };
+  static unsafeExposeInternals(s: SwapSpace): {
+    slotMap: SlotMap;
+    busy: Map<number, number>;
+    /** The codec threads, started if they were not; undefined without zswap or threads. */
+    codecThreads(): CodecThreads | undefined;
+  } {
+    return {
+      slotMap: s.#slotMap,
+      busy: s.#busy,
+      codecThreads: () =>
+        s.#threads === undefined ? undefined : SwapThreads.unsafeCodecThreads(s.#threads),
+    };
   }
 
   stats(): SwapSpaceStats {
@@ -568,6 +900,8 @@ export class SwapSpace {
       dedup_held_slots: this.#dedup?.held ?? 0,
       swap_io_in_flight: this.#ioCount,
       swap_cache_pages: this.#cache.size,
+      swap_codec_threads: this.#threads?.alive ?? 0,
+      swap_codec_jobs: this.#threads?.pending ?? 0,
     };
     return { ...this.zswap?.stats(), ...this.#counts, ...gauges };
   }

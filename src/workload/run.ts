@@ -15,7 +15,7 @@ import {
   TieredDevice,
 } from "../device/index.ts";
 import { SwapSpace, type SwapSpaceOptions, type SwapSpaceStats } from "../swap/index.ts";
-import type { ZswapOptions } from "../zswap/index.ts";
+import type { Zswap, ZswapOptions } from "../zswap/index.ts";
 import { type PageClasses, SwapTrace } from "./belady.ts";
 import {
   type LatencyDistribution,
@@ -28,8 +28,23 @@ import type { Access } from "./patterns.ts";
 import { type EvictionPolicy, ResidentSet } from "./resident.ts";
 
 /**
- * The configurations compared, from no zswap to the best we have; then zram's tools, run only
- * when --configs names them (CONFIG_OPT_IN). `dictionary` asks for the run's zstd dictionary.
+ * zram's tools, run every `toolPeriodFrames` x `frames` accesses (`frames` accesses turn the
+ * resident set over at most once): pages not swapped in for a period are idle. `idle-writeback`
+ * writes them to the device every 4 turns (every turn, it sends 2.5 times LRU writeback's pages
+ * to the device on the shift workload); `recompress` compresses them again with zstd every turn.
+ */
+const TOOL_IDLE_WRITEBACK = async (z: Zswap): Promise<void> => {
+  await z.writebackNow({ type: "idle" });
+  z.markIdle();
+};
+const TOOL_RECOMPRESS = async (z: Zswap): Promise<void> => {
+  z.recompress({ type: "idle" });
+  z.markIdle();
+};
+
+/**
+ * The configurations compared, from no zswap to the best we have; those with `optIn` (zram's
+ * tools) only run when --configs names them. `dictionary` asks for the run's zstd dictionary.
  */
 export const CONFIGS = {
   disk: { label: "disk only", space: { zswap: false } },
@@ -45,15 +60,32 @@ export const CONFIGS = {
     space: { writeback: true, whenFull: "wait" },
     zswap: { writebackPolicy: "dip", shrinkerEnabled: true },
   },
+  "idle-writeback": {
+    label: "zswap + writeback + idle writeback",
+    space: { writeback: true, whenFull: "reject" },
+    optIn: true,
+    tool: TOOL_IDLE_WRITEBACK,
+    toolPeriodFrames: 4,
+  },
+  recompress: {
+    label: "zswap + writeback + idle recompression (zstd)",
+    space: { writeback: true, whenFull: "reject" },
+    zswap: { recompressors: ["zstd"] },
+    optIn: true,
+    tool: TOOL_RECOMPRESS,
+    toolPeriodFrames: 1,
+  },
   dict: {
     label: "zswap + writeback, zstd with a dictionary",
     space: { writeback: true, whenFull: "reject" },
     zswap: { compressor: "zstd" },
+    optIn: true,
     dictionary: true,
   },
   dedup: {
     label: "zswap + writeback + dedup",
     space: { writeback: true, whenFull: "reject", dedup: true },
+    optIn: true,
   },
 } as const satisfies Record<
   string,
@@ -61,15 +93,18 @@ export const CONFIGS = {
     label: string;
     space: Partial<SwapSpaceOptions>;
     zswap?: Omit<ZswapOptions, "compressorParams">;
+    optIn?: true;
     dictionary?: true;
+    tool?: (z: Zswap) => Promise<void>;
+    toolPeriodFrames?: number;
   }
 >;
 export type ConfigName = keyof typeof CONFIGS;
-/** Configurations run only when named. */
-export const CONFIG_OPT_IN: readonly ConfigName[] = ["dict", "dedup"];
-/** Every configuration, the opt-in ones last. */
+/** Every configuration, opt-in ones included: what --configs may name. */
 export const CONFIG_NAMES_ALL = Object.keys(CONFIGS) as ConfigName[];
-/** The configurations run by default. */
+/** Configurations run only when named (`optIn`). */
+export const CONFIG_OPT_IN = CONFIG_NAMES_ALL.filter((n) => "optIn" in CONFIGS[n]);
+/** The configurations run when --configs names none. */
 export const CONFIG_NAMES = CONFIG_NAMES_ALL.filter((n) => !CONFIG_OPT_IN.includes(n));
 
 export interface RunSpec {
@@ -198,7 +233,7 @@ async function deviceInner(spec: RunSpec, name: ConfigName): Promise<SwapDevice>
 }
 
 /** The configuration's device, with modelled latency on the run's clock when asked. */
-async function deviceOpen(
+export async function deviceOpen(
   spec: RunSpec,
   name: ConfigName,
   clock: Clock | undefined,
@@ -306,12 +341,19 @@ async function replay(
 ): Promise<number> {
   const every = Math.max(1, Math.floor(spec.accessCount / SERIES_POINTS));
   const progressEvery = Math.max(1, Math.floor(spec.accessCount / 100));
+  const config = CONFIGS[name];
+  const tool = "tool" in config ? config.tool : undefined;
+  const toolEvery = Math.max(1, spec.frames * ("tool" in config ? config.toolPeriodFrames : 1));
   const t0 = performance.now();
   let n = 0;
   for await (const a of spec.accesses(spec.seed)) {
     const access = resident.access(a.page, a.write);
     await (clock === undefined ? access : clock.run(access));
     n++;
+    if (tool !== undefined && space.zswap !== undefined && n % toolEvery === 0) {
+      const work = tool(space.zswap);
+      await (clock === undefined ? work : clock.run(work));
+    }
     const pool = space.zswap?.poolPages ?? 0;
     if (pool > rec.poolPeak) rec.poolPeak = pool;
     if (n % every === 0) rec.point(n, (performance.now() - t0) / 1000, space.stats());

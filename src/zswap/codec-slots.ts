@@ -4,6 +4,7 @@
 // compressed with it, so they stay readable after the dictionary changes; an id is given to a new
 // dictionary only when no live entry and no current codec uses it.
 
+import { assert } from "../assert.ts";
 import {
   COMPRESSOR_NAMES,
   type Compressor,
@@ -14,9 +15,19 @@ import {
 } from "../compress/index.ts";
 import { DICTS_KEPT_MAX } from "../constants.ts";
 import { ZswapOptionError } from "../errors.ts";
+import { CODEC_ID_MASK } from "./entries.ts";
 
 /** The first id of a codec with a dictionary. */
 const DICT_ID_FIRST = COMPRESSOR_NAMES.length;
+assert(DICT_ID_FIRST + DICTS_KEPT_MAX <= CODEC_ID_MASK + 1, "codec ids fit below INCOMPRESSIBLE");
+
+/**
+ * Whether codec id `id` is a codec by name alone, which a codec thread can make from
+ * COMPRESSOR_NAMES[id]; a dictionary's codec runs on the main thread only.
+ */
+export function codecIdPlain(id: number): boolean {
+  return id < DICT_ID_FIRST;
+}
 
 export class CodecSlots {
   readonly #codecs: (Compressor | undefined)[] = [];
@@ -28,6 +39,13 @@ export class CodecSlots {
     return this.#codecs[id]!;
   }
 
+  /** The id of codec `name` without parameters (as recompressors are), loading it if need be. */
+  byName(name: string): number {
+    const id = compressorId(name as CompressorName);
+    this.#codecs[id] ??= compressorCreate(name);
+    return id;
+  }
+
   /**
    * The id of codec `name` with `params`, loading it if need be. A new dictionary takes an id
    * that `inUse` says no live entry has; with all DICTS_KEPT_MAX in use it is ZSWAP_E_OPTION, and
@@ -35,11 +53,7 @@ export class CodecSlots {
    */
   load(name: string, params: CompressorParams, inUse: () => ReadonlySet<number>): number {
     const dict = params.dictionary;
-    if (dict === undefined) {
-      const id = compressorId(name as CompressorName);
-      this.#codecs[id] ??= compressorCreate(name);
-      return id;
-    }
+    if (dict === undefined) return this.byName(name);
     const same = this.#dicts.findIndex((d) => d !== undefined && Buffer.compare(d, dict) === 0);
     if (same >= 0) return DICT_ID_FIRST + same;
     const used = inUse();

@@ -1,9 +1,9 @@
-// The entry table: one row per stored page, struct-of-arrays, no object per page, 7 bytes a row.
+// The entry table: one row per stored page, struct-of-arrays, no object per page, 8 bytes a row.
 //
 // A row holds what only zswap knows of a page: where it lives in swap (type, offset), the codec
 // that compressed it, and its flags. The rest is kept once, elsewhere: the area's index maps the
 // slot to the page's pool handle, and the pool object's header holds its length and, as its tag,
-// this row. Rows are allocated from a free list (linked through `offset`), so a row index names
+// this row. Idle tracking adds an access time, a byte (idle.ts). Rows are allocated from a free list (linked through `offset`), so a row index names
 // one entry from entryAlloc to rowRelease. Writeback (an await) may hold a row while the row's
 // entry is invalidated; such a row is ORPHANED instead of freed, and the writeback frees it on
 // completion, so that a row index never names two entries during one writeback.
@@ -30,8 +30,18 @@ export const LRU = 32; // on the LRU (the CLOCK's ring): a live entry not under 
 const OLDEST = 64; // on the LRU, placed oldest (lruAddOldest): on the oldest stack
 const SEEN = 128; // only while the oldest stack is compacted: a place of this row was kept
 
-/** Bytes of one row: offset 4, type, codec and flags 1 each. */
-const ROW_BYTES = 7;
+/**
+ * zram's ZRAM_INCOMPRESSIBLE, in the codec byte's top bit (codec ids are below it; `flags` has
+ * no bit left): no recompressor saved the page a size class.
+ */
+export const INCOMPRESSIBLE = 0x80;
+/** The codec byte's id bits. */
+export const CODEC_ID_MASK = 0x7f;
+/** An access time that is not one: marked idle (zram's ZRAM_IDLE), not accessed since. */
+export const ATIME_IDLE = 0xff;
+
+/** Bytes of one row: offset 4, type, codec, flags and access time 1 each. */
+const ROW_BYTES = 8;
 /** Ends the free list; row 0 is never an entry. */
 const ROW_NONE = 0;
 
@@ -40,9 +50,11 @@ export class EntryTable {
   /** Where the page lives in swap; a free row's next free row. */
   offset = growable(Uint32Array, ENTRY_ROWS_MAX);
   type = growable(Uint8Array, ENTRY_ROWS_MAX);
-  /** Codec id that compressed it: a name or a zstd dictionary (codec-slots.ts). */
+  /** Codec id that compressed it (a name or a zstd dictionary: codec-slots.ts), and INCOMPRESSIBLE. */
   codec = growable(Uint8Array, ENTRY_ROWS_MAX);
   flags = growable(Uint8Array, ENTRY_ROWS_MAX);
+  /** Last store or load, in IDLE_TICK_MS ticks modulo 255, or ATIME_IDLE (see idle.ts). */
+  atime = growable(Uint8Array, ENTRY_ROWS_MAX);
 
   private freeHead = ROW_NONE;
   private used = 1; // rows handed out so far, row 0 included
@@ -74,10 +86,29 @@ export class EntryTable {
     return this.used as EntryIndex;
   }
 
-  /** Fills row e, which rowPeek just returned. */
-  entryAlloc(e: EntryIndex, type: SwapType, offset: SwapOffset, codec: number, raw: boolean): void {
+  /** Rows handed out so far (row 0 included): every entry's row is below it. */
+  get rowsUsed(): number {
+    return this.used;
+  }
+
+  /** True for the row of a stored entry (under writeback or not), false for a free or orphaned one. */
+  isLive(e: EntryIndex): boolean {
+    const f = this.flags[e];
+    return f !== 0 && (f & ORPHANED) === 0;
+  }
+
+  /** Fills row e, which rowPeek just returned; `tick` is the store's access time. */
+  entryAlloc(
+    e: EntryIndex,
+    type: SwapType,
+    offset: SwapOffset,
+    codec: number,
+    raw: boolean,
+    tick: number,
+  ): void {
     assert(e === this.freeHead || e === this.used, "an entry takes the row rowPeek gave");
     assert(this.flags[e] === 0, "a row under writeback is never reused");
+    assert((codec & ~CODEC_ID_MASK) === 0, "a codec id leaves the INCOMPRESSIBLE bit free");
     if (e === this.freeHead) this.freeHead = this.offset[e];
     else this.used++;
     this.offset[e] = offset;
@@ -85,6 +116,7 @@ export class EntryTable {
     this.codec[e] = codec;
     // A new entry gets one trip around the LRU (zswap_lru_add).
     this.flags[e] = REFERENCED | (raw ? RAW : 0);
+    this.atime[e] = tick;
     this.count++;
     if (raw) this.countRaw++;
   }
@@ -168,6 +200,22 @@ export class EntryTable {
     return e as EntryIndex;
   }
 
+  /**
+   * A group's CLOCK (groups.ts): the first row on the LRU at or after `from` whose area is in
+   * `typeMask` (bit `type` set), within one lap of the rows; 0 when there is none. Entries
+   * placed oldest are met where their rows are: the oldest stack is the global CLOCK's.
+   */
+  lruOldestIn(from: number, typeMask: number): EntryIndex {
+    if (this.lruCount === 0) return 0 as EntryIndex;
+    const { flags, type, used } = this;
+    let e = from >= 1 && from < used ? from : 1;
+    for (let n = used - 1; n > 0; n--) {
+      if (flags[e]! & LRU && (typeMask >>> type[e]!) & 1) return e as EntryIndex;
+      if (++e >= used) e = 1;
+    }
+    return 0 as EntryIndex;
+  }
+
   /** Moves the hand past e, the oldest entry, which becomes the newest (its second chance). */
   lruRotate(e: EntryIndex): void {
     if (this.flags[e] & OLDEST) {
@@ -212,5 +260,6 @@ export class EntryTable {
     this.type = growTo(this.type, length);
     this.codec = growTo(this.codec, length);
     this.flags = growTo(this.flags, length);
+    this.atime = growTo(this.atime, length);
   }
 }

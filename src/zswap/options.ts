@@ -12,6 +12,7 @@ import {
   PAGE_SIZE,
   POOL_BYTES_MAX,
   POOL_PAGES_MAX,
+  RECOMPRESSORS_MAX,
   WRITEBACK_IN_FLIGHT_DEFAULT,
   WRITEBACK_IN_FLIGHT_MAX,
 } from "../constants.ts";
@@ -57,6 +58,13 @@ export interface ZswapOptions {
    * new entries as LRU or as BIP does, whichever two shadow pools show would serve more swap-ins.
    */
   writebackPolicy?: WritebackPolicyName;
+  /**
+   * Codecs recompress() tries after the primary one, in priority order, at most
+   * RECOMPRESSORS_MAX (zram's recomp_algorithm): e.g. ["zstd"] behind lz4. Default none.
+   */
+  recompressors?: readonly string[];
+  /** Bound writebackNow by the budget writebackLimitSet gives (zram's writeback_limit_enable). */
+  writebackLimitEnable?: boolean;
 }
 
 export interface ZswapConfig {
@@ -71,6 +79,8 @@ export interface ZswapConfig {
   shrinkerEnabled: boolean;
   shrinkerTargetPercent: number;
   writebackPolicy: WritebackPolicyName;
+  recompressors: readonly string[];
+  writebackLimitEnable: boolean;
 }
 
 const MAX_POOL_PERCENT_DEFAULT = 20;
@@ -100,6 +110,8 @@ const KNOWN = new Set<string>([
   "shrinkerEnabled",
   "shrinkerTargetPercent",
   "writebackPolicy",
+  "recompressors",
+  "writebackLimitEnable",
 ]);
 
 /** The pool's bound in pages: from maxPoolBytes, a percent of memory (capped), or the base's. */
@@ -123,6 +135,16 @@ function poolPagesResolve(opts: ZswapOptions, base: ZswapConfig | undefined): nu
   );
   const memory = optionNumber("memoryBytes", opts.memoryBytes ?? os.totalmem(), 0, 2 ** 52);
   return Math.min(POOL_PAGES_MAX, Math.floor((memory * percent) / 100 / PAGE_SIZE));
+}
+
+/** The recompressors: known codec names, each once, at most RECOMPRESSORS_MAX. */
+function recompressorsResolve(v: unknown): readonly string[] {
+  if (!Array.isArray(v) || v.length > RECOMPRESSORS_MAX) {
+    optionBad(`recompressors must be an array of at most ${RECOMPRESSORS_MAX} codec names`);
+  }
+  for (const name of v) compressorCreate(name); // throws if unknown or unavailable
+  if (new Set(v).size !== v.length) optionBad("recompressors names a codec twice");
+  return [...v];
 }
 
 function optionBoolean(name: string, v: unknown): boolean {
@@ -200,5 +222,13 @@ export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConf
     ),
     shrinkerTargetPercent: percent("shrinkerTargetPercent", SHRINKER_TARGET_PERCENT_DEFAULT),
     writebackPolicy,
+    recompressors:
+      opts.recompressors !== undefined
+        ? recompressorsResolve(opts.recompressors)
+        : (base?.recompressors ?? []),
+    writebackLimitEnable: optionBoolean(
+      "writebackLimitEnable",
+      opts.writebackLimitEnable ?? base?.writebackLimitEnable ?? false,
+    ),
   };
 }

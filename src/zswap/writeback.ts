@@ -65,10 +65,24 @@ export interface WritebackHost {
   writebackPossible(): boolean;
   /** Compacts the pool when writebacks left it fragmented (amortized). */
   compactIfFragmented(): void;
+  /**
+   * The oldest entry on the LRU writeback takes from now (a group's, or the global one); 0 for
+   * none. With `groupsOnly`, only from a group over its own bound.
+   */
+  lruOldest(groupsOnly: boolean): EntryIndex;
+  /** Gives e, which lruOldest just gave, its second chance on that LRU. */
+  lruRotate(e: EntryIndex): void;
+  /** A group over its own bound asked for writebacks of its entries. */
+  groupWanted(): boolean;
+  /** e's writeback started. */
+  writebackStarted(e: EntryIndex): void;
 }
 
-/** Why a writeback pass is running: the 2013 writeback patch's pool-full reclaim, or the proactive shrinker. */
-type Want = "none" | "reclaim" | "shrink";
+/**
+ * Why a writeback pass is running: the 2013 writeback patch's pool-full reclaim, the proactive
+ * shrinker, or a group over its own bound.
+ */
+type Want = "none" | "reclaim" | "shrink" | "group";
 
 /** What a scan of the LRU ended with: a writeback started, the kick's scan spent, or nothing writable. */
 type Scan = "started" | "spent" | "stuck";
@@ -92,6 +106,8 @@ export class Writeback {
   private passedAll = 0;
   /** Stores counted (zswpout) when the run began. */
   private passedStores = 0;
+  /** Callers of bufferWait, woken when a writeback ends. */
+  private bufferWaiters: (() => void)[] = [];
 
   constructor(
     private readonly z: WritebackHost,
@@ -118,8 +134,10 @@ export class Writeback {
     if (this.backoff.pausing || !this.z.writebackPossible()) return;
     this.scanLeft = WRITEBACK_SCAN_MAX;
     let scan: Scan = "started";
-    while (scan === "started" && this.inFlight < this.inFlightMax && this.want() !== "none") {
-      scan = this.startOne();
+    while (scan === "started" && this.inFlight < this.inFlightMax) {
+      const want = this.want();
+      if (want === "none") break;
+      scan = this.startOne(want === "group");
     }
     if (this.want() !== "reclaim") return;
     if (scan === "spent") {
@@ -168,13 +186,42 @@ export class Writeback {
     clearImmediate(this.rescan);
     this.rescan = undefined;
     this.wake(this.waiters.splice(0), true);
+    this.buffersWake();
+  }
+
+  /**
+   * Starts entry e's writeback now, out of LRU order (zram's writeback_store), if a buffer is
+   * free, e's area has a device, its slot is not busy and its data reads; resolves true once the
+   * device holds its page, false when the write failed (e stays, back on the LRU). Undefined
+   * when it did not start.
+   */
+  startNow(e: EntryIndex): Promise<boolean> | undefined {
+    const t = this.z.entries;
+    const key = t.type[e] * 2 ** 32 + t.offset[e];
+    if (this.inFlight >= this.inFlightMax || this.slotsBusy.has(key)) return undefined;
+    if (this.z.deviceOf(t.type[e]) === undefined) return undefined;
+    let end!: (ok: boolean) => void;
+    const ended = new Promise<boolean>((resolve) => {
+      end = resolve;
+    });
+    return this.start(e, key, end) ? ended : undefined;
+  }
+
+  /** Resolves when a writeback in flight ends (a buffer is free), or at stop(). */
+  bufferWait(): Promise<void> {
+    if (this.inFlight < this.inFlightMax) return Promise.resolve();
+    return new Promise((resolve) => this.bufferWaiters.push(resolve));
+  }
+
+  private buffersWake(): void {
+    for (const fn of this.bufferWaiters.splice(0)) fn();
   }
 
   private want(): Want {
     const z = this.z;
     if (z.reclaimWanted(this.inFlightBytes) || this.waiters.length > 0) return "reclaim";
     if (z.shrinkWanted(this.inFlightBytes)) return "shrink";
-    return "none";
+    return z.groupWanted() ? "group" : "none";
   }
 
   private wake(list: ((room: boolean) => void)[], room: boolean): void {
@@ -186,21 +233,21 @@ export class Writeback {
    * when the LRU is empty, or when a run of unwritable entries (CORRUPT, no device, slot busy)
    * has gone round it.
    */
-  private startOne(): Scan {
+  private startOne(groupsOnly: boolean): Scan {
     const t = this.z.entries;
     for (; this.scanLeft > 0; this.scanLeft--) {
-      const e = t.lruOldest();
+      const e = this.z.lruOldest(groupsOnly);
       if (e === 0) return "stuck";
       if (t.flags[e] & REFERENCED) {
         t.flags[e] &= ~REFERENCED; // second chance
-        t.lruRotate(e);
+        this.z.lruRotate(e);
         this.passed = 0;
         continue;
       }
       const key = t.type[e] * 2 ** 32 + t.offset[e];
       const device = this.z.deviceOf(t.type[e]);
       if (device === undefined || this.slotsBusy.has(key) || t.flags[e] & CORRUPT) {
-        t.lruRotate(e);
+        this.z.lruRotate(e);
       } else if (this.start(e, key)) {
         this.scanLeft--;
         this.passed = 0;
@@ -233,8 +280,11 @@ export class Writeback {
     return true;
   }
 
-  /** Starts e's writeback; false when e cannot be read (it stays, for load to report). */
-  private start(e: EntryIndex, key: number): boolean {
+  /**
+   * Starts e's writeback; false when e cannot be read (it stays, for load to report). `end`
+   * hears whether the write succeeded.
+   */
+  private start(e: EntryIndex, key: number, end?: (ok: boolean) => void): boolean {
     const z = this.z;
     const t = z.entries;
     const buffer = this.buffers.pop()!;
@@ -256,14 +306,22 @@ export class Writeback {
     this.inFlight++;
     this.inFlightBytes += length;
     this.slotsBusy.add(key);
+    z.writebackStarted(e);
     device.write(offset, buffer).then(
-      () => this.done(e, key, length, buffer, true),
-      () => this.done(e, key, length, buffer, false),
+      () => this.done(e, key, length, buffer, true, end),
+      () => this.done(e, key, length, buffer, false, end),
     );
     return true;
   }
 
-  private done(e: EntryIndex, key: number, length: number, buffer: Uint8Array, ok: boolean): void {
+  private done(
+    e: EntryIndex,
+    key: number,
+    length: number,
+    buffer: Uint8Array,
+    ok: boolean,
+    end: ((ok: boolean) => void) | undefined,
+  ): void {
     const z = this.z;
     const t = z.entries;
     this.inFlight--;
@@ -293,6 +351,8 @@ export class Writeback {
     }
     if (ok && this.want() === "reclaim") z.compactIfFragmented();
     if (z.poolAccepts()) this.wake(this.waiters.splice(0), true);
+    end?.(ok);
+    this.buffersWake();
     this.kick();
   }
 }

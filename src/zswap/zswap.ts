@@ -20,6 +20,7 @@ import {
 } from "../constants.ts";
 import type { SwapDevice } from "../device/device.ts";
 import {
+  optionBad,
   pageCheck,
   ZswapAreaError,
   ZswapDataError,
@@ -38,18 +39,38 @@ import {
 import type { ByteCount, EntryIndex, Handle, PageCount, SwapOffset, SwapType } from "../types.ts";
 import { NO_HANDLE } from "../types.ts";
 import { AreaIndex } from "./area-index.ts";
+import { BackedSlots } from "./backed-slots.ts";
 import { CodecSlots } from "./codec-slots.ts";
-import { EntryTable, RAW, REFERENCED } from "./entries.ts";
+import { CODEC_ID_MASK, EntryTable, RAW, REFERENCED } from "./entries.ts";
+import { GROUP_ROOT, Groups, type ZswapGroupOptions, type ZswapGroupStats } from "./groups.ts";
+import {
+  entryAccessed,
+  idleMark,
+  pagesBound,
+  RECOMPRESS_TYPES,
+  type RecompressType,
+  tickNow,
+  WRITEBACK_TYPES,
+  type WritebackType,
+} from "./idle.ts";
 import { configResolve, type ZswapConfig, type ZswapOptions } from "./options.ts";
 import { Dip, slotKey } from "./policy.ts";
+import { type RecompressHost, Recompressor, type RecompressResult } from "./recompress.ts";
 import { Writeback, type WritebackHost } from "./writeback.ts";
+import { type WritebackBudget, writebackNowRun } from "./writeback-now.ts";
 
 /** The pool could not get memory for a zspage (reject_alloc_fail). */
 const ALLOC_FAILED = -1;
 
+/** What loadCompressed returns for a hit: codec id * LOADED_CODEC_STEP + bytes copied. */
+export const LOADED_CODEC_STEP = 8192;
+/** loadCompressed's codec id for a page stored raw (its PAGE_SIZE bytes are the page). */
+export const LOADED_RAW = 255;
+
 /** Why a store was declined: the counter that moved. */
 export type RejectReason =
   | "pool_limit_hit"
+  | "group_limit_hit"
   | "reject_compress_poor"
   | "reject_compress_fail"
   | "reject_alloc_fail"
@@ -67,10 +88,12 @@ export interface ZswapDeps {
   clock?: Clock;
 }
 
-/** A swap area as zswap sees it: its index, and the device writeback writes to (if any). */
+/** A swap area as zswap sees it: its index, the device writeback writes to (if any), and which
+ *  of its slots writeback left on that device. */
 interface Area {
   index: AreaIndex;
   device: SwapDevice | undefined;
+  backed: BackedSlots;
 }
 
 /** @internal Zswap's insides, for tests only: changing them breaks the cache's invariants. */
@@ -87,6 +110,8 @@ export class Zswap {
   readonly #pool: ZsPool;
   readonly #entries = new EntryTable();
   readonly #writeback: Writeback;
+  /** Groups of areas, their bounds, switches and counters (groups.ts). */
+  readonly #groups = new Groups();
   /** The dip writeback policy's shadows and choice; undefined under lru. */
   #dip: Dip | undefined;
   readonly #areas: (Area | undefined)[] = new Array(SWAP_AREAS_MAX).fill(undefined);
@@ -105,11 +130,16 @@ export class Zswap {
   #writebackAreas = 0;
   /** Writebacks since the last compaction check. */
   #sinceCompact = 0;
+  /** The recompressors of the `recompressors` option, in priority order. */
+  #recompressor: Recompressor;
+  /** Pages writebackNow may still write while writebackLimitEnable is on (writeback_limit). */
+  #writebackLimitPages = 0;
 
   constructor(options: ZswapOptions = {}, deps: ZswapDeps = {}) {
     this.#config = configResolve(options);
     this.#clock = deps.clock ?? REAL_CLOCK;
     this.#codecId = this.#codecLoad(this.#config);
+    this.#recompressor = this.#recompressorMake(this.#config.recompressors);
     this.#pool = new ZsPool({
       pagesMax: Math.max(1, this.#config.poolPagesMax) as PageCount,
       // An object's tag is its entry's row; the area's index follows the object.
@@ -144,10 +174,14 @@ export class Zswap {
     const ids = new Set<number>();
     for (const a of this.#areas) {
       a?.index.forEach((_off, h) => {
-        ids.add(this.#entries.codec[this.#pool.tagOf(h)]!);
+        ids.add(this.#entries.codec[this.#pool.tagOf(h)]! & CODEC_ID_MASK);
       });
     }
     return ids;
+  }
+
+  #recompressorMake(names: readonly string[]): Recompressor {
+    return new Recompressor(names.map((name) => this.#codecs.get(this.#codecs.byName(name))));
   }
 
   static #typeCheck(type: number): void {
@@ -190,6 +224,7 @@ export class Zswap {
   #entryDrop(h: Handle, e: EntryIndex): void {
     const t = this.#entries;
     t.lruDel(e); // a no-op when writeback took it off already
+    this.#groups.uncharge(t.type[e]!, this.#pool.mappedLength, (t.flags[e]! & RAW) !== 0);
     this.#compressedBytes -= this.#pool.mappedLength;
     this.#pool.free(h);
     t.entryFree(e);
@@ -209,7 +244,9 @@ export class Zswap {
       into.set(bytes.subarray(at, at + PAGE_SIZE));
       return;
     }
-    const produced = this.#codecs.get(t.codec[e]!).decompress(bytes, at, at + length, into);
+    const produced = this.#codecs
+      .get(t.codec[e]! & CODEC_ID_MASK)
+      .decompress(bytes, at, at + length, into);
     if (produced !== PAGE_SIZE) {
       this.#counts.decompress_fail++;
       throw new ZswapDataError(
@@ -294,7 +331,7 @@ export class Zswap {
   #writebackHost(): WritebackHost {
     return {
       entries: this.#entries,
-      deviceOf: (type) => this.#areas[type]?.device,
+      deviceOf: (type) => (this.#groups.writebackOn(type) ? this.#areas[type]?.device : undefined),
       entryRead: (e, into) => {
         this.#pageRead(this.#handleOf(e), into);
         assert(this.#pool.mappedTag === e, "an entry's pool object names that entry");
@@ -302,9 +339,14 @@ export class Zswap {
       },
       entryWrittenBack: (e) => {
         const t = this.#entries;
-        this.#entryErase(this.#areas[t.type[e]]!, t.offset[e] as SwapOffset);
+        this.#groups.count(t.type[e]!, "zswpwb");
+        const area = this.#areas[t.type[e]]!;
+        const off = t.offset[e] as SwapOffset;
+        this.#entryErase(area, off);
+        area.backed.set(off);
         this.#counts.written_back_pages++;
         this.#counts.zswpwb++;
+        this.#counts.bd_writes++;
       },
       writebackFailed: () => {
         this.#counts.writeback_fail++;
@@ -324,6 +366,10 @@ export class Zswap {
       poolAccepts: () => this.#poolAccepts(),
       writebackPossible: () => this.#writebackAreas > 0,
       compactIfFragmented: () => this.#compactIfFragmented(),
+      lruOldest: (groupsOnly) => this.#groups.lruOldest(this.#entries, groupsOnly),
+      lruRotate: (e) => this.#groups.lruRotate(this.#entries, e),
+      groupWanted: () => this.#groups.wanted,
+      writebackStarted: (e) => this.#groups.started(this.#entries, e),
       clock: this.#clock,
     };
   }
@@ -351,31 +397,70 @@ export class Zswap {
    */
   store(type: number, offset: number, page: Uint8Array): boolean {
     const reason = this.#store(type, offset, page);
-    if (reason !== undefined) this.#reject(reason);
+    if (reason !== undefined) this.#reject(type, reason);
     return reason === undefined;
   }
 
   /**
-   * The store path; returns why it declined, or undefined when it stored the page. The caller
-   * counts the decline (#reject), or waits and tries again.
+   * store, for a page compressed on another thread: `length` bytes at the start of `compressed`,
+   * made by codec `codecId` (storeCodecId) within storeLimitBytes, or 0 when they would not fit,
+   * -1 when the codec failed. Counts and declines as store does.
    */
-  #store(type: number, offset: number, page: Uint8Array): RejectReason | undefined {
+  storeCompressed(
+    type: number,
+    offset: number,
+    page: Uint8Array,
+    codecId: number,
+    length: number,
+    compressed: Uint8Array,
+  ): boolean {
+    const reason = this.#store(type, offset, page, codecId, length, compressed);
+    if (reason !== undefined) this.#reject(type, reason);
+    return reason === undefined;
+  }
+
+  /** The codec a store compresses with now, as compressorId numbers it. */
+  get storeCodecId(): number {
+    return this.#codecId;
+  }
+
+  /** The most bytes a compressed page may take (maxCompressionRatio of a page). */
+  get storeLimitBytes(): number {
+    return Math.floor((PAGE_SIZE * this.#config.maxCompressionRatio) / 100);
+  }
+
+  /**
+   * The store path; returns why it declined, or undefined when it stored the page. The caller
+   * counts the decline (#reject), or waits and tries again. With `compressed`, the page was
+   * compressed already (storeCompressed): `length` and `codecId` say how.
+   */
+  #store(
+    type: number,
+    offset: number,
+    page: Uint8Array,
+    codecId = this.#codecId,
+    length = 0,
+    compressed?: Uint8Array,
+  ): RejectReason | undefined {
     pageCheck(page);
     const area = this.#area(type);
     const off = Zswap.#slot(area, type, offset);
     const t = this.#entries;
+    area.backed.clear(off); // whatever writeback left on the device is stale now
 
     // 1. Cheap rejects, then 2. the fallible work: compress (allocation comes after step 3).
-    let length = 0;
     let reason: RejectReason | undefined;
-    if (this.#poolLimited()) {
+    if (!this.#groups.mayStore(type, 0)) {
+      reason = "group_limit_hit";
+    } else if (this.#poolLimited()) {
       reason = "pool_limit_hit";
     } else {
-      const limit = Math.floor((PAGE_SIZE * this.#config.maxCompressionRatio) / 100);
-      try {
-        length = this.#codecs.get(this.#codecId).compress(page, this.#dst, limit);
-      } catch {
-        length = -1;
+      if (compressed === undefined) {
+        try {
+          length = this.#codecs.get(codecId).compress(page, this.#dst, this.storeLimitBytes);
+        } catch {
+          length = -1;
+        }
       }
       if (length <= 0 && this.#config.incompressible !== "store-raw") {
         reason = length === 0 ? "reject_compress_poor" : "reject_compress_fail";
@@ -383,6 +468,8 @@ export class Zswap {
     }
     const raw = reason === undefined && length <= 0;
     if (raw) length = PAGE_SIZE;
+    if (reason === undefined && !this.#groups.mayStore(type, length)) reason = "group_limit_hit";
+    if (reason === "group_limit_hit") this.#writeback.kick();
 
     // 3. The old entry goes whatever happens next (its data is stale), and before allocating,
     // since its pool space may be what makes room for the new one.
@@ -405,12 +492,14 @@ export class Zswap {
 
     // 4. Point of no return: nothing below fails. Copy into the pool, publish the entry.
     const bytes = this.#pool.map(handle);
-    bytes.set(raw ? page : this.#dstView(length), this.#pool.mappedOffset);
-    t.entryAlloc(e, type as SwapType, off, this.#codecId, raw);
+    const src = raw ? page : (compressed?.subarray(0, length) ?? this.#dstView(length));
+    bytes.set(src, this.#pool.mappedOffset);
+    t.entryAlloc(e, type as SwapType, off, codecId, raw, tickNow(this.#clock));
     area.index.set(off, handle);
     if (this.#dip?.insertOldest()) t.lruAddOldest(e);
     else t.lruAdd(e);
     this.#dipOffered(type, off, undefined);
+    this.#groups.charge(type, length, raw);
     this.#compressedBytes += length;
     this.#counts.zswpout++;
     if (this.#config.shrinkerEnabled) this.#writeback.kick();
@@ -440,8 +529,9 @@ export class Zswap {
   }
 
   /** The one place a declined store is counted. */
-  #reject(reason: RejectReason): void {
+  #reject(type: number, reason: RejectReason): void {
     this.#counts[reason]++;
+    if (reason === "group_limit_hit") this.#groups.count(type, reason);
   }
 
   /**
@@ -465,7 +555,7 @@ export class Zswap {
         const left = deadline - this.#clock.now();
         if (left <= 0 || !(await this.#writeback.waitForRoom(left))) {
           this.#area(type); // an area swapped off meanwhile is the caller's error, not a decline
-          this.#reject("reject_reclaim_fail");
+          this.#reject(type, "reject_reclaim_fail");
           return false;
         }
         waited = true;
@@ -478,7 +568,7 @@ export class Zswap {
       // Declined for what waiting cannot change, or the pool accepts (it is below its threshold
       // and still has no zspage to spare): the caller's device takes the page.
       if (reason !== "pool_limit_hit" || this.#poolAccepts()) {
-        this.#reject(reason);
+        this.#reject(type, reason);
         return false;
       }
     }
@@ -500,17 +590,14 @@ export class Zswap {
     pageCheck(into);
     const area = this.#area(type);
     const off = Zswap.#slot(area, type, offset);
-    this.#dip?.loaded(slotKey(type, off), exclusive);
-    const h = area.index.get(off);
+    const h = this.#loadLookup(area, type, off, exclusive);
     if (h === 0) return false;
     this.#pageRead(h, into);
     const e = this.#pool.mappedTag as EntryIndex;
-    this.#counts.zswpin++;
+    this.#loadHit(type, e, !exclusive);
     if (exclusive) {
       area.index.erase(off);
       this.#entryDrop(h, e);
-    } else {
-      this.#entries.flags[e] |= REFERENCED;
     }
     return true;
   }
@@ -529,20 +616,89 @@ export class Zswap {
     return this.#pool.mappedLength;
   }
 
+  /** The pool object stored at (type, off), or 0 on a miss, with a miss's counts. */
+  #loadLookup(area: Area, type: number, off: SwapOffset, exclusive: boolean): Handle {
+    this.#dip?.loaded(slotKey(type, off), exclusive);
+    const h = area.index.get(off);
+    if (h === 0) {
+      this.#groups.missed(type);
+      if (area.backed.has(off)) this.#counts.bd_reads++; // the caller reads it from the device
+    }
+    return h;
+  }
+
+  /** A hit's counts; an entry that stays is referenced and accessed now. */
+  #loadHit(type: number, e: EntryIndex, stays: boolean): void {
+    this.#counts.zswpin++;
+    this.#groups.count(type, "zswpin");
+    if (!stays) return;
+    this.#entries.flags[e] |= REFERENCED;
+    entryAccessed(this.#entries, e, tickNow(this.#clock));
+  }
+
+  /**
+   * load, for a page decompressed on another thread: copies the bytes stored for (type, offset)
+   * to the start of `into` (PAGE_SIZE bytes or more) and returns codec id * LOADED_CODEC_STEP +
+   * their length (LOADED_RAW for a page stored raw), or -1 on a miss. The entry stays, as in a
+   * non-exclusive load: the caller invalidates it when it wants it gone, and reports data that
+   * does not decompress to a page with decompressFailed.
+   */
+  loadCompressed(type: number, offset: number, into: Uint8Array): number {
+    const area = this.#area(type);
+    const off = Zswap.#slot(area, type, offset);
+    const h = this.#loadLookup(area, type, off, false);
+    if (h === 0) return -1;
+    const t = this.#entries;
+    const bytes = this.#pool.map(h);
+    const e = this.#pool.mappedTag as EntryIndex;
+    const at = this.#pool.mappedOffset;
+    const raw = (t.flags[e] & RAW) !== 0;
+    const length = raw ? PAGE_SIZE : this.#pool.mappedLength;
+    into.set(bytes.subarray(at, at + length));
+    this.#loadHit(type, e, true);
+    return (raw ? LOADED_RAW : t.codec[e]! & CODEC_ID_MASK) * LOADED_CODEC_STEP + length;
+  }
+
+  /**
+   * Decompresses into `into` the bytes loadCompressed copied for (type, offset), made by codec
+   * `codec`, on this thread (a codec with a dictionary, which codec threads do not have).
+   */
+  decompressLoaded(
+    type: number,
+    offset: number,
+    codec: number,
+    bytes: Uint8Array,
+    into: Uint8Array,
+  ): void {
+    const produced = this.#codecs.get(codec).decompress(bytes, 0, bytes.length, into);
+    if (produced !== PAGE_SIZE) throw this.decompressFailed(type, offset, produced);
+  }
+
+  /** The error for a page of (type, offset) that decompressed elsewhere to `produced` bytes. */
+  decompressFailed(type: number, offset: number, produced: number): ZswapDataError {
+    this.#counts.decompress_fail++;
+    return new ZswapDataError(
+      `entry at swap ${type}:${offset} decompressed to ${produced} bytes, not a page`,
+    );
+  }
+
   /** Drops whatever is stored at (type, offset); the slot was freed. */
   invalidate(type: number, offset: number): void {
     const area = this.#area(type);
     const off = Zswap.#slot(area, type, offset);
     this.#dip?.forgotten(slotKey(type, off));
+    area.backed.clear(off);
     if (area.index.get(off) !== 0) this.#entryErase(area, off);
   }
 
   /**
-   * Opens swap area `type` with `slots` slots. With a device, writeback may move this area's
-   * pages to their slots on it; without one, they stay until loaded or invalidated.
+   * Opens swap area `type` with `slots` slots, in group `group` (the root by default; see
+   * groupAdd). With a device, writeback may move this area's pages to their slots on it; without
+   * one, they stay until loaded or invalidated.
    */
-  swapon(type: number, slots: number, device?: SwapDevice): void {
+  swapon(type: number, slots: number, device?: SwapDevice, group = GROUP_ROOT): void {
     Zswap.#typeCheck(type);
+    this.#groups.idOf(group);
     if (!Number.isInteger(slots) || slots < 1 || slots > AREA_SLOTS_MAX) {
       throw new ZswapOptionError(`slots must be an integer in 1..${AREA_SLOTS_MAX}, got ${slots}`);
     }
@@ -554,7 +710,8 @@ export class Zswap {
     if (this.#areas[type] !== undefined) {
       throw new ZswapAreaError(`swap area ${type} is already on`);
     }
-    this.#areas[type] = { index: new AreaIndex(slots), device };
+    this.#areas[type] = { index: new AreaIndex(slots), device, backed: new BackedSlots(slots) };
+    this.#groups.attach(type, group);
     if (device !== undefined) this.#writebackAreas++;
   }
 
@@ -566,6 +723,7 @@ export class Zswap {
       this.#entryDrop(h, this.#pool.mappedTag as EntryIndex);
     });
     this.#areas[type] = undefined;
+    this.#groups.detach(type);
     this.#dip?.clear();
     if (area.device !== undefined) this.#writebackAreas--;
   }
@@ -582,6 +740,7 @@ export class Zswap {
       throw new ZswapOptionError("writebacksInFlightMax is fixed at construction");
     }
     const id = this.#codecLoad(next);
+    const recompressor = this.#recompressorMake(next.recompressors);
     const old = this.#config;
     const policyKept =
       next.writebackPolicy === old.writebackPolicy && next.poolPagesMax === old.poolPagesMax;
@@ -589,9 +748,142 @@ export class Zswap {
     // Point of no return: next is whole and valid, its codec loaded, its policy made.
     this.#config = next;
     this.#codecId = id;
+    this.#recompressor = recompressor;
     this.#dip = dip;
     this.#pool.pagesMax = Math.max(1, next.poolPagesMax) as PageCount;
     this.#writeback.kick();
+  }
+
+  // --- groups (memory cgroups' zswap files) ---
+
+  /** Makes group `name` for areas to join at swapon (memory.zswap.max, memory.zswap.writeback). */
+  groupAdd(name: string, options: ZswapGroupOptions = {}): void {
+    this.#groups.add(name, options);
+  }
+
+  /** Changes a group's bound or writeback switch at run time, all or nothing. */
+  groupConfigure(name: string, options: ZswapGroupOptions): void {
+    this.#groups.configure(name, options);
+    this.#writeback.kick();
+  }
+
+  /** The groups' names, the root first. */
+  get groupNames(): string[] {
+    return this.#groups.names;
+  }
+
+  /** A snapshot of a group's counters and gauges (memory.stat's zswap lines, the cgroup files). */
+  groupStats(name: string): ZswapGroupStats {
+    return this.#groups.stats(name);
+  }
+
+  /**
+   * Whether area `type`'s pages may go to its device (mem_cgroup_zswap_writeback_enabled): its
+   * group's switch. When not, the swap layer keeps a page zswap declined off the device too.
+   */
+  writebackEnabled(type: number): boolean {
+    this.#area(type);
+    return this.#groups.writebackOn(type);
+  }
+
+  // --- zram's tools: idle tracking, on-demand writeback, recompression ---
+
+  /**
+   * Marks idle every stored page, or those not stored or loaded for at least `olderThanMs` (zram's
+   * `idle` file: "all", or seconds); an access clears the mark. Returns the pages marked idle now.
+   */
+  markIdle(options: { olderThanMs?: number } = {}): number {
+    return idleMark(this.#entries, tickNow(this.#clock), options.olderThanMs);
+  }
+
+  /**
+   * Writes the stored pages of `type` to their slots on the device now (zram's `writeback`), at
+   * most `maxPages` of them and, with writebackLimitEnable on, within the budget
+   * writebackLimitSet gave. Resolves with the pages the device holds now. Pages of areas without
+   * a device stay.
+   */
+  async writebackNow(options: { type: WritebackType; maxPages?: number }): Promise<number> {
+    const type = options?.type;
+    if (!WRITEBACK_TYPES.includes(type)) {
+      optionBad(`type must be one of ${WRITEBACK_TYPES.join(", ")}, got ${String(type)}`);
+    }
+    const pagesMax = pagesBound("maxPages", options.maxPages);
+    if (this.#writebackAreas === 0) optionBad("no swap area has a device to write back to");
+    return writebackNowRun(this.#writeback, this.#entries, type, pagesMax, this.#budget());
+  }
+
+  /** The writeback budget, charged only while writebackLimitEnable is on. */
+  #budget(): WritebackBudget {
+    return {
+      take: () => {
+        if (!this.#config.writebackLimitEnable) return true;
+        if (this.#writebackLimitPages <= 0) return false;
+        this.#writebackLimitPages--;
+        return true;
+      },
+      refund: () => {
+        if (this.#config.writebackLimitEnable) this.#writebackLimitPages++;
+      },
+    };
+  }
+
+  /** Sets the pages writebackNow may write while writebackLimitEnable is on (zram's writeback_limit). */
+  writebackLimitSet(pages: number): void {
+    this.#writebackLimitPages = pagesBound("pages", pages);
+  }
+
+  /**
+   * Compresses stored pages again with the `recompressors`, in priority order (zram's
+   * `recompress`): pages of `type` ("all" by default), of at least `threshold` bytes, at most
+   * `maxPages` of them. A page is replaced only when a recompressor puts it in a smaller size
+   * class (and below the threshold, when one is given); one none of them shrinks is marked
+   * incompressible, and not tried again.
+   */
+  recompress(
+    options: { type?: RecompressType; threshold?: number; maxPages?: number } = {},
+  ): RecompressResult {
+    const type = options.type ?? "all";
+    if (!RECOMPRESS_TYPES.includes(type)) {
+      optionBad(`type must be one of ${RECOMPRESS_TYPES.join(", ")}, got ${String(type)}`);
+    }
+    const threshold = options.threshold ?? 0;
+    if (!Number.isInteger(threshold) || threshold < 0 || threshold > PAGE_SIZE) {
+      optionBad(`threshold must be a whole number of bytes in 0..${PAGE_SIZE}, got ${threshold}`);
+    }
+    const pagesMax = pagesBound("maxPages", options.maxPages);
+    const r = this.#recompressor.run(this.#recompressHost(), { type, threshold, pagesMax });
+    this.#counts.recomp_pages += r.recompressed;
+    this.#counts.recomp_saved_bytes += r.savedBytes;
+    this.#counts.recomp_incompressible += r.incompressible;
+    // The old objects' holes are scattered over zspages: until compacted, the pool holds about
+    // as many pages as before (a quarter slack, writeback's trigger, left a seventh of the gain).
+    if (r.recompressed > 0) this.#pool.compact();
+    return r;
+  }
+
+  #recompressHost(): RecompressHost {
+    return {
+      entries: this.#entries,
+      pool: this.#pool,
+      handleOf: (e) => this.#handleOf(e),
+      entryRead: (e, into) => this.#pageRead(this.#handleOf(e), into),
+      entryReplace: (e, from, to, codec) => {
+        const t = this.#entries;
+        const newLength = this.#pool.lengthOf(to);
+        this.#pool.map(from);
+        const delta = newLength - this.#pool.mappedLength;
+        this.#compressedBytes += delta;
+        this.#pool.free(from);
+        this.#areas[t.type[e]]!.index.set(t.offset[e] as SwapOffset, to);
+        t.codec[e] = codec;
+        const wasRaw = (t.flags[e]! & RAW) !== 0;
+        this.#groups.recharge(t.type[e]!, delta, wasRaw);
+        if (wasRaw) {
+          t.flags[e] &= ~RAW;
+          t.countRaw--;
+        }
+      },
+    };
   }
 
   get options(): Readonly<ZswapConfig> {
@@ -612,7 +904,12 @@ export class Zswap {
   stats(): ZswapStats {
     const t = this.#entries;
     let metadata: number = t.bytes + this.#pool.metadataBytes + (this.#dip?.bytes ?? 0);
-    for (const a of this.#areas) if (a !== undefined) metadata += a.index.bytes;
+    let backed = 0;
+    for (const a of this.#areas) {
+      if (a === undefined) continue;
+      metadata += a.index.bytes + a.backed.bytes;
+      backed += a.backed.count;
+    }
     return {
       ...this.#counts,
       pool_total_size: this.#pool.pagesUsed * PAGE_SIZE,
@@ -624,6 +921,8 @@ export class Zswap {
       metadata_bytes: metadata,
       outstanding_writebacks: this.#writeback.inFlight,
       writeback_waiters: this.#writeback.waiting,
+      bd_count: backed,
+      writeback_limit: this.#writebackLimitPages,
     };
   }
 

@@ -38,6 +38,19 @@ test("the table ends with a line per configuration saying how many swap-ins were
   }
 });
 
+test("zram's tools are opt-in configurations; recompression saves bytes", async () => {
+  assert.ok(!CONFIG_NAMES.includes("idle-writeback") && !CONFIG_NAMES.includes("recompress"));
+  const args = ["run", ...SMALL, "--device", "memory", "--json"];
+  const { stdout } = ok(await zswap([...args, "--configs", "writeback,idle-writeback,recompress"]));
+  const report = JSON.parse(stdout) as RunReport;
+  const [lru, idle, recomp] = report.results.map((r) => r.counters);
+  for (const r of report.results) assert.equal(r.swapIns, r.verified, r.name);
+  // Idle writeback changes what goes to the device, and when.
+  assert.ok(idle!.bd_writes! > 0 && idle!.bd_writes !== lru!.bd_writes, `${idle!.bd_writes}`);
+  assert.equal(recomp!.recomp_pages! > 0 && recomp!.recomp_saved_bytes! > 0, true);
+  assert.equal(lru!.recomp_pages, 0);
+});
+
 let jsonRun: Promise<RunReport> | undefined;
 /** One small `--json` run, shared by the tests that read it. */
 function jsonReport(): Promise<RunReport> {
@@ -313,4 +326,39 @@ test("capture --pid self writes a whole number of pages, mode 0600, and no other
   assert.ok(m, stdout);
   assert.ok(size > 0 && size <= 1 << 20 && size % 4096 === 0, `size ${size}`);
   assert.equal(Number(m[1]) * 4096, size);
+});
+
+test("--groups 3: a row per group and round, every swap-in verified, each group within its share", async () => {
+  const args = ["run", "--groups", "3", "--device", "memory", "--workload", "zipf"];
+  const { stdout } = ok(await zswap([...args, ...SMALL, "--accesses", "6000"]));
+  for (const round of ["no limits", "limits"]) {
+    for (const g of [1, 2, 3]) assert.match(stdout, new RegExp(`^${round}: tenant-${g} `, "m"));
+  }
+  assert.match(
+    stdout,
+    /^tenant-2's zswap hit ratio: [\d.]+% with no limits, [\d.]+% with limits$/m,
+  );
+  const verified = /^every swap-in verified \((\d+)\)$/m.exec(stdout);
+  assert.ok(verified !== null && Number(verified[1]) > 0, stdout);
+  // Each group within its share with limits; no bound (null in JSON, for Infinity) without.
+  const json = ok(await zswap([...args, ...SMALL, "--accesses", "6000", "--json"])).stdout;
+  type Row = { round: string; group: string; stats: Record<string, number | null> };
+  const rows = (JSON.parse(json) as { rows: Row[] }).rows;
+  assert.equal(rows.length, 6);
+  for (const r of rows) {
+    if (r.round === "no limits") assert.equal(r.stats.zswap_max, null);
+    else assert.ok(r.stats.zswap! <= r.stats.zswap_max!, `${r.group} within its bound`);
+  }
+});
+
+test("--groups refuses what it cannot do", async () => {
+  for (const extra of [
+    ["--groups", "1"],
+    ["--groups", "2", "--configs", "disk"],
+    ["--groups", "2", "--runs", "2"],
+  ]) {
+    const e = await zswap(["run", ...SMALL, ...extra]);
+    assert.equal(e.code, 2, `${extra.join(" ")}: ${e.stderr}`);
+    assert.equal(e.stdout, "");
+  }
 });

@@ -178,7 +178,7 @@ describe("the packed package, installed into an empty project", () => {
     ];
     const out = run("npx", ["--no", "--", "zswap", ...args, "--html", html], app);
     const verified = out.match(/: every swap-in verified \(\d+\)$/gm) ?? [];
-    assert.equal(verified.length, CONFIG_NAMES.length, out); // the default configurations
+    assert.equal(verified.length, CONFIG_NAMES.length, out); // every default configuration
     // uPlot's files, found from dist/ in the installed package, are inlined in the report.
     const report = fs.readFileSync(html, "utf8");
     assert.match(report, /var uPlot=function/);

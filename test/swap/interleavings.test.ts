@@ -37,7 +37,7 @@ async function space(
   slots = SLOTS,
 ): Promise<{ sp: SwapSpace; dev: ScheduledDevice }> {
   const dev = new ScheduledDevice(s, slots);
-  const sp = await SwapSpace.open({ slots, device: dev, zswap: POOL });
+  const sp = await SwapSpace.open({ slots, device: dev, zswap: POOL, threads: 0 });
   return { sp, dev };
 }
 

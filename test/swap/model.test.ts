@@ -21,7 +21,7 @@ import { it } from "node:test";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { SimClock } from "../../src/clock.ts";
 import { compressorsAvailable, dictionaryTrain } from "../../src/compress/index.ts";
-import { PAGE_SIZE } from "../../src/constants.ts";
+import { IDLE_TICK_MS, PAGE_SIZE } from "../../src/constants.ts";
 import {
   FaultyDevice,
   type LatencyModel,
@@ -34,12 +34,19 @@ import { SWAP_COUNTERS, ZSWAP_COUNTERS } from "../../src/stats/index.ts";
 import { type SwapSlot, SwapSpace, type SwapSpaceStats } from "../../src/swap/index.ts";
 import type { SwapOffset } from "../../src/types.ts";
 import { generatePages } from "../../src/workload/generate.ts";
+import { RECOMPRESS_TYPES, WRITEBACK_TYPES } from "../../src/zswap/idle.ts";
 import { lruProblem } from "../zswap/consistency.ts";
 
 const OPS_PER_RUN = Number(process.env.ZSWAP_OPS_PER_RUN ?? 4000);
 const OPS_TOTAL = Number(process.env.ZSWAP_SOAK_OPS ?? 500_000);
 const SEED_ONE = process.env.ZSWAP_SEED === undefined ? undefined : Number(process.env.ZSWAP_SEED);
 const SEED_BASE = Number(process.env.ZSWAP_SEED_BASE ?? 1);
+/** Codec threads of the seeded series (default 0: the series replays exactly, see below). */
+const THREADS = Number(process.env.ZSWAP_THREADS ?? 0);
+/** The threads-on runs: seeds from SEED_BASE + THREADED_SEED_OFFSET, 2 codec threads each. */
+const THREADED_RUNS = 4;
+const THREADED_OPS_PER_RUN = 2000;
+const THREADED_SEED_OFFSET = 100_000;
 /** A worker that makes no progress for this long is stuck (a batch takes well under 2 s). */
 const STUCK_MS = 20_000;
 
@@ -67,6 +74,10 @@ interface RunConfig {
   reopenChance: number;
   /** Identical pages stored once (SwapSpace's dedup). */
   dedup: boolean;
+  /** zram's tools (markIdle, writebackNow, recompress) issued among the batch's operations. */
+  tools: boolean;
+  recompressors: string[];
+  writebackLimitEnable: boolean;
 }
 
 function configDraw(r: Random, compressors: readonly string[]): RunConfig {
@@ -92,6 +103,9 @@ function configDraw(r: Random, compressors: readonly string[]): RunConfig {
     latency: r.chance(0.3) ? { kind: "uniform", minUs: 0, maxUs: 20 + r.below(300) } : undefined,
     reopenChance: r.chance(0.5) ? 0.004 : 0,
     dedup: r.chance(0.5),
+    tools: r.chance(0.5),
+    recompressors: compressors.filter((c) => c !== "lz4" && r.chance(0.3)).slice(0, 3),
+    writebackLimitEnable: r.chance(0.3),
   };
 }
 
@@ -205,24 +219,32 @@ type Op =
       drop?: { error: unknown };
     }
   | { kind: "free"; op: number; slot: number; error: unknown }
-  | { kind: "bad"; op: number; slot: number; p: Promise<unknown>; freeError: unknown };
+  | { kind: "bad"; op: number; slot: number; p: Promise<unknown>; freeError: unknown }
+  | { kind: "tool"; op: number; what: string; p: Promise<unknown> };
 
 interface RunResult {
   ops: number;
+  /** The most codec threads seen running between batches. */
+  threadsSeen: number;
   batches: number;
   reopens: number;
   ioErrors: number;
   stats: Record<string, number>;
 }
 
-async function runSeed(seed: number, opsTarget: number, progress: Int32Array): Promise<RunResult> {
+async function runSeed(
+  seed: number,
+  opsTarget: number,
+  progress: Int32Array,
+  threads = 0,
+): Promise<RunResult> {
   const r = new Random(seed);
   const cfg = configDraw(r, compressorsAvailable());
   let op = 0;
   const fail = (what: string, at = op): never => {
     throw new ModelFailure(
       `seed ${seed}, op ${at}: ${what}\n  config ${JSON.stringify(cfg)}\n` +
-        `  reproduce: ZSWAP_SEED=${seed} ZSWAP_OPS_PER_RUN=${opsTarget} node --import tsx --test test/swap/model.test.ts`,
+        `  reproduce: ZSWAP_SEED=${seed} ZSWAP_OPS_PER_RUN=${opsTarget}${threads > 0 ? ` ZSWAP_THREADS=${threads}` : ""} node --import tsx --test test/swap/model.test.ts`,
     );
   };
   const model = new Map<number, { page: Uint8Array; zero: boolean }>();
@@ -232,9 +254,13 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
   let reopens = 0;
   let ioErrors = 0;
   let batches = 0;
+  let threadsSeen = 0;
   const totals: Record<string, number> = {};
 
   const clock = new SimClock();
+  // Pages on codec threads are work outside the simulation: time stands still until they are back.
+  const simRun = <T>(work: Promise<T>) =>
+    clock.run(work, () => (space.stats().swap_codec_jobs ?? 0) > 0);
   let faulty!: FaultyDevice;
   let device!: TrackedDevice;
   let space!: SwapSpace;
@@ -258,6 +284,7 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
       waitMs: cfg.waitMs,
       clock,
       dedup: cfg.dedup,
+      threads,
       zswap: {
         maxPoolBytes: cfg.poolPages * PAGE_SIZE,
         compressor: cfg.compressor,
@@ -267,6 +294,8 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
         maxCompressionRatio: cfg.maxCompressionRatio,
         incompressible: cfg.incompressible,
         writebacksInFlightMax: cfg.writebacksInFlightMax,
+        recompressors: cfg.recompressors,
+        writebackLimitEnable: cfg.writebackLimitEnable,
       },
     });
     last = undefined;
@@ -307,6 +336,7 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
     if (s.stored_pages! > model.size - zeroLive) {
       fail(`stored_pages ${s.stored_pages} > ${model.size - zeroLive} live nonzero pages`);
     }
+    threadsSeen = Math.max(threadsSeen, s.swap_codec_threads);
     const lru = lruProblem(space.zswap!);
     if (lru !== undefined) fail(lru);
     if (last !== undefined) {
@@ -340,6 +370,41 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
     return -1;
   };
 
+  /**
+   * One of zram's tools, on the space's zswap, while swap-ins and swap-outs are in flight:
+   * writebackNow runs with them; markIdle and recompress are synchronous.
+   */
+  const toolIssue = (): Op => {
+    const z = space.zswap!;
+    const pick = r.below(5);
+    let what: string;
+    let p: Promise<unknown>;
+    try {
+      if (pick === 0) {
+        const olderThanMs = r.chance(0.5) ? undefined : r.below(3) * IDLE_TICK_MS;
+        what = `markIdle(${olderThanMs})`;
+        p = Promise.resolve(z.markIdle({ olderThanMs }));
+      } else if (pick === 1) {
+        const type = RECOMPRESS_TYPES[r.below(RECOMPRESS_TYPES.length)]!;
+        what = `recompress(${type})`;
+        p = Promise.resolve(z.recompress({ type, threshold: r.chance(0.5) ? 0 : 1500 }));
+      } else if (pick === 2) {
+        const pages = r.below(16);
+        what = `writebackLimitSet(${pages})`;
+        p = Promise.resolve(z.writebackLimitSet(pages));
+      } else {
+        const type = WRITEBACK_TYPES[r.below(WRITEBACK_TYPES.length)]!;
+        const maxPages = r.chance(0.5) ? undefined : 1 + r.below(8);
+        what = `writebackNow(${type}, ${maxPages})`;
+        p = z.writebackNow({ type, maxPages });
+      }
+    } catch (err) {
+      what = "a tool";
+      p = Promise.reject(err);
+    }
+    return { kind: "tool", op, what, p };
+  };
+
   /** Issues one batch; with `closeAfter`, closes the space while it is in flight. */
   const batch = async (closeAfter: boolean) => {
     batches++;
@@ -362,6 +427,10 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
     }
     const n = 1 + r.below(cfg.batchMax);
     for (let k = 0; k < n; k++) {
+      if (cfg.tools && r.chance(0.1)) {
+        op++;
+        ops.push(toolIssue());
+      }
       op++;
       const fill = model.size / cfg.slots;
       const pOut = fill < 0.3 ? 0.75 : fill > 0.85 ? 0.15 : 0.45;
@@ -432,6 +501,8 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
             o.op,
           );
         }
+      } else if (o.kind === "tool") {
+        if (!res.ok) fail(`${o.what} rejected: ${String(res.error)}`, o.op);
       } else if (o.kind === "free") {
         if (o.error === undefined) modelDelete(o.slot);
         else if (!closedOk(o.error))
@@ -503,7 +574,7 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
 
   /** close() resolves, with no I/O of the space left in flight, and the device closes too. */
   const closeCheck = async (closing: Promise<void>) => {
-    await clock.run(closing); // a close that never resolves is a stuck simulation: an error
+    await simRun(closing); // a close that never resolves is a stuck simulation: an error
     const s = space.stats();
     if (s.swap_io_in_flight !== 0) fail(`closed with ${s.swap_io_in_flight} I/Os in flight`);
     if (s.outstanding_writebacks !== 0)
@@ -531,24 +602,24 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
       reopens++;
       const midBatch = r.chance(0.5);
       if (midBatch) {
-        await clock.run(batch(true));
+        await simRun(batch(true));
       } else {
-        await clock.run(verifyAll());
+        await simRun(verifyAll());
         await closeCheck(space.close());
       }
       for (const slot of [...model.keys()]) modelDelete(slot);
       await open();
       continue;
     }
-    await clock.run(batch(false));
+    await simRun(batch(false));
     batchCheck();
     Atomics.store(progress, 0, seed);
     Atomics.store(progress, 1, op);
     Atomics.add(progress, 2, 1);
   }
-  await clock.run(verifyAll());
+  await simRun(verifyAll());
   await closeCheck(space.close());
-  return { ops: op, batches, reopens, ioErrors, stats: totals };
+  return { ops: op, threadsSeen, batches, reopens, ioErrors, stats: totals };
 }
 
 // --- worker side: run the seeds given, report each ---
@@ -556,6 +627,7 @@ async function runSeed(seed: number, opsTarget: number, progress: Int32Array): P
 interface WorkerJob {
   seeds: number[];
   opsPerRun: number;
+  threads: number;
   progress: SharedArrayBuffer;
 }
 
@@ -564,7 +636,7 @@ if (!isMainThread && (workerData as { model?: WorkerJob }).model !== undefined) 
   const progress = new Int32Array(job.progress);
   for (const seed of job.seeds) {
     try {
-      const res = await runSeed(seed, job.opsPerRun, progress);
+      const res = await runSeed(seed, job.opsPerRun, progress, job.threads);
       parentPort!.postMessage({ kind: "run", seed, res });
     } catch (err) {
       parentPort!.postMessage({
@@ -645,6 +717,23 @@ if (isMainThread) {
     assert.deepEqual(second, first);
   });
 
+  // Codec threads take pages off the run's thread and back in an order the run does not choose:
+  // the counters of a seed may differ run to run, what is checked may not (nothing lost, bounds,
+  // counters that only go up). Time stands still while pages are on the threads (simRun).
+  it(`threads on: ${THREADED_RUNS} seeded runs of ${THREADED_OPS_PER_RUN} ops, 2 codec threads: nothing lost`, async () => {
+    const progress = new Int32Array(new SharedArrayBuffer(12));
+    let threadsSeen = 0;
+    let zswpin = 0;
+    for (let i = 0; i < THREADED_RUNS; i++) {
+      const seed = SEED_BASE + THREADED_SEED_OFFSET + i;
+      const res = await runSeed(seed, THREADED_OPS_PER_RUN, progress, 2);
+      threadsSeen = Math.max(threadsSeen, res.threadsSeen);
+      zswpin += res.stats.zswpin!;
+    }
+    assert.equal(threadsSeen, 2, "the runs went to the codec threads");
+    assert.ok(zswpin > 0);
+  });
+
   const seeds =
     SEED_ONE !== undefined
       ? [SEED_ONE]
@@ -661,6 +750,7 @@ if (isMainThread) {
     const jobs = Array.from({ length: workers }, (_, w) => ({
       seeds: seeds.filter((_, i) => i % workers === w),
       opsPerRun: OPS_PER_RUN,
+      threads: THREADS,
       progress: new SharedArrayBuffer(12),
     }));
     let runs = 0;

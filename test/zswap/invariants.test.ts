@@ -19,7 +19,7 @@ const tripped = (invariant: RegExp) => (err: unknown) => {
 };
 
 const alloc = (t: EntryTable, row: number) =>
-  t.entryAlloc(row as never, 0 as SwapType, 0 as SwapOffset, 0, false);
+  t.entryAlloc(row as never, 0 as SwapType, 0 as SwapOffset, 0, false, 0);
 
 describe("internal invariants", () => {
   test("an entry takes the row rowPeek gave", () => {

@@ -4,9 +4,23 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { it } from "node:test";
 import fc from "fast-check";
-import { COMPRESSOR_NAMES, compressorCreate } from "../../src/compress/index.ts";
-import { COMPRESS_BUFFER_BYTES, PAGE_SIZE } from "../../src/constants.ts";
+import { SimClock } from "../../src/clock.ts";
+import {
+  COMPRESSOR_NAMES,
+  type CompressorName,
+  compressorCreate,
+} from "../../src/compress/index.ts";
+import {
+  COMPRESS_BUFFER_BYTES,
+  IDLE_AGE_TICKS_MAX,
+  IDLE_TICK_MS,
+  PAGE_SIZE,
+} from "../../src/constants.ts";
 import { ZswapError } from "../../src/errors.ts";
+import { classOfObject } from "../../src/pool/index.ts";
+import type { EntryIndex } from "../../src/types.ts";
+import { CODEC_ID_MASK } from "../../src/zswap/entries.ts";
+import { RECOMPRESS_TYPES, type RecompressType } from "../../src/zswap/idle.ts";
 import { Zswap } from "../../src/zswap/index.ts";
 import { realisticPages } from "../pages.ts";
 import { zswapCheck } from "./consistency.ts";
@@ -26,7 +40,10 @@ type Op =
   | { op: "load"; type: number; offset: number }
   | { op: "invalidate"; type: number; offset: number }
   | { op: "compressor"; name: (typeof COMPRESSOR_NAMES)[number] }
-  | { op: "compact" };
+  | { op: "compact" }
+  | { op: "time"; ms: number }
+  | { op: "idle"; olderThanMs: number | undefined }
+  | { op: "recompress"; pick: RecompressType; threshold: number };
 
 const type = fc.integer({ min: 0, max: AREAS - 1 });
 const offset = fc.integer({ min: 0, max: SLOTS - 1 });
@@ -52,7 +69,37 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.constant({ op: "compact" as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("time" as const),
+      ms: fc.integer({ min: 0, max: 5 * IDLE_TICK_MS }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("idle" as const),
+      olderThanMs: fc.option(fc.integer({ min: 0, max: 8 * IDLE_TICK_MS }), { nil: undefined }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("recompress" as const),
+      pick: fc.constantFrom(...RECOMPRESS_TYPES),
+      threshold: fc.constantFrom(0, 0, 1000, 2500),
+    }),
+  },
 );
+
+/** Recompressor lists a run may use: none, one, two in order. */
+const RECOMPRESSOR_LISTS: readonly (readonly CompressorName[])[] = [
+  [],
+  ["zstd"],
+  ["lz4hc", "zstd"],
+  ["deflate"],
+];
 
 const setupArb = fc.record({
   poolPages: fc.integer({ min: 1, max: 120 }),
@@ -60,21 +107,46 @@ const setupArb = fc.record({
   ratio: fc.integer({ min: 30, max: 100 }),
   raw: fc.boolean(),
   exclusive: fc.boolean(),
+  recompressors: fc.integer({ min: 0, max: RECOMPRESSOR_LISTS.length - 1 }),
 });
 
-type Setup = { poolPages: number; accept: number; ratio: number; raw: boolean; exclusive: boolean };
+type Setup = {
+  poolPages: number;
+  accept: number;
+  ratio: number;
+  raw: boolean;
+  exclusive: boolean;
+  recompressors: number;
+};
+
+/** What the model holds for a slot. */
+interface Held {
+  page: Uint8Array;
+  length: number;
+  codec: CompressorName;
+  /** Last store or load, ms on the run's clock. */
+  atime: number;
+  idle: boolean;
+  incompressible: boolean;
+}
 
 function run(setup: Setup, ops: Op[]): void {
-  const z = new Zswap({
-    maxPoolBytes: setup.poolPages * PAGE_SIZE,
-    acceptThresholdPercent: setup.accept,
-    maxCompressionRatio: setup.ratio,
-    incompressible: setup.raw ? "store-raw" : "reject",
-    exclusiveLoads: setup.exclusive,
-    compressor: "lz4",
-  });
+  const clock = new SimClock();
+  const recompressors = RECOMPRESSOR_LISTS[setup.recompressors]!;
+  const z = new Zswap(
+    {
+      maxPoolBytes: setup.poolPages * PAGE_SIZE,
+      acceptThresholdPercent: setup.accept,
+      maxCompressionRatio: setup.ratio,
+      incompressible: setup.raw ? "store-raw" : "reject",
+      exclusiveLoads: setup.exclusive,
+      compressor: "lz4",
+      recompressors,
+    },
+    { clock },
+  );
   // The model: what each slot holds, which areas are on, the counters it expects.
-  const model = new Map<string, { page: Uint8Array; length: number }>();
+  const model = new Map<string, Held>();
   const on = new Set<number>();
   let codec = compressorCreate("lz4");
   let reachedFull = false;
@@ -83,13 +155,33 @@ function run(setup: Setup, ops: Op[]): void {
     0,
     Math.min(Math.floor((setup.poolPages * setup.accept) / 100), setup.poolPages - 8),
   );
-  const want = { zswpout: 0, zswpin: 0, duplicate_entry: 0, rejects: 0 };
+  const want = {
+    zswpout: 0,
+    zswpin: 0,
+    duplicate_entry: 0,
+    rejects: 0,
+    recomp_pages: 0,
+    recomp_incompressible: 0,
+  };
   const dst = Buffer.alloc(COMPRESS_BUFFER_BYTES);
   const into = new Uint8Array(PAGE_SIZE);
   const key = (t: number, o: number) => `${t}:${o}`;
+  const tick = (ms: number) => Math.floor(ms / IDLE_TICK_MS);
+  let lastWalk = 0;
+  /** markIdle, against the model's own ages. */
+  const walk = (olderThanMs: number | undefined) => {
+    const olderThan = Math.ceil((olderThanMs ?? 0) / IDLE_TICK_MS);
+    for (const m of model.values()) {
+      if (tick(clock.now()) - tick(m.atime) >= olderThan) m.idle = true;
+    }
+    const idle = [...model.values()].filter((m) => m.idle).length;
+    assert.equal(z.markIdle({ olderThanMs }), idle);
+    lastWalk = tick(clock.now());
+  };
 
   for (const op of ops) {
-    if (op.op !== "compact" && op.op !== "compressor" && !on.has(op.type) && op.op !== "swapon") {
+    const onArea = "offset" in op || op.op === "swapoff";
+    if (onArea && !on.has(op.type)) {
       const before = z.stats();
       assert.throws(() => {
         if (op.op === "store") z.store(op.type, op.offset, corpus[op.page]);
@@ -128,7 +220,14 @@ function run(setup: Setup, ops: Op[]): void {
         if (took) {
           assert.ok(!reachedFull && n > 0, "a store the model would decline was taken");
           want.zswpout++;
-          model.set(k, { page, length: n });
+          model.set(k, {
+            page,
+            length: n,
+            codec: codec.name,
+            atime: clock.now(),
+            idle: false,
+            incompressible: false,
+          });
         } else {
           want.rejects++;
           const moved = (
@@ -158,6 +257,7 @@ function run(setup: Setup, ops: Op[]): void {
           assert.deepEqual(into, m.page, "loaded page differs from stored");
           want.zswpin++;
           if (setup.exclusive) model.delete(k);
+          else Object.assign(m, { atime: clock.now(), idle: false });
         }
         break;
       }
@@ -172,6 +272,18 @@ function run(setup: Setup, ops: Op[]): void {
       case "compact":
         z.compact();
         break;
+      case "time":
+        clock.setTimeout(() => {}, op.ms);
+        clock.advance();
+        // markIdle's contract: a walk at least every 128 ticks, or access times wrap unseen.
+        if (tick(clock.now()) - lastWalk >= 100) walk(IDLE_AGE_TICKS_MAX * IDLE_TICK_MS);
+        break;
+      case "idle":
+        walk(op.olderThanMs);
+        break;
+      case "recompress":
+        recompressCheck(z, model, recompressors, op, want);
+        break;
     }
     zswapCheck(z);
     const s = z.stats();
@@ -179,6 +291,8 @@ function run(setup: Setup, ops: Op[]): void {
     assert.equal(s.zswpout, want.zswpout);
     assert.equal(s.zswpin, want.zswpin);
     assert.equal(s.duplicate_entry, want.duplicate_entry);
+    assert.equal(s.recomp_pages, want.recomp_pages);
+    assert.equal(s.recomp_incompressible, want.recomp_incompressible);
     assert.equal(
       s.pool_limit_hit + s.reject_compress_poor + s.reject_alloc_fail + s.reject_compress_fail,
       want.rejects,
@@ -199,6 +313,74 @@ function run(setup: Setup, ops: Op[]): void {
     const [t, o] = k.split(":").map(Number);
     assert.ok(z.load(t, o, into));
     assert.deepEqual(into, m.page);
+  }
+}
+
+/** Each slot's entry as zswap holds it now: its pool object's length and its codec. */
+function entriesBySlot(z: Zswap): Map<string, { length: number; codec: CompressorName }> {
+  const { entries: t, pool, handleOf } = Zswap.unsafeExposeInternals(z);
+  const held = new Map<string, { length: number; codec: CompressorName }>();
+  for (let e = 1 as EntryIndex; e < t.rowsUsed; e++) {
+    if (!t.isLive(e)) continue;
+    const codec = COMPRESSOR_NAMES[t.codec[e]! & CODEC_ID_MASK]!;
+    held.set(`${t.type[e]}:${t.offset[e]}`, { length: pool.lengthOf(handleOf(e)), codec });
+  }
+  return held;
+}
+
+/**
+ * recompress() against the model: the model decides which pages are tried and what each
+ * recompressor makes of them (the first to save a size class, below the threshold); a page
+ * whose new object the pool had no room for stays as it was.
+ */
+function recompressCheck(
+  z: Zswap,
+  model: Map<string, Held>,
+  recompressors: readonly CompressorName[],
+  op: { pick: RecompressType; threshold: number },
+  want: { recomp_pages: number; recomp_incompressible: number },
+): void {
+  const dst = new Uint8Array(COMPRESS_BUFFER_BYTES);
+  const plans = new Map<string, { length: number; codec: CompressorName } | undefined>();
+  for (const [k, m] of model) {
+    const raw = m.length === PAGE_SIZE;
+    const typed =
+      op.pick === "all" ||
+      (op.pick === "idle" && m.idle) ||
+      (op.pick === "huge" && raw) ||
+      (op.pick === "huge_idle" && raw && m.idle);
+    const first = recompressors.indexOf(m.codec) + 1;
+    if (!typed || m.incompressible || first >= recompressors.length) continue;
+    if (m.length < op.threshold) continue;
+    let plan: { length: number; codec: CompressorName } | undefined;
+    for (const name of recompressors.slice(first)) {
+      const n = compressorCreate(name).compress(m.page, dst, m.length - 1);
+      const smaller = n > 0 && classOfObject(n) < classOfObject(m.length);
+      if (smaller && (op.threshold === 0 || n < op.threshold)) {
+        plan = { length: n, codec: name };
+        break;
+      }
+    }
+    plans.set(k, plan);
+  }
+  const r = z.recompress({ type: op.pick, threshold: op.threshold });
+  assert.equal(r.tried, plans.size, "recompress tried the pages the model says");
+  const held = entriesBySlot(z);
+  for (const [k, plan] of plans) {
+    const m = model.get(k)!;
+    const now = held.get(k)!;
+    if (plan === undefined) {
+      m.incompressible = true;
+      want.recomp_incompressible++;
+    } else if (now.length === plan.length) {
+      assert.equal(now.codec, plan.codec);
+      Object.assign(m, plan);
+      want.recomp_pages++;
+    }
+    assert.deepEqual(
+      { length: now.length, codec: now.codec },
+      { length: m.length, codec: m.codec },
+    );
   }
 }
 

@@ -64,6 +64,10 @@ function host(device: SwapDevice, wantWritebacks: () => number) {
     poolAccepts: () => true,
     writebackPossible: () => true,
     compactIfFragmented: () => {},
+    lruOldest: () => entries.lruOldest(),
+    lruRotate: (e) => entries.lruRotate(e),
+    groupWanted: () => false,
+    writebackStarted: () => {},
   };
   /**
    * Stores an entry for `slot` whose page is filled with `mark`, as zswap would: at the LRU's
@@ -71,7 +75,7 @@ function host(device: SwapDevice, wantWritebacks: () => number) {
    */
   const store = (slot: number, mark: number, referenced: boolean, oldest = false): EntryIndex => {
     const e = entries.rowPeek();
-    entries.entryAlloc(e, 0 as SwapType, slot as SwapOffset, 0, false);
+    entries.entryAlloc(e, 0 as SwapType, slot as SwapOffset, 0, false, 0);
     if (!referenced) entries.flags[e]! &= ~REFERENCED;
     if (oldest) entries.lruAddOldest(e);
     else entries.lruAdd(e);

@@ -1,0 +1,276 @@
+// Codec threads: worker_threads that compress and decompress pages for one owner (a swap space),
+// handed work through the job ring in shared memory (job-ring.ts), never a message per page.
+// The owner keeps everything else (index, LRU, allocator): it takes a job slot, copies its
+// input in, pushes the job, and is called back on its own thread, in the order it pushed, with
+// the result and the slot's output, which it copies out before the callback returns.
+//
+// Rules the owner relies on:
+//   1. callbacks run in push order, so what the owner does with results (store them) happens in
+//      the order it asked, however the threads' work interleaves;
+//   2. pushes made in one turn of the event loop ring each thread's doorbell once, in an
+//      immediate (after the turn's callbacks and their microtasks, which push more), and only a
+//      thread that sleeps is woken;
+//   3. a thread that dies fails the jobs it held (RESULT_THREAD_DIED) and takes no more; the
+//      others go on; with none left, take() says so and the owner works inline;
+//   4. at most CODEC_JOBS_MAX jobs are out at once: take() returns -1 beyond that.
+
+import { Worker } from "node:worker_threads";
+import { assert } from "../assert.ts";
+import { CODEC_JOBS_MAX, PAGE_SIZE } from "../constants.ts";
+import {
+  CTL_DONE,
+  CTL_STOP,
+  headAt,
+  jobRingNew,
+  QUEUE,
+  RESULT_THREAD_DIED,
+  SLEEP,
+  SLOT_ARG,
+  SLOT_CODEC,
+  SLOT_OP,
+  SLOT_RESULT,
+  SLOT_STATE,
+  STATE_DONE,
+  STATE_QUEUED,
+  slotAt,
+  slotBytesAt,
+} from "./job-ring.ts";
+
+/** Atomics.waitAsync: ES2024, in V8 since Node 16, missing from the ES2022 library types. */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      a: Int32Array,
+      at: number,
+      value: number,
+    ): { async: false; value: string } | { async: true; value: Promise<string> };
+  }
+).waitAsync;
+
+/** Called on the owner's thread with a job's RESULT; its slot is free again once this returns. */
+export type JobDone = (result: number) => void;
+
+/** The thread's module, beside this one: .ts under a TypeScript loader, .js once compiled. */
+const THREAD_URL = new URL(
+  `./codec-thread${import.meta.url.slice(import.meta.url.lastIndexOf("."))}`,
+  import.meta.url,
+);
+
+/**
+ * Run from TypeScript sources (tests, benchmarks), a thread registers the loader itself: on
+ * Node 20 the loader the process was started with (`--import tsx`) does not reach workers.
+ */
+function threadStart(workerData: object): Worker {
+  if (!THREAD_URL.pathname.endsWith(".ts")) return new Worker(THREAD_URL, { workerData });
+  const tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));
+  const main = JSON.stringify(THREAD_URL.href);
+  const code = `import(${tsx}).then((tsx) => { tsx.register(); return import(${main}); })`;
+  return new Worker(code, { eval: true, workerData });
+}
+
+export class CodecThreads {
+  readonly #ctl: Int32Array;
+  readonly #shared: { ctl: SharedArrayBuffer; data: SharedArrayBuffer };
+  readonly #workers: (Worker | undefined)[];
+  /** Jobs pushed to each thread and not yet called back; -1 once the thread is dead. */
+  readonly #held: Int32Array;
+  /** Per thread: HEAD as pushed, not yet published while the doorbell waits for its microtask. */
+  readonly #heads: Int32Array;
+  readonly #ins: Uint8Array[] = [];
+  readonly #outs: Uint8Array[] = [];
+  readonly #free: number[] = [];
+  readonly #thread = new Int8Array(CODEC_JOBS_MAX);
+  readonly #done: (JobDone | undefined)[] = new Array(CODEC_JOBS_MAX).fill(undefined);
+  /** Slots pushed and not called back, in push order: a ring of CODEC_JOBS_MAX. */
+  readonly #order = new Int32Array(CODEC_JOBS_MAX);
+  #orderHead = 0;
+  #pending = 0;
+  #alive: number;
+  #doorbell = false;
+  #waiting = false;
+  #closing: Promise<void> | undefined;
+  /** close() waiting for the jobs out. */
+  readonly #idle: (() => void)[] = [];
+  readonly #exited: Promise<void>[] = [];
+
+  constructor(readonly threads: number) {
+    assert(threads >= 1, "one codec thread at least");
+    this.#shared = jobRingNew(threads);
+    this.#ctl = new Int32Array(this.#shared.ctl);
+    const bytes = new Uint8Array(this.#shared.data);
+    for (let s = CODEC_JOBS_MAX - 1; s >= 0; s--) this.#free.push(s);
+    for (let s = 0; s < CODEC_JOBS_MAX; s++) {
+      const at = slotBytesAt(s);
+      this.#ins.push(bytes.subarray(at, at + PAGE_SIZE));
+      this.#outs.push(bytes.subarray(at + PAGE_SIZE, at + 2 * PAGE_SIZE));
+    }
+    this.#held = new Int32Array(threads);
+    this.#heads = new Int32Array(threads);
+    this.#alive = threads;
+    this.#workers = Array.from({ length: threads }, (_, t) => this.#start(t));
+  }
+
+  #start(t: number): Worker {
+    const w = threadStart({ ...this.#shared, threads: this.threads, thread: t });
+    w.unref(); // held only while jobs are out (#pending), so a forgotten close() ends nothing early
+    w.on("error", () => {}); // what matters is that it exited: see #died
+    this.#exited.push(new Promise((resolve) => w.once("exit", () => resolve(this.#died(t)))));
+    return w;
+  }
+
+  /** Jobs out now (pushed and not called back). */
+  get pending(): number {
+    return this.#pending;
+  }
+
+  /** Threads still running. */
+  get alive(): number {
+    return this.#alive;
+  }
+
+  /** A free job slot, or -1 when all are out or no thread is left. */
+  take(): number {
+    if (this.#alive === 0 || this.#closing !== undefined) return -1;
+    return this.#free.pop() ?? -1;
+  }
+
+  /** Gives back a slot taken and not pushed. */
+  untake(s: number): void {
+    this.#free.push(s);
+  }
+
+  /** Slot s's IN: a page to compress, or the compressed bytes to decompress. */
+  input(s: number): Uint8Array {
+    return this.#ins[s];
+  }
+
+  /**
+   * Slot s's OUT, its first PAGE_SIZE bytes: the page, or the compressed bytes (a compress job's
+   * limit is a page at most). Valid inside the job's callback only.
+   */
+  output(s: number): Uint8Array {
+    return this.#outs[s];
+  }
+
+  /** Pushes the job in slot s (op, codec id, argument: see job-ring.ts) to the least held thread. */
+  push(s: number, op: number, codec: number, arg: number, done: JobDone): void {
+    const t = this.#leastHeld();
+    const w = slotAt(this.threads, s);
+    const c = this.#ctl;
+    c[w + SLOT_OP] = op;
+    c[w + SLOT_CODEC] = codec;
+    c[w + SLOT_ARG] = arg;
+    c[w + SLOT_STATE] = STATE_QUEUED;
+    c[headAt(t) + QUEUE + (this.#heads[t] & (CODEC_JOBS_MAX - 1))] = s;
+    this.#heads[t] = (this.#heads[t] + 1) | 0;
+    this.#thread[s] = t;
+    this.#done[s] = done;
+    this.#held[t]++;
+    this.#order[(this.#orderHead + this.#pending) & (CODEC_JOBS_MAX - 1)] = s;
+    if (this.#pending++ === 0) for (const wk of this.#workers) wk?.ref();
+    if (!this.#doorbell) {
+      this.#doorbell = true;
+      setImmediate(() => this.#ring());
+    }
+    if (!this.#waiting) this.#wait(Atomics.load(this.#ctl, CTL_DONE));
+  }
+
+  #leastHeld(): number {
+    let best = -1;
+    for (let t = 0; t < this.threads; t++) {
+      const h = this.#held[t];
+      if (h >= 0 && (best < 0 || h < this.#held[best])) best = t;
+    }
+    assert(best >= 0, "a job is pushed only while a thread is alive (take)");
+    return best;
+  }
+
+  /** Publishes every thread's new HEAD and wakes it. */
+  #ring(): void {
+    this.#doorbell = false;
+    for (let t = 0; t < this.threads; t++) {
+      const at = headAt(t);
+      if (this.#held[t] < 0 || this.#ctl[at] === this.#heads[t]) continue;
+      Atomics.store(this.#ctl, at, this.#heads[t]);
+      if (Atomics.load(this.#ctl, at + SLEEP) !== 0) Atomics.notify(this.#ctl, at);
+    }
+  }
+
+  /**
+   * Waits for DONE to move, off the owner's thread, while jobs are out. DONE is read before the
+   * jobs are looked at, so a job finished after the look moves DONE past what is waited on.
+   */
+  #wait(seen: number): void {
+    if (this.#pending === 0) {
+      this.#waiting = false;
+      for (const wake of this.#idle.splice(0)) wake();
+      return;
+    }
+    this.#waiting = true;
+    const w = waitAsync(this.#ctl, CTL_DONE, seen);
+    if (w.async) void w.value.then(() => this.#woken());
+    else queueMicrotask(() => this.#woken());
+  }
+
+  #woken(): void {
+    const seen = Atomics.load(this.#ctl, CTL_DONE);
+    this.#drain();
+    this.#wait(seen);
+  }
+
+  /** Calls back every finished job at the front of the push order. */
+  #drain(): void {
+    const c = this.#ctl;
+    while (this.#pending > 0) {
+      const s = this.#order[this.#orderHead];
+      const w = slotAt(this.threads, s);
+      const state = Atomics.load(c, w + SLOT_STATE);
+      const dead = this.#held[this.#thread[s]] < 0;
+      if (state !== STATE_DONE && !dead) return;
+      this.#orderHead = (this.#orderHead + 1) & (CODEC_JOBS_MAX - 1);
+      this.#pending--;
+      if (!dead) this.#held[this.#thread[s]]--;
+      const done = this.#done[s]!;
+      this.#done[s] = undefined;
+      c[w + SLOT_STATE] = 0;
+      try {
+        done(state === STATE_DONE ? c[w + SLOT_RESULT] : RESULT_THREAD_DIED);
+      } finally {
+        this.#free.push(s);
+      }
+    }
+    for (const wk of this.#workers) wk?.unref();
+  }
+
+  /**
+   * Thread t exited: it takes no more jobs, and those it held and did not finish fail (#drain
+   * sees the thread dead). A job it finished before it died keeps its result.
+   */
+  #died(t: number): void {
+    this.#workers[t] = undefined;
+    if (this.#held[t] < 0) return;
+    this.#held[t] = -1;
+    this.#alive--;
+    if (this.#pending > 0) this.#woken();
+  }
+
+  /** Stops the threads once the jobs out are called back. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#stop();
+    return this.#closing;
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#pending > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    for (const wk of this.#workers) wk?.ref(); // until they exit
+    Atomics.store(this.#ctl, CTL_STOP, 1);
+    for (let t = 0; t < this.threads; t++) Atomics.notify(this.#ctl, headAt(t));
+    Atomics.notify(this.#ctl, CTL_DONE); // ends a wait left from the last job
+    await Promise.all(this.#exited);
+  }
+
+  /** @internal For tests: thread t's worker, to terminate it. */
+  static unsafeWorker(threads: CodecThreads, t: number): Worker | undefined {
+    return threads.#workers[t];
+  }
+}

@@ -1,0 +1,146 @@
+// SwapSpace on codec threads: batches round trip, a thread that dies holding pages fails exactly
+// the calls it held (ZSWAP_E_THREAD) and loses nothing, the space goes on with the threads left
+// and on its own thread when none is left, and close() stops the threads. Every verdict follows
+// from the order of the calls (jobs are queued to threads in a fixed order and taken in it), not
+// from timing; every test closes its space, which ends its threads.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { CodecThreads, OP_THROW, RESULT_THREAD_DIED } from "../../src/compress/index.ts";
+import { PAGE_SIZE, SWAP_BATCH_PAGES_MAX } from "../../src/constants.ts";
+import { MemoryDevice } from "../../src/device/index.ts";
+import { ZswapArgumentError, ZswapThreadError } from "../../src/errors.ts";
+import { type SwapSlot, SwapSpace } from "../../src/swap/index.ts";
+import { generatePages } from "../../src/workload/generate.ts";
+
+/** Generated pages: zero, text, pointers, numbers and random (which go to the device). */
+const pages = generatePages(64, 5);
+
+/** lz4 pages decompress inline (SwapThreads' DECOMPRESS_INLINE), zstd pages on the threads. */
+async function spaceOpen(compressor = "zstd", threads = 2): Promise<SwapSpace> {
+  return SwapSpace.open({
+    slots: 256,
+    device: new MemoryDevice({ slots: 256 }),
+    zswap: { maxPoolBytes: 1 << 20, compressor },
+    threads,
+  });
+}
+
+function threadsOf(space: SwapSpace): CodecThreads {
+  return SwapSpace.unsafeExposeInternals(space).codecThreads()!;
+}
+
+/** A job that makes thread 0 throw: pushed first, while both threads hold nothing, it goes there. */
+function poisonFirst(threads: CodecThreads): { result: number } {
+  const got = { result: 0 };
+  const s = threads.take();
+  threads.push(s, OP_THROW, 0, 0, (r) => {
+    got.result = r;
+  });
+  return got;
+}
+
+async function readAll(space: SwapSpace, slots: readonly SwapSlot[]): Promise<Uint8Array[]> {
+  const into = slots.map(() => new Uint8Array(PAGE_SIZE).fill(0xa5));
+  await space.swapInMany(slots, into);
+  return into;
+}
+
+describe("codec threads", () => {
+  for (const codec of ["lz4", "zstd"]) {
+    it(`swapOutMany and swapInMany round trip every kind of page off-thread (${codec})`, async () => {
+      const space = await spaceOpen(codec);
+      try {
+        const slots = await space.swapOutMany(pages);
+        const st = space.stats();
+        assert.equal(st.swap_codec_threads, 2);
+        assert.equal(st.swap_codec_jobs, 0);
+        assert.ok(st.zswpout! > 0 && st.pswpout > 0 && st.swpout_zero > 0, JSON.stringify(st));
+        assert.deepEqual(await readAll(space, slots), pages);
+        // Concurrent single calls go off-thread too, and free as they read.
+        const again = await Promise.all(pages.map((p) => space.swapOut(p)));
+        const into = pages.map(() => new Uint8Array(PAGE_SIZE));
+        await Promise.all(again.map((s, i) => space.swapIn(s, into[i], { free: true })));
+        assert.deepEqual(into, pages);
+        assert.equal(space.stats().swap_slots_used, pages.length);
+      } finally {
+        await space.close();
+      }
+      assert.equal(space.stats().swap_codec_threads, 0, "close() stopped the threads");
+    });
+  }
+
+  it("a thread that throws fails the swap-outs it held; the batch gives back every slot", async () => {
+    const space = await spaceOpen();
+    try {
+      const poison = poisonFirst(threadsOf(space));
+      const batch = pages.slice(1, 9); // nonzero pages; thread 0 holds the odd ones, after the poison
+      await assert.rejects(space.swapOutMany(batch), ZswapThreadError);
+      assert.equal(poison.result, RESULT_THREAD_DIED);
+      const st = space.stats();
+      assert.equal(st.swap_slots_used, 0, "all or none");
+      assert.equal(st.stored_pages, 0);
+      assert.equal(st.swap_codec_threads, 1);
+      // The space goes on with the thread left.
+      const slots = await space.swapOutMany(batch);
+      assert.deepEqual(await readAll(space, slots), batch);
+    } finally {
+      await space.close();
+    }
+  });
+
+  it("a thread that throws fails the swap-ins it held; their slots keep their pages", async () => {
+    const space = await spaceOpen();
+    try {
+      const batch = pages.filter((_, i) => i % 5 === 1 || i % 5 === 2).slice(0, 8); // text, pointers
+      const slots = await space.swapOutMany(batch);
+      const stored = space.stats().stored_pages!;
+      assert.ok(stored >= 4, `${stored} pages in zswap, to decompress`);
+      poisonFirst(threadsOf(space));
+      const into = slots.map(() => new Uint8Array(PAGE_SIZE));
+      await assert.rejects(space.swapInMany(slots, into), ZswapThreadError);
+      assert.equal(space.stats().stored_pages, stored, "nothing was freed");
+      assert.deepEqual(await readAll(space, slots), batch);
+    } finally {
+      await space.close();
+    }
+  });
+
+  it("with every thread terminated, swaps run on the caller's thread", async () => {
+    const space = await spaceOpen();
+    try {
+      const threads = threadsOf(space);
+      await CodecThreads.unsafeWorker(threads, 0)!.terminate();
+      assert.equal(space.stats().swap_codec_threads, 1);
+      await CodecThreads.unsafeWorker(threads, 1)!.terminate();
+      assert.equal(space.stats().swap_codec_threads, 0);
+      const slots = await space.swapOutMany(pages);
+      assert.equal(space.stats().swap_codec_jobs, 0, "nothing waits on a thread");
+      assert.deepEqual(await readAll(space, slots), pages);
+    } finally {
+      await space.close();
+    }
+  });
+
+  it("bad batches are argument errors and change nothing", async () => {
+    const space = await spaceOpen();
+    try {
+      const tooMany = Array.from({ length: SWAP_BATCH_PAGES_MAX + 1 }, () => pages[1]);
+      await assert.rejects(space.swapOutMany(tooMany), ZswapArgumentError);
+      await assert.rejects(space.swapOutMany([pages[1], new Uint8Array(10)]), ZswapArgumentError);
+      const [slot] = await space.swapOutMany([pages[1]]);
+      await assert.rejects(space.swapInMany([slot], []), ZswapArgumentError);
+      await assert.rejects(
+        space.swapInMany(
+          [slot, 200 as SwapSlot],
+          [new Uint8Array(PAGE_SIZE), new Uint8Array(PAGE_SIZE)],
+        ),
+        ZswapArgumentError,
+      );
+      assert.equal(space.stats().swap_slots_used, 1);
+      assert.deepEqual(await readAll(space, [slot]), [pages[1]]);
+    } finally {
+      await space.close();
+    }
+  });
+});
