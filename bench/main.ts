@@ -37,6 +37,7 @@ import { gcFull } from "./lib/timing.ts";
 import { poolBench } from "./pool/pool.bench.ts";
 import { scaleBench } from "./swap/scale.bench.ts";
 import { threadsBench } from "./swap/threads.bench.ts";
+import { toolboxBench } from "./swap/toolbox.bench.ts";
 import { writebackBench } from "./swap/writeback.bench.ts";
 import { policyBench } from "./workload/policy.bench.ts";
 import { memoryBench } from "./zswap/memory.bench.ts";
@@ -157,6 +158,7 @@ async function main(): Promise<void> {
     threads: () => threadsBench(ctx),
     scale: () => scaleBench(ctx),
     policy: () => policyBench(ctx),
+    toolbox: () => toolboxBench(ctx),
     cli: () => startupBench(ctx),
   };
   for (const section of SECTIONS) {

@@ -336,6 +336,28 @@ export const KERNEL_SETTLE_MS_MAX = 120_000;
 export const KERNEL_UNDO_WAIT_MS_MAX = 30_000;
 
 /**
+ * Bytes of a dictionary `zswap dict train` makes by default (zstd's own trainer default, 110 KiB):
+ * about what the trainer can fill from a few thousand pages.
+ */
+export const DICT_TRAIN_BYTES = 112_640;
+
+/** The largest zstd dictionary the codec accepts, in bytes (1 MiB). */
+export const DICT_BYTES_MAX = 1024 ** 2;
+
+/** Fewest sample pages the trainer is given: below this zstd's trainer has too little to go on. */
+export const DICT_TRAIN_PAGES_MIN = 16;
+
+/** Most sample pages the trainer reads (64 MiB, held in memory while it runs). */
+export const DICT_TRAIN_PAGES_MAX = 16_384;
+
+/**
+ * Dictionaries one Zswap keeps at once: the current one and older ones that live entries were
+ * compressed with. Each costs its digested forms (zstd's CDict and DDict, a few times its size:
+ * under 1 MiB for a 110 KiB dictionary) and a codec context.
+ */
+export const DICTS_KEPT_MAX = 4;
+
+/**
  * Length of one tick of idle tracking, in ms (12 minutes): an entry's access time is kept in
  * ticks, 1 byte a row (the metadata budget leaves no more), so markIdle's olderThanMs is resolved
  * to 12 minutes and ages reach a day (zram's own example of `idle`: 86400 seconds).

@@ -6,9 +6,11 @@ export { type Clock, type ClockTimer, REAL_CLOCK } from "./clock.ts";
 export {
   COMPRESSOR_NAMES,
   type CompressorName,
+  type CompressorParams,
   compressorsAvailable,
+  dictionaryTrain,
 } from "./compress/index.ts";
-export { PAGE_SIZE, POOL_BYTES_MAX, SWAP_AREAS_MAX } from "./constants.ts";
+export { DICTS_KEPT_MAX, PAGE_SIZE, POOL_BYTES_MAX, SWAP_AREAS_MAX } from "./constants.ts";
 export {
   FileDevice,
   type FileDeviceOptions,

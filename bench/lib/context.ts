@@ -16,6 +16,7 @@ export const SECTIONS = [
   "threads",
   "scale",
   "policy",
+  "toolbox",
   "cli",
 ] as const;
 export type Section = (typeof SECTIONS)[number];

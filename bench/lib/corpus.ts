@@ -18,6 +18,8 @@ export interface Corpus {
   readonly pages: readonly Uint8Array[];
   /** Zero-filled pages found and set aside. */
   readonly zeroPages: number;
+  /** How many of `pages`, from the first, were captured from a process (0 for a file). */
+  readonly capturedPages: number;
   /** One sentence saying where the pages came from. */
   readonly describe: string;
 }
@@ -70,6 +72,7 @@ export function corpusBuild(pages: number, seed: number, pagesFrom?: string): Co
     return {
       pages: kept,
       zeroPages: all.length - kept.length,
+      capturedPages: 0,
       describe: `${all.length} pages of ${pagesFrom} (--pages-from); ${all.length - kept.length} zero pages set aside, ${kept.length} used`,
     };
   }
@@ -99,6 +102,7 @@ export function corpusBuild(pages: number, seed: number, pagesFrom?: string): Co
   return {
     pages: [...captured, ...generatedKept],
     zeroPages: capturedZero + zeroGenerated,
+    capturedPages: captured.length,
     describe,
   };
 }

@@ -22,6 +22,8 @@ export const CHART_COLORS: Readonly<Record<ConfigName, string>> = {
   best: "#59a14f",
   "idle-writeback": "#b07aa1",
   recompress: "#9c755f",
+  dict: "#edc948",
+  dedup: "#ff9da7",
 };
 
 /** How a chart's values read: the page picks axis ticks and legend values by it. */

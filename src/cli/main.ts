@@ -5,6 +5,7 @@
 
 import { ZswapArgumentError, ZswapError } from "../errors.ts";
 import { CAPTURE_USAGE, captureCommand } from "./capture.ts";
+import { DICT_USAGE, dictCommand } from "./dict.ts";
 import { KERNEL_USAGE, kernelCommand } from "./kernel.ts";
 import { RUN_USAGE, runCommand } from "./run.ts";
 import { Interrupted, signalsAbort } from "./signals.ts";
@@ -17,7 +18,9 @@ ${RUN_USAGE}
 
 ${CAPTURE_USAGE}
 
-${KERNEL_USAGE}`;
+${KERNEL_USAGE}
+
+${DICT_USAGE}`;
 
 let stdoutOpen = true;
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -39,6 +42,8 @@ async function main(argv: string[], signal: AbortSignal): Promise<number> {
       return captureCommand(rest, signal, print);
     case "kernel":
       return kernelCommand(rest, signal, print);
+    case "dict":
+      return dictCommand(rest, signal, print);
     case "--version":
     case "-V":
       print(`zswap-ts ${packageVersion()}`);

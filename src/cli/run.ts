@@ -29,6 +29,7 @@ import { type RepeatedRuns, type RunStep, runRepeated } from "../workload/repeat
 import {
   CONFIG_NAMES,
   CONFIG_NAMES_ALL,
+  CONFIG_OPT_IN,
   CONFIGS,
   type ConfigName,
   type RunSpec,
@@ -47,7 +48,8 @@ import { packageVersion } from "./version.ts";
 
 export const RUN_USAGE = `zswap run [options]
   Replays a workload through each configuration (${CONFIG_NAMES.join(", ")}) and compares them;
-  opt-in with --configs: ${CONFIG_NAMES_ALL.filter((n) => !CONFIG_NAMES.includes(n)).join(", ")} (zram's tools).
+  opt-in with --configs: ${CONFIG_OPT_IN.join(", ")} (zram's tools: idle pages written back
+  or compressed again, zstd with a dictionary, identical pages stored once).
   --workload shift|zipf|scan|loop
                                synthetic access pattern (default shift: a hot set that moves;
                                loop: a cyclic pass over the pages outside a hot set)
@@ -64,6 +66,8 @@ export const RUN_USAGE = `zswap run [options]
   --pool SIZE|%                zswap pool bound (default: half the compressed size of what is not resident)
   --compressor NAME            lz4 (default), lz4hc, zstd, deflate; lzo is GPL-2.0+, opt-in: npm i lzo
   --configs LIST               comma-separated subset of: ${CONFIG_NAMES_ALL.join(",")}
+  --dict FILE                  the zstd dictionary of the dict configuration (as zswap dict
+                               train writes); default: trained on the run's own pages
   --duration TIME              stop each configuration after TIME (e.g. 10s)
   --policy clock|lru2          resident-set eviction (default clock)
   --seed N                     seed of the workload, generated pages and modelled device (default 1)
@@ -106,6 +110,7 @@ const RUN_FLAGS = {
   pool: { type: "string" },
   compressor: { type: "string" },
   configs: { type: "string" },
+  dict: { type: "string" },
   accesses: { type: "string" },
   duration: { type: "string" },
   "write-ratio": { type: "string" },
@@ -256,13 +261,18 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
     throw usage("--swapfile-reuse needs --swapfile");
   const compressor = f.compressor ?? COMPRESSOR_DEFAULT;
   compressorCheck(compressor);
+  const configs = configsParse(f.configs);
+  if (f.dict !== undefined && !configs.includes("dict")) {
+    throw usage("--dict is the dictionary of the dict configuration: add it to --configs");
+  }
   const request: RunRequest = {
     workload: workloadParse(f),
     pagesFrom: pagesFromParse(f["pages-from"]),
     resident: sizeParse("resident", f.resident ?? "12.5%", true),
     pool: f.pool === undefined ? undefined : sizeParse("pool", f.pool, true),
     compressor,
-    configs: configsParse(f.configs),
+    configs,
+    dictionary: f.dict === undefined ? undefined : nonEmpty("dict", f.dict),
     policy: oneOf("policy", f.policy ?? "clock", ["clock", "lru2"] as const),
     seed: numberParse("seed", f.seed ?? "1", 0, 2 ** 32 - 1, true),
     runs: numberParse("runs", f.runs ?? "1", 1, RUN_REPEATS_MAX, true),
@@ -315,6 +325,7 @@ function reportPrint(report: RunReport, json: boolean, print: (text: string) => 
   print(
     `memory:     ${plan.frames} resident frames of ${plan.pages} pages; pool ${plan.poolBytes} bytes (${plan.compressor}); eviction ${plan.policy}; device latency ${plan.deviceLatency}`,
   );
+  if (plan.dictionary !== null) print(`dictionary: ${plan.dictionary}`);
   if (plan.runs > 1 || plan.warmup > 0) {
     const seeds = plan.varySeed ? `seeds ${plan.seed} + the round's index` : `seed ${plan.seed}`;
     print(

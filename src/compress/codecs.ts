@@ -11,7 +11,12 @@
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 import { PAGE_SIZE } from "../constants.ts";
-import { type CompressorFactory, compressorRegister, requireNative } from "./compressor.ts";
+import {
+  type CompressorFactory,
+  type CompressorParams,
+  compressorRegister,
+  requireNative,
+} from "./compressor.ts";
 
 /** One codec context's functions: see native/codecs.c. */
 interface NativeCodec {
@@ -21,10 +26,16 @@ interface NativeCodec {
   decompress(src: Uint8Array, start: number, end: number, dst: Uint8Array): number;
 }
 
-interface NativeCodecs {
+/** The addon's exports: see native/codecs.c. */
+export interface NativeCodecs {
   lz4(): NativeCodec;
   lz4hc(level: number): NativeCodec;
-  zstd(level: number): NativeCodec;
+  /** zstd, with a dictionary in zstd's format when one is given. */
+  zstd(level: number, dict?: Uint8Array): NativeCodec;
+  /** The dictionary's id, 0 when the bytes are not a zstd dictionary. */
+  zstdDictId(dict: Uint8Array): number;
+  /** zstd's trainer over samples of sampleBytes each: the dictionary's length in dst; throws zstd's reason. */
+  zstdTrain(dst: Uint8Array, samples: Uint8Array, sampleBytes: number): number;
 }
 
 interface LzoModule {
@@ -44,7 +55,7 @@ const NATIVE_DIR = fileURLToPath(new URL("../../native", import.meta.url));
 
 let addon: NativeCodecs | undefined;
 
-function addonLoad(): NativeCodecs {
+export function addonLoad(): NativeCodecs {
   addon ??= requireNative("node-gyp-build")(NATIVE_DIR) as NativeCodecs;
   return addon;
 }
@@ -57,12 +68,12 @@ function addonLoad(): NativeCodecs {
  */
 function nativeFactory(
   name: "lz4" | "lz4hc" | "zstd",
-  make: () => NativeCodec,
+  make: (params: CompressorParams) => NativeCodec,
   stopsAtLimit: boolean,
 ): CompressorFactory {
-  make(); // fails here, at load, when the addon or the codec is missing
-  return () => {
-    const codec = make();
+  make({}); // fails here, at load, when the addon or the codec is missing
+  return (params) => {
+    const codec = make(params);
     return {
       name,
       compress: stopsAtLimit
@@ -131,5 +142,7 @@ compressorRegister("lz4", () => nativeFactory("lz4", () => addonLoad().lz4(), tr
 compressorRegister("lz4hc", () =>
   nativeFactory("lz4hc", () => addonLoad().lz4hc(LZ4HC_LEVEL), true),
 );
-compressorRegister("zstd", () => nativeFactory("zstd", () => addonLoad().zstd(ZSTD_LEVEL), false));
+compressorRegister("zstd", () =>
+  nativeFactory("zstd", (params) => addonLoad().zstd(ZSTD_LEVEL, params.dictionary), false),
+);
 compressorRegister("deflate", deflateLoad);

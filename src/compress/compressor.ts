@@ -1,7 +1,7 @@
 // The one interface every codec implements, and the registry that finds codecs by name.
 
 import { createRequire } from "node:module";
-import { ZswapCompressorError } from "../errors.ts";
+import { ZswapCompressorError, ZswapOptionError } from "../errors.ts";
 
 /** Codec names as zswap's `compressor` parameter spells them. */
 export const COMPRESSOR_NAMES = ["lzo", "lz4", "lz4hc", "zstd", "deflate"] as const;
@@ -39,8 +39,16 @@ export interface Compressor {
 /** CommonJS loader for the native codec packages. */
 export const requireNative = createRequire(import.meta.url);
 
+/**
+ * A codec's parameters (zram's algorithm_params): a zstd dictionary, checked by
+ * dictionaryCheck; no other codec takes one.
+ */
+export interface CompressorParams {
+  dictionary?: Uint8Array;
+}
+
 /** Builds a fresh codec instance. */
-export type CompressorFactory = () => Compressor;
+export type CompressorFactory = (params: CompressorParams) => Compressor;
 
 const loaders = new Map<CompressorName, () => CompressorFactory>();
 /** Each name's factory once loaded, or why it failed to load: a name is tried once. */
@@ -76,13 +84,19 @@ function availableDescribe(): string {
   return `available: ${compressorsAvailable().join(", ")}${optIn}`;
 }
 
-/** Builds a fresh codec instance; an unknown or unavailable name is ZSWAP_E_COMPRESSOR. */
-export function compressorCreate(name: string): Compressor {
+/**
+ * Builds a fresh codec instance; an unknown or unavailable name is ZSWAP_E_COMPRESSOR, a
+ * dictionary for a codec other than zstd ZSWAP_E_OPTION.
+ */
+export function compressorCreate(name: string, params: CompressorParams = {}): Compressor {
   if (!loaders.has(name as CompressorName)) {
     throw new ZswapCompressorError(`unknown compressor "${name}"; ${availableDescribe()}`);
   }
+  if (params.dictionary !== undefined && name !== "zstd") {
+    throw new ZswapOptionError(`a dictionary is for the zstd compressor, not "${name}"`);
+  }
   const factory = compressorLoad(name as CompressorName);
-  if (typeof factory === "function") return factory();
+  if (typeof factory === "function") return factory(params);
   throw new ZswapCompressorError(
     `compressor "${name}" failed to load (${factory.message.split("\n")[0]}); ${availableDescribe()}`,
   );

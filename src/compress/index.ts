@@ -6,10 +6,12 @@ export {
   COMPRESSOR_NAMES,
   type Compressor,
   type CompressorName,
+  type CompressorParams,
   compressorCreate,
   compressorId,
   compressorsAvailable,
 } from "./compressor.ts";
+export { dictionaryCheck, dictionaryId, dictionaryTrain } from "./dictionary.ts";
 export {
   OP_COMPRESS,
   OP_DECOMPRESS,

@@ -44,6 +44,16 @@ export const SWAP_COUNTERS = {
   swpin_zero:
     "A swapped-in page was zero-filled and came from the swap map's bit, not from storage (vmstat)",
   swpout_zero: "A swapped-out page was zero-filled and was kept as a bit in the swap map (vmstat)",
+  swpin_same:
+    "A swapped-in page was one repeated 8-byte value other than zero, and came from the swap map's side table (not the kernel's)",
+  swpout_same:
+    "A swapped-out page was one repeated 8-byte value other than zero, and was kept as that value in the swap map's side table, no storage used (zram's same-filled pages; not the kernel's)",
+  dedup_pages_saved:
+    "A swapped-out page (dedup on) was equal, byte for byte, to a page stored already and was kept as a reference to it (not the kernel's)",
+  dedup_reads:
+    "A swap-out (dedup on) read a stored page back from the device to compare it with its own (not the kernel's)",
+  dedup_bytes_saved:
+    "Bytes such swap-outs did not store: the stored copy's compressed length in zswap, or a page where it is bound for the device (not the kernel's)",
   swpin_cache:
     "A swap-in found its page in the swap cache, its device write not yet landed: no device read (not the kernel's)",
   swpout_fail:

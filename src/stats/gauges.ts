@@ -27,6 +27,12 @@ export const SWAP_GAUGES = {
   swap_slots: "Slots in the swap space",
   swap_slots_used: "Slots of the swap space in use",
   swap_zero_pages: "Slots in use holding a zero-filled page, which takes no storage",
+  same_pages:
+    "Slots in use holding a page of one repeated 8-byte value, zero pages included, which takes no storage (zram's mm_stat same_pages)",
+  dedup_pages:
+    "Slots in use whose page is another slot's stored copy (dedup), which takes no storage of its own",
+  dedup_held_slots:
+    "Slots freed by their owner and held because deduplicated slots still read their page",
   swap_io_in_flight: "Device reads and writes in flight, writeback included",
   swap_cache_pages:
     "Pages of swap-outs held in the swap cache: their write is in flight, or failed",

@@ -1,6 +1,8 @@
 // SwapSpace: what applications use. Swap a page out, get a slot; swap the slot in, get the page
-// back; free the slot. Zero-filled pages stay a bit in the swap map; other pages go to zswap
-// first and to the device when zswap declines; writeback moves zswap's oldest pages to the device.
+// back; free the slot. Zero-filled pages stay a bit in the swap map, other same-filled pages a
+// value in a side table (same-filled.ts); with dedup on, a page identical to one stored already
+// refers to it (dedup.ts); other pages go to zswap first and to the device when zswap declines;
+// writeback moves zswap's oldest pages to the device.
 //
 // Slot lifetime (the swap cache's job in the kernel):
 //   1. a slot is taken by swapOut and given back by free (or swapIn with `free`);
@@ -51,12 +53,15 @@ import {
 } from "../stats/index.ts";
 import type { Brand, SwapOffset } from "../types.ts";
 import {
+  codecIdPlain,
   LOADED_CODEC_STEP,
   LOADED_RAW,
   Zswap,
   type ZswapOptions,
   type ZswapStats,
 } from "../zswap/index.ts";
+import { Dedup } from "./dedup.ts";
+import { isSameFilled, isZeroValue, SameFilled } from "./same-filled.ts";
 import { SlotMap } from "./slot-map.ts";
 import { SwapCache } from "./swap-cache.ts";
 import { SwapThreads } from "./swap-threads.ts";
@@ -64,8 +69,8 @@ import { SwapThreads } from "./swap-threads.ts";
 /** A swapped-out page's place; valid from swapOut until free. */
 export type SwapSlot = Brand<number, "SwapSlot">;
 
-/** Where a swap-in found its page: the swap map's zero bit, zswap, or the device. */
-export type SwapInSource = "zero" | "cache" | "zswap" | "device";
+/** Where a swap-in found its page: the swap map's zero bit or same value, zswap, or the device. */
+export type SwapInSource = "zero" | "same" | "cache" | "zswap" | "device";
 
 export interface SwapSpaceOptions {
   /** Pages the space holds: the number of slots. */
@@ -105,9 +110,15 @@ export interface SwapSpaceOptions {
   /** Bound on one swap-out's wait for room, in ms (default ROOM_WAIT_MS_DEFAULT). */
   waitMs?: number;
   /**
+   * Store identical pages once (default false): a swap-out equal to a page stored already, byte
+   * for byte, refers to it. Costs 13 bytes a slot and a hash of every page swapped out.
+   */
+  dedup?: boolean;
+  /**
    * Codec threads that compress and decompress zswap's pages off the caller's thread, 0 for
    * none (the default: opt-in while a hang under load is open; at most CODEC_THREADS_MAX).
    * Started at the first swap that finds another in flight; a call alone runs on its own thread.
+   * A dedup space runs every swap on the caller's thread (its lookups and sharing live there).
    */
   threads?: number;
 }
@@ -118,16 +129,14 @@ export type SwapGauges = Counts<SwapGaugeName>;
 /** The space's own counters and gauges, and its Zswap's stats (absent without zswap). */
 export type SwapSpaceStats = Readonly<Counts<SwapCounterName> & Partial<ZswapStats> & SwapGauges>;
 
-const ZERO_PAGE = Buffer.alloc(PAGE_SIZE);
-
-function isZeroPage(page: Uint8Array): boolean {
-  return ZERO_PAGE.equals(page);
-}
-
 export class SwapSpace {
   readonly zswap: Zswap | undefined;
   readonly #counts = countsNew(SWAP_COUNTERS);
   readonly #slotMap: SlotMap;
+  readonly #same: SameFilled;
+  readonly #dedup: Dedup | undefined;
+  /** A stored page read back for dedup's byte-for-byte check. */
+  readonly #dedupPage = new Uint8Array(PAGE_SIZE);
   readonly #cache = new SwapCache(SWAP_WRITES_BEHIND_MAX);
   /** Swap-outs waiting for a write-behind buffer. */
   readonly #bufferWaiters: (() => void)[] = [];
@@ -156,15 +165,20 @@ export class SwapSpace {
     whenFull: "reject" | "wait",
     waitMs: number,
     slots: number,
+    dedup: boolean,
     threads: number,
   ) {
     this.zswap = zswap;
-    this.#threads = zswap !== undefined && threads > 0 ? new SwapThreads(threads) : undefined;
+    // dedup's lookups and sharing run on this thread: a dedup space swaps inline.
+    const threaded = zswap !== undefined && threads > 0 && !dedup;
+    this.#threads = threaded ? new SwapThreads(threads) : undefined;
     this.#ownsDevice = ownsDevice;
     this.#ownsZswap = ownsZswap;
     this.#whenFull = whenFull;
     this.#waitMs = waitMs;
     this.#slotMap = new SlotMap(slots);
+    this.#same = new SameFilled(slots);
+    this.#dedup = dedup ? new Dedup(slots) : undefined;
   }
 
   /** Opens a swap space; bad options are ZswapArgumentError, nothing is created. */
@@ -187,6 +201,7 @@ export class SwapSpace {
       o.whenFull ?? "reject",
       o.waitMs ?? ROOM_WAIT_MS_DEFAULT,
       o.slots,
+      o.dedup ?? false,
       o.threads ?? 0,
     );
     try {
@@ -229,6 +244,8 @@ export class SwapSpace {
     const waitMs = opts.waitMs ?? ROOM_WAIT_MS_DEFAULT;
     if (typeof waitMs !== "number" || !(waitMs >= 0 && waitMs <= 60_000))
       optionBad(`waitMs must be in 0..60000, got ${waitMs}`);
+    if (opts.dedup !== undefined && typeof opts.dedup !== "boolean")
+      optionBad("dedup must be a boolean");
     const threads = opts.threads ?? 0;
     if (!Number.isInteger(threads) || threads < 0 || threads > CODEC_THREADS_MAX)
       optionBad(`threads must be an integer in 0..${CODEC_THREADS_MAX}, got ${opts.threads}`);
@@ -281,7 +298,8 @@ export class SwapSpace {
       !Number.isInteger(slot) ||
       slot < 0 ||
       slot >= this.#slotMap.slots ||
-      !this.#slotMap.isUsed(slot)
+      !this.#slotMap.isUsed(slot) ||
+      this.#dedup?.isHeld(slot)
     ) {
       throw new ZswapSlotError(`slot ${slot} is not in use in this swap space`);
     }
@@ -304,22 +322,84 @@ export class SwapSpace {
     this.#openCheck();
     let slot = this.#slotAlloc();
     if (slot < 0) slot = await this.#slotWait();
-    const job = this.#whenFull === "reject" ? (this.#threads?.take(batch) ?? -1) : -1;
+    if (this.#sameStore(slot, page)) return slot as SwapSlot;
+    const job = this.#outJob(batch);
     if (job >= 0) return this.#io(slot, () => this.#swapOutThreaded(slot as SwapOffset, page, job));
-    if (isZeroPage(page)) {
-      this.#slotMap.zeroSet(slot, true);
-      this.#counts.swpout_zero++;
-      return slot as SwapSlot;
-    }
+    const hash = this.#dedup?.hash(page) ?? 0;
     try {
-      if (this.zswap !== undefined && (await this.#zswapStore(this.zswap, slot, page))) {
-        return slot as SwapSlot;
+      if (this.#dedup !== undefined) {
+        if (await this.#dedupStore(slot, page, hash)) return slot as SwapSlot;
+        this.#openCheck(); // an await: closed meanwhile, zswap's area is gone
       }
-      return await this.#swapOutDevice(slot as SwapOffset, page);
+      if (this.zswap === undefined || !(await this.#zswapStore(this.zswap, slot, page))) {
+        await this.#swapOutDevice(slot as SwapOffset, page);
+      }
+      this.#dedup?.index(slot, hash);
+      return slot as SwapSlot;
     } catch (err) {
       this.#slotRelease(slot);
       throw err;
     }
+  }
+
+  /** Keeps a same-filled page as a bit (zero) or its value, in `slot`; false for other pages. */
+  #sameStore(slot: number, page: Uint8Array): boolean {
+    if (!isSameFilled(page)) return false;
+    if (isZeroValue(page)) {
+      this.#slotMap.zeroSet(slot, true);
+      this.#counts.swpout_zero++;
+    } else {
+      this.#same.set(slot, page);
+      this.#counts.swpout_same++;
+    }
+    return true;
+  }
+
+  /**
+   * With dedup on: makes `slot` refer to a stored page equal to `page`, and true; false when
+   * none is found. The stored page is read back and compared byte for byte: from the swap cache
+   * or zswap at once, else from the device (a read that saves a write and the storage).
+   */
+  async #dedupStore(slot: number, page: Uint8Array, hash: number): Promise<boolean> {
+    const d = this.#dedup;
+    const c = d?.candidate(hash) ?? -1;
+    if (d === undefined || c < 0) return false;
+    let copy = this.#dedupPage;
+    let bytes: number = PAGE_SIZE; // a device page, for a copy still in the swap cache
+    if (!this.#cache.read(c as SwapOffset, copy)) {
+      try {
+        bytes = this.zswap?.peek(this.type, c, copy) ?? 0;
+      } catch {
+        return false; // its data no longer decompresses: decompress_fail moved, no dedup
+      }
+    }
+    if (bytes === 0) {
+      // On the device: read into a buffer of this call's own, since others may run meanwhile.
+      copy = new Uint8Array(PAGE_SIZE);
+      bytes = PAGE_SIZE;
+      this.#counts.dedup_reads++;
+      const read = await this.#io(c, () => this.device.read(c as SwapOffset, copy)).then(
+        () => true,
+        () => false, // a failed read costs the dedup only
+      );
+      // Freed and dropped while it was read: no longer a page anyone stores.
+      if (!read || this.#closed || d.candidate(hash) !== c) return false;
+    }
+    if (Buffer.compare(copy, page) !== 0) return false;
+    d.share(slot, c);
+    this.#counts.dedup_pages_saved++;
+    this.#counts.dedup_bytes_saved += bytes;
+    return true;
+  }
+
+  /**
+   * A codec thread's job slot for a swap-out, or -1 to store inline: under `wait` (storeWait
+   * waits here), and while zswap's codec has a dictionary (a codec thread makes codecs by name).
+   */
+  #outJob(batch: boolean): number {
+    const z = this.zswap;
+    if (z === undefined || this.#whenFull !== "reject" || !codecIdPlain(z.storeCodecId)) return -1;
+    return this.#threads?.take(batch) ?? -1;
   }
 
   async #swapOutDevice(slot: SwapOffset, page: Uint8Array): Promise<SwapSlot> {
@@ -429,10 +509,11 @@ export class SwapSpace {
     for (let i = 0; i < pages.length && error === undefined; ) {
       let handedOver: Promise<void> | undefined;
       for (; i < pages.length; i++) {
-        const job = threads.take(true);
-        if (job < 0) break;
         const slot = slots[i] as SwapOffset;
         const page = pages[i];
+        if (this.#sameStore(slot, page)) continue;
+        const job = this.#outJob(true);
+        if (job < 0) break;
         threads.input(job).set(page);
         const codec = z.storeCodecId;
         handedOver = new Promise<void>((resolve) => {
@@ -448,13 +529,12 @@ export class SwapSpace {
         await handedOver; // called back in order: all before it too
         continue;
       }
-      // No job slot free (other calls hold them all) or no thread left: one page inline.
+      if (i === pages.length) break; // the last pages were same-filled
+      // No job slot free (other calls hold them all), no thread left, or a dictionary codec:
+      // one page inline.
       const slot = slots[i] as SwapOffset;
       const page = pages[i++];
-      if (isZeroPage(page)) {
-        this.#slotMap.zeroSet(slot, true);
-        this.#counts.swpout_zero++;
-      } else if (!z.store(this.type, slot, page)) {
+      if (!this.#sameStore(slot, page) && !z.store(this.type, slot, page)) {
         writes.push(this.#swapOutDevice(slot, page).catch((err) => (error ??= err)));
       }
     }
@@ -613,38 +693,64 @@ export class SwapSpace {
     pageCheck(into);
     this.#openCheck();
     const off = this.#slotCheck(slot);
+    // A deduplicated slot reads its canonical slot's page; a page others share is never
+    // loaded exclusively (dedup.ts, rule 2).
+    const from = (this.#dedup?.source(off) ?? off) as SwapOffset;
+    const exclusive = free && from === off && !this.#dedup?.shared(off);
     let source: SwapInSource = "zswap";
-    if (this.#slotMap.isZero(off)) {
+    if (this.#slotMap.isZero(from)) {
       into.fill(0);
       this.#counts.swpin_zero++;
       source = "zero";
-    } else if (this.#cache.read(off, into)) {
+    } else if (this.#same.isSame(from)) {
+      this.#same.read(from, into);
+      this.#counts.swpin_same++;
+      source = "same";
+    } else if (this.#cache.read(from, into)) {
       this.#counts.swpin_cache++;
       source = "cache";
     } else {
+      // Never a thread in a dedup space (it has none): `from` is `off` on the threaded paths.
       const z = this.zswap;
       const job =
-        z === undefined ? -1 : (this.#threads?.takeDecompress(z.storeCodecId, batch) ?? -1);
+        z === undefined || !codecIdPlain(z.storeCodecId)
+          ? -1
+          : (this.#threads?.takeDecompress(z.storeCodecId, batch) ?? -1);
       if (job >= 0) return this.#swapInThreaded(off, into, free, job);
-      if (!(this.zswap?.load(this.type, off, into, free) ?? false)) {
-        return this.#swapInDevice(off, into, free);
+      if (!(z?.load(this.type, from, into, exclusive) ?? false)) {
+        return this.#swapInDevice(off, from, into, free);
       }
     }
     if (free) this.free(slot);
     return source;
   }
 
+  /** op as I/O of `from` too when it is another slot (the canonical one of a deduplicated slot). */
+  #ioShared<T>(off: SwapOffset, from: SwapOffset, op: () => Promise<T>): Promise<T> {
+    return from === off ? op() : this.#io(from, op);
+  }
+
   /**
-   * The device read of a swap-in. Freed inside the tracked I/O: while it is in flight nobody
-   * else can be given this slot, so a slot still in use here is still ours.
+   * The device read of a swap-in of `off`, whose page is slot `from`'s (dedup's canonical slot,
+   * or `off`). Freed inside the tracked I/O: while it is in flight nobody else can be given this
+   * slot, so a slot still in use here is still ours (a slot held for sharers is not freed).
    */
-  #swapInDevice(off: SwapOffset, into: Uint8Array, free: boolean): Promise<SwapInSource> {
-    return this.#io(off, async (): Promise<SwapInSource> => {
-      await this.device.read(off, into);
-      this.#counts.pswpin++;
-      if (free && this.#slotMap.isUsed(off)) this.free(off as number as SwapSlot);
-      return "device";
-    });
+  #swapInDevice(
+    off: SwapOffset,
+    from: SwapOffset,
+    into: Uint8Array,
+    free: boolean,
+  ): Promise<SwapInSource> {
+    return this.#io(off, () =>
+      this.#ioShared(off, from, async (): Promise<SwapInSource> => {
+        await this.device.read(from, into);
+        this.#counts.pswpin++;
+        if (free && this.#slotMap.isUsed(off) && !this.#dedup?.isHeld(off)) {
+          this.free(off as number as SwapSlot);
+        }
+        return "device";
+      }),
+    );
   }
 
   /**
@@ -663,14 +769,16 @@ export class SwapSpace {
     const input = threads.input(job);
     const got = z.loadCompressed(this.type, off, input);
     const codec = Math.floor(got / LOADED_CODEC_STEP);
-    if (got < 0 || codec === LOADED_RAW) {
+    const length = got % LOADED_CODEC_STEP;
+    // A page stored raw, or by a codec with a dictionary (which no codec thread has): inline.
+    if (got < 0 || codec === LOADED_RAW || !codecIdPlain(codec)) {
       threads.untake(job);
-      if (got < 0) return this.#swapInDevice(off, into, free);
-      into.set(input);
+      if (got < 0) return this.#swapInDevice(off, off, into, free);
+      if (codec === LOADED_RAW) into.set(input.subarray(0, PAGE_SIZE));
+      else z.decompressLoaded(this.type, off, codec, input.subarray(0, length), into);
       if (free) this.free(off as number as SwapSlot);
       return Promise.resolve("zswap");
     }
-    const length = got % LOADED_CODEC_STEP;
     return this.#io(off, () =>
       threads.run(job, OP_DECOMPRESS, codec, length, (produced, page): SwapInSource => {
         if (produced !== PAGE_SIZE) throw z.decompressFailed(this.type, off, produced);
@@ -710,8 +818,15 @@ export class SwapSpace {
   free(slot: SwapSlot): void {
     this.#openCheck();
     const off = this.#slotCheck(slot);
+    if (this.#dedup === undefined) this.#slotDrop(off);
+    else for (const s of this.#dedup.free(off)) this.#slotDrop(s as SwapOffset);
+  }
+
+  /** Drops whatever the slot holds and gives it back. */
+  #slotDrop(off: SwapOffset): void {
     this.zswap?.invalidate(this.type, off);
     this.#cache.drop(off);
+    this.#same.clear(off);
     this.#slotRelease(off);
   }
 
@@ -779,6 +894,9 @@ export class SwapSpace {
       swap_slots: this.#slotMap.slots,
       swap_slots_used: this.#slotMap.count,
       swap_zero_pages: this.#slotMap.zeroCount,
+      same_pages: this.#slotMap.zeroCount + this.#same.count,
+      dedup_pages: this.#dedup?.sharers ?? 0,
+      dedup_held_slots: this.#dedup?.held ?? 0,
       swap_io_in_flight: this.#ioCount,
       swap_cache_pages: this.#cache.size,
       swap_codec_threads: this.#threads?.alive ?? 0,

@@ -18,6 +18,7 @@ import { MAX_COMPRESSION_RATIO_DEFAULT } from "../zswap/index.ts";
 import { pageClasses } from "./belady.ts";
 import { capturePages } from "./capture.ts";
 import { corpusRead } from "./corpus.ts";
+import { dictionaryFromPages, dictionaryRead } from "./dictionary.ts";
 import { GENERATED_MIX, generatePages } from "./generate.ts";
 import { type PatternName, pattern } from "./patterns.ts";
 import type { EvictionPolicy } from "./resident.ts";
@@ -54,6 +55,8 @@ export interface RunRequest {
   pool: SizeAsked | undefined;
   compressor: string;
   configs: ConfigName[];
+  /** The dict configuration's zstd dictionary file; by default one is trained on the run's pages. */
+  dictionary?: string;
   policy: EvictionPolicy;
   seed: number;
   /** Measured runs of each configuration, after `warmup` runs that are not (interleaved). */
@@ -91,6 +94,8 @@ export interface RunPlan {
   /** Pages Belady's MIN holds: poolBytes over the mean compressed size of the pages zswap stores. */
   beladyPages: number;
   compressor: string;
+  /** The dict configuration's dictionary: where it came from, its size and id; null without it. */
+  dictionary: string | null;
   policy: EvictionPolicy;
   configs: ConfigName[];
   seed: number;
@@ -171,6 +176,24 @@ export function corpusLoad(
     .map(([k, v]) => `${v}% ${k}`)
     .join(", ");
   return { corpus: generatePages(pages, seed), source: `generated pages, seed ${seed} (${mix})` };
+}
+
+/**
+ * The dict configuration's dictionary, when it runs: the file given, or one trained on the
+ * corpus (the pages it then stores: a dictionary's best case, as the description says).
+ */
+function dictionaryResolve(
+  req: RunRequest,
+  corpus: readonly Uint8Array[],
+): { dictionary: Uint8Array; label: string } | undefined {
+  if (!req.configs.includes("dict")) return undefined;
+  if (req.dictionary !== undefined) {
+    const dictionary = dictionaryRead(req.dictionary);
+    return { dictionary, label: `${req.dictionary} (${dictionary.length} bytes)` };
+  }
+  const t = dictionaryFromPages(corpus, "the run's pages");
+  const label = `trained on ${t.pagesUsed} of the run's own pages (${t.dictionary.length} bytes, id ${t.id}; the pages it then stores, so a best case: give --dict for a dictionary trained elsewhere)`;
+  return { dictionary: t.dictionary, label };
 }
 
 /** Mean compressed size of a sample of the corpus, for sizing the default pool. */
@@ -306,6 +329,7 @@ export async function planMake(
     (w.pages - frames) * compressedPageBytes(corpus, req.compressor),
   );
   const device = await deviceResolve(req, w.pages);
+  const dict = dictionaryResolve(req, corpus);
   const classes = pageClasses(corpus, req.compressor, MAX_COMPRESSION_RATIO_DEFAULT);
   const beladyPages = Math.floor(poolBytes / classes.storedBytesMean);
   const plan: RunPlan = {
@@ -317,6 +341,7 @@ export async function planMake(
     poolBytes,
     beladyPages,
     compressor: req.compressor,
+    dictionary: dict?.label ?? null,
     policy: req.policy,
     configs: req.configs,
     seed: req.seed,
@@ -336,6 +361,7 @@ export async function planMake(
     pageClasses: classes,
     beladyPages,
     compressor: req.compressor,
+    dictionary: dict?.dictionary,
     configs: req.configs,
     device: req.device,
     swapfile: req.swapfile,

@@ -43,8 +43,8 @@ const TOOL_RECOMPRESS = async (z: Zswap): Promise<void> => {
 };
 
 /**
- * The configurations compared, from no zswap to the best we have; those with `optIn` only run
- * when --configs names them.
+ * The configurations compared, from no zswap to the best we have; those with `optIn` (zram's
+ * tools) only run when --configs names them. `dictionary` asks for the run's zstd dictionary.
  */
 export const CONFIGS = {
   disk: { label: "disk only", space: { zswap: false } },
@@ -75,13 +75,26 @@ export const CONFIGS = {
     tool: TOOL_RECOMPRESS,
     toolPeriodFrames: 1,
   },
+  dict: {
+    label: "zswap + writeback, zstd with a dictionary",
+    space: { writeback: true, whenFull: "reject" },
+    zswap: { compressor: "zstd" },
+    optIn: true,
+    dictionary: true,
+  },
+  dedup: {
+    label: "zswap + writeback + dedup",
+    space: { writeback: true, whenFull: "reject", dedup: true },
+    optIn: true,
+  },
 } as const satisfies Record<
   string,
   {
     label: string;
     space: Partial<SwapSpaceOptions>;
-    zswap?: ZswapOptions;
+    zswap?: Omit<ZswapOptions, "compressorParams">;
     optIn?: true;
+    dictionary?: true;
     tool?: (z: Zswap) => Promise<void>;
     toolPeriodFrames?: number;
   }
@@ -89,8 +102,10 @@ export const CONFIGS = {
 export type ConfigName = keyof typeof CONFIGS;
 /** Every configuration, opt-in ones included: what --configs may name. */
 export const CONFIG_NAMES_ALL = Object.keys(CONFIGS) as ConfigName[];
+/** Configurations run only when named (`optIn`). */
+export const CONFIG_OPT_IN = CONFIG_NAMES_ALL.filter((n) => "optIn" in CONFIGS[n]);
 /** The configurations run when --configs names none. */
-export const CONFIG_NAMES = CONFIG_NAMES_ALL.filter((n) => !("optIn" in CONFIGS[n]));
+export const CONFIG_NAMES = CONFIG_NAMES_ALL.filter((n) => !CONFIG_OPT_IN.includes(n));
 
 export interface RunSpec {
   /** A fresh iterator over the accesses of a seed (a trace ignores it), once per run. */
@@ -108,6 +123,8 @@ export interface RunSpec {
   /** Pages Belady's MIN holds (the plan's beladyPages). */
   beladyPages: number;
   compressor: string;
+  /** The zstd dictionary of the `dict` configuration (needed when it runs). */
+  dictionary?: Uint8Array;
   configs: readonly ConfigName[];
   /**
    * The device: a swap file (real I/O, real time), memory, simulated (virtual time for the wait
@@ -239,9 +256,10 @@ async function spaceOpen(
     "zswap" in config.space
       ? (false as const)
       : {
-          ...("zswap" in config ? config.zswap : {}),
-          maxPoolBytes: spec.poolBytes,
           compressor: spec.compressor,
+          ...("zswap" in config ? config.zswap : {}),
+          ...("dictionary" in config ? { compressorParams: { dictionary: spec.dictionary } } : {}),
+          maxPoolBytes: spec.poolBytes,
         };
   try {
     const options = {

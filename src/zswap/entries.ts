@@ -50,7 +50,7 @@ export class EntryTable {
   /** Where the page lives in swap; a free row's next free row. */
   offset = growable(Uint32Array, ENTRY_ROWS_MAX);
   type = growable(Uint8Array, ENTRY_ROWS_MAX);
-  /** Codec id (position in COMPRESSOR_NAMES) that compressed it, and INCOMPRESSIBLE. */
+  /** Codec id that compressed it (a name or a zstd dictionary: codec-slots.ts), and INCOMPRESSIBLE. */
   codec = growable(Uint8Array, ENTRY_ROWS_MAX);
   flags = growable(Uint8Array, ENTRY_ROWS_MAX);
   /** Last store or load, in IDLE_TICK_MS ticks modulo 255, or ATIME_IDLE (see idle.ts). */

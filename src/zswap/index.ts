@@ -1,3 +1,4 @@
+export { codecIdPlain } from "./codec-slots.ts";
 export {
   GROUP_ROOT,
   type ZswapGroupOptions,

@@ -2,7 +2,12 @@
 // Validation runs whole before anything is applied, so a bad option changes nothing.
 
 import os from "node:os";
-import { COMPRESSOR_DEFAULT, compressorCreate } from "../compress/index.ts";
+import {
+  COMPRESSOR_DEFAULT,
+  type CompressorParams,
+  compressorCreate,
+  dictionaryCheck,
+} from "../compress/index.ts";
 import {
   PAGE_SIZE,
   POOL_BYTES_MAX,
@@ -17,6 +22,13 @@ import { WRITEBACK_POLICY_NAMES, type WritebackPolicyName } from "./policy.ts";
 export interface ZswapOptions {
   /** Codec for new stores: lz4 (the default), lz4hc, zstd, deflate, or lzo (GPL, opt-in). */
   compressor?: string;
+  /**
+   * The compressor's parameters (zram's algorithm_params): `dictionary`, a zstd dictionary (as
+   * `zswap dict train` makes), for the zstd compressor. Given with `compressor` or alone, they
+   * apply to that codec; a change of `compressor` without them drops them. Pages stored with an
+   * older dictionary stay readable (up to DICTS_KEPT_MAX dictionaries in use at once).
+   */
+  compressorParams?: CompressorParams;
   /** Pool bound in bytes, at most POOL_BYTES_MAX (just under 16 GiB). Give this or maxPoolPercent, not both. */
   maxPoolBytes?: number;
   /**
@@ -57,6 +69,7 @@ export interface ZswapOptions {
 
 export interface ZswapConfig {
   compressor: string;
+  compressorParams: CompressorParams;
   poolPagesMax: number;
   acceptThresholdPercent: number;
   maxCompressionRatio: number;
@@ -85,6 +98,7 @@ function optionNumber(name: string, v: unknown, min: number, max: number): numbe
 
 const KNOWN = new Set<string>([
   "compressor",
+  "compressorParams",
   "maxPoolBytes",
   "maxPoolPercent",
   "memoryBytes",
@@ -138,6 +152,31 @@ function optionBoolean(name: string, v: unknown): boolean {
   return v;
 }
 
+/**
+ * The codec's parameters: those given (checked, the dictionary copied so the caller's buffer
+ * may change), else the base's while the codec stays the same.
+ */
+function paramsResolve(
+  opts: ZswapOptions,
+  compressor: string,
+  base?: ZswapConfig,
+): CompressorParams {
+  const p = opts.compressorParams;
+  if (p === undefined) {
+    return compressor === base?.compressor ? base.compressorParams : {};
+  }
+  if (typeof p !== "object" || p === null) optionBad("compressorParams must be an object");
+  for (const key of Object.keys(p)) {
+    if (key !== "dictionary") optionBad(`unknown compressorParams option "${key}"`);
+  }
+  if (p.dictionary === undefined) return {};
+  if (compressor !== "zstd") {
+    optionBad(`compressorParams.dictionary is for the zstd compressor, not "${compressor}"`);
+  }
+  dictionaryCheck(p.dictionary, "compressorParams.dictionary");
+  return { dictionary: p.dictionary.slice() };
+}
+
 /** Resolves options over a base config (the defaults, or the current config when reconfiguring). */
 export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConfig {
   if (typeof opts !== "object" || opts === null) optionBad("options must be an object");
@@ -167,6 +206,7 @@ export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConf
   }
   return {
     compressor,
+    compressorParams: paramsResolve(opts, compressor, base),
     poolPagesMax: poolPagesResolve(opts, base),
     acceptThresholdPercent: percent("acceptThresholdPercent", ACCEPT_THRESHOLD_PERCENT_DEFAULT),
     maxCompressionRatio: percent("maxCompressionRatio", MAX_COMPRESSION_RATIO_DEFAULT),

@@ -11,12 +11,6 @@
 import { assert } from "../assert.ts";
 import { type Clock, REAL_CLOCK } from "../clock.ts";
 import {
-  type Compressor,
-  type CompressorName,
-  compressorCreate,
-  compressorId,
-} from "../compress/index.ts";
-import {
   AREA_SLOTS_MAX,
   COMPRESS_BUFFER_BYTES,
   PAGE_SIZE,
@@ -46,6 +40,7 @@ import type { ByteCount, EntryIndex, Handle, PageCount, SwapOffset, SwapType } f
 import { NO_HANDLE } from "../types.ts";
 import { AreaIndex } from "./area-index.ts";
 import { BackedSlots } from "./backed-slots.ts";
+import { CodecSlots } from "./codec-slots.ts";
 import { CODEC_ID_MASK, EntryTable, RAW, REFERENCED } from "./entries.ts";
 import { GROUP_ROOT, Groups, type ZswapGroupOptions, type ZswapGroupStats } from "./groups.ts";
 import {
@@ -122,7 +117,7 @@ export class Zswap {
   readonly #areas: (Area | undefined)[] = new Array(SWAP_AREAS_MAX).fill(undefined);
   readonly #clock: Clock;
   #config: ZswapConfig;
-  readonly #codecs: (Compressor | undefined)[] = [];
+  readonly #codecs = new CodecSlots();
   #codecId: number;
   /** Store path's destination: one buffer, reused, so a store allocates nothing. */
   readonly #dst = new Uint8Array(COMPRESS_BUFFER_BYTES);
@@ -143,7 +138,7 @@ export class Zswap {
   constructor(options: ZswapOptions = {}, deps: ZswapDeps = {}) {
     this.#config = configResolve(options);
     this.#clock = deps.clock ?? REAL_CLOCK;
-    this.#codecId = this.#codecLoad(this.#config.compressor);
+    this.#codecId = this.#codecLoad(this.#config);
     this.#recompressor = this.#recompressorMake(this.#config.recompressors);
     this.#pool = new ZsPool({
       pagesMax: Math.max(1, this.#config.poolPagesMax) as PageCount,
@@ -170,14 +165,23 @@ export class Zswap {
     return view;
   }
 
-  #codecLoad(name: string): number {
-    const id = compressorId(name as CompressorName);
-    this.#codecs[id] ??= compressorCreate(name);
-    return id;
+  #codecLoad(c: ZswapConfig): number {
+    return this.#codecs.load(c.compressor, c.compressorParams, () => this.#codecIdsLive());
+  }
+
+  /** The codec ids live entries were stored with: a scan, run only to place a new dictionary. */
+  #codecIdsLive(): Set<number> {
+    const ids = new Set<number>();
+    for (const a of this.#areas) {
+      a?.index.forEach((_off, h) => {
+        ids.add(this.#entries.codec[this.#pool.tagOf(h)]! & CODEC_ID_MASK);
+      });
+    }
+    return ids;
   }
 
   #recompressorMake(names: readonly string[]): Recompressor {
-    return new Recompressor(names.map((name) => this.#codecs[this.#codecLoad(name)]!));
+    return new Recompressor(names.map((name) => this.#codecs.get(this.#codecs.byName(name))));
   }
 
   static #typeCheck(type: number): void {
@@ -240,8 +244,9 @@ export class Zswap {
       into.set(bytes.subarray(at, at + PAGE_SIZE));
       return;
     }
-    const codec = this.#codecs[t.codec[e] & CODEC_ID_MASK]!;
-    const produced = codec.decompress(bytes, at, at + length, into);
+    const produced = this.#codecs
+      .get(t.codec[e]! & CODEC_ID_MASK)
+      .decompress(bytes, at, at + length, into);
     if (produced !== PAGE_SIZE) {
       this.#counts.decompress_fail++;
       throw new ZswapDataError(
@@ -452,7 +457,7 @@ export class Zswap {
     } else {
       if (compressed === undefined) {
         try {
-          length = this.#codecs[codecId]!.compress(page, this.#dst, this.storeLimitBytes);
+          length = this.#codecs.get(codecId).compress(page, this.#dst, this.storeLimitBytes);
         } catch {
           length = -1;
         }
@@ -597,6 +602,20 @@ export class Zswap {
     return true;
   }
 
+  /**
+   * Reads the page stored at (type, offset) into `into` and returns the bytes it takes in the
+   * pool, 0 on a miss; unlike load, it leaves the entry, the LRU and the counters alone (dedup's
+   * byte-for-byte check). Data that no longer decompresses raises ZswapDataError.
+   */
+  peek(type: number, offset: number, into: Uint8Array): number {
+    pageCheck(into);
+    const area = this.#area(type);
+    const h = area.index.get(Zswap.#slot(area, type, offset));
+    if (h === 0) return 0;
+    this.#pageRead(h, into);
+    return this.#pool.mappedLength;
+  }
+
   /** The pool object stored at (type, off), or 0 on a miss, with a miss's counts. */
   #loadLookup(area: Area, type: number, off: SwapOffset, exclusive: boolean): Handle {
     this.#dip?.loaded(slotKey(type, off), exclusive);
@@ -637,7 +656,22 @@ export class Zswap {
     const length = raw ? PAGE_SIZE : this.#pool.mappedLength;
     into.set(bytes.subarray(at, at + length));
     this.#loadHit(type, e, true);
-    return (raw ? LOADED_RAW : t.codec[e]) * LOADED_CODEC_STEP + length;
+    return (raw ? LOADED_RAW : t.codec[e]! & CODEC_ID_MASK) * LOADED_CODEC_STEP + length;
+  }
+
+  /**
+   * Decompresses into `into` the bytes loadCompressed copied for (type, offset), made by codec
+   * `codec`, on this thread (a codec with a dictionary, which codec threads do not have).
+   */
+  decompressLoaded(
+    type: number,
+    offset: number,
+    codec: number,
+    bytes: Uint8Array,
+    into: Uint8Array,
+  ): void {
+    const produced = this.#codecs.get(codec).decompress(bytes, 0, bytes.length, into);
+    if (produced !== PAGE_SIZE) throw this.decompressFailed(type, offset, produced);
   }
 
   /** The error for a page of (type, offset) that decompressed elsewhere to `produced` bytes. */
@@ -705,7 +739,7 @@ export class Zswap {
     if (next.writebacksInFlightMax !== this.#config.writebacksInFlightMax) {
       throw new ZswapOptionError("writebacksInFlightMax is fixed at construction");
     }
-    const id = this.#codecLoad(next.compressor);
+    const id = this.#codecLoad(next);
     const recompressor = this.#recompressorMake(next.recompressors);
     const old = this.#config;
     const policyKept =
@@ -853,7 +887,8 @@ export class Zswap {
   }
 
   get options(): Readonly<ZswapConfig> {
-    return { ...this.#config };
+    const dictionary = this.#config.compressorParams.dictionary?.slice();
+    return { ...this.#config, compressorParams: dictionary === undefined ? {} : { dictionary } };
   }
 
   /** Moves pool objects to free pages (zsmalloc compaction); returns the pages freed. */

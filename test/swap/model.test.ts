@@ -20,7 +20,7 @@ import { availableParallelism } from "node:os";
 import { it } from "node:test";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { SimClock } from "../../src/clock.ts";
-import { compressorsAvailable } from "../../src/compress/index.ts";
+import { compressorsAvailable, dictionaryTrain } from "../../src/compress/index.ts";
 import { IDLE_TICK_MS, PAGE_SIZE } from "../../src/constants.ts";
 import {
   FaultyDevice,
@@ -72,6 +72,8 @@ interface RunConfig {
   healEveryBatches: number;
   latency: LatencyModel | undefined;
   reopenChance: number;
+  /** Identical pages stored once (SwapSpace's dedup). */
+  dedup: boolean;
   /** zram's tools (markIdle, writebackNow, recompress) issued among the batch's operations. */
   tools: boolean;
   recompressors: string[];
@@ -100,6 +102,7 @@ function configDraw(r: Random, compressors: readonly string[]): RunConfig {
     healEveryBatches: 1 + r.below(8),
     latency: r.chance(0.3) ? { kind: "uniform", minUs: 0, maxUs: 20 + r.below(300) } : undefined,
     reopenChance: r.chance(0.5) ? 0.004 : 0,
+    dedup: r.chance(0.5),
     tools: r.chance(0.5),
     recompressors: compressors.filter((c) => c !== "lz4" && r.chance(0.3)).slice(0, 3),
     writebackLimitEnable: r.chance(0.3),
@@ -111,11 +114,34 @@ function configDraw(r: Random, compressors: readonly string[]): RunConfig {
 /** Generated pages (deterministic, unlike captured ones): zero, text, pointers, numbers, random. */
 const corpus = generatePages(512, 21);
 const corpusZero = corpus.map((p) => p.every((b) => b === 0));
+/** Two zstd dictionaries the runs switch between (with a dictionary and without). */
+const DICTIONARIES = [0, 1].map((k) =>
+  dictionaryTrain(
+    corpus.filter((_, i) => i % 2 === k && !corpusZero[i]),
+    `model corpus ${k}`,
+    8192,
+  ),
+);
+/** The corpus pages drawn as they are, identical to one another's copies. */
+const DUPLICATES = 6;
 
-/** A copy of a corpus page with a stamp of the op index, so no two live pages are alike. */
+/**
+ * A copy of a corpus page with a stamp of the op index, so no two live pages are alike; or, now
+ * and then, a page of one repeated 8-byte value, or a corpus page as it is (identical pages, for
+ * dedup).
+ */
 function pageDraw(r: Random, op: number): { page: Uint8Array; zero: boolean } {
   const i = r.below(corpus.length);
   const page = new Uint8Array(corpus[i]);
+  if (r.chance(0.05)) {
+    const value = [r.below(256), r.below(3), 0, 0, 0, 0, 0, 1 + r.below(255)];
+    for (let b = 0; b < PAGE_SIZE; b++) page[b] = value[b % 8]!;
+    return { page, zero: false };
+  }
+  if (r.chance(0.2)) {
+    const d = r.below(DUPLICATES); // a few pages, often live at once: dedup finds them
+    return { page: new Uint8Array(corpus[d]!), zero: corpusZero[d]! };
+  }
   const at = r.below(PAGE_SIZE / 4) * 4;
   if (corpusZero[i]) return { page, zero: true };
   new DataView(page.buffer).setUint32(at, (op * 2654435761) >>> 0 || 1, true);
@@ -257,6 +283,7 @@ async function runSeed(
       whenFull: cfg.whenFull,
       waitMs: cfg.waitMs,
       clock,
+      dedup: cfg.dedup,
       threads,
       zswap: {
         maxPoolBytes: cfg.poolPages * PAGE_SIZE,
@@ -297,9 +324,13 @@ async function runSeed(
   const batchCheck = () => {
     boundsCheck("after the batch");
     const s = space.stats();
-    if (s.swap_slots_used !== model.size) {
-      fail(`swap_slots_used ${s.swap_slots_used}, model holds ${model.size}`);
+    // Slots freed by their owner stay allocated while dedup's sharers read their page.
+    if (s.swap_slots_used !== model.size + s.dedup_held_slots) {
+      fail(
+        `swap_slots_used ${s.swap_slots_used}, model holds ${model.size} (+${s.dedup_held_slots} held)`,
+      );
     }
+    if (!cfg.dedup && s.dedup_held_slots + s.dedup_pages !== 0) fail("dedup acted while off");
     if (s.swap_zero_pages !== zeroLive)
       fail(`swap_zero_pages ${s.swap_zero_pages}, model ${zeroLive}`);
     if (s.stored_pages! > model.size - zeroLive) {
@@ -380,7 +411,7 @@ async function runSeed(
     const ops: Op[] = [];
     const touched = new Set<number>();
     const live = [...model.keys()];
-    const sizeAtStart = model.size;
+    const sizeAtStart = space.stats().swap_slots_used;
     if (r.chance(0.03) && model.size < cfg.slots) {
       let slot = r.below(cfg.slots);
       while (model.has(slot)) slot = (slot + 1) % cfg.slots;
@@ -558,10 +589,14 @@ async function runSeed(
   await open();
   while (op < opsTarget) {
     if (cfg.nospcAfterWrites !== undefined && batches % cfg.healEveryBatches === 0) faulty.heal();
-    if (r.chance(0.005)) {
+    const change = r.below(200);
+    if (change === 0) {
       space.zswap!.configure({
         compressor: compressorsAvailable()[r.below(compressorsAvailable().length)],
       });
+    } else if (change === 1) {
+      const dictionary = DICTIONARIES[r.below(DICTIONARIES.length)];
+      space.zswap!.configure({ compressor: "zstd", compressorParams: { dictionary } });
     }
     if (r.chance(cfg.reopenChance)) {
       reopens++;
@@ -748,6 +783,8 @@ if (isMainThread) {
     assert.ok(ops >= seeds.length * OPS_PER_RUN, summary);
     assert.ok(t.written_back_pages > 0 && t.zswpin > 0 && t.pswpin > 0 && t.pswpout > 0, summary);
     assert.ok(t.swpin_zero > 0 && t.swpout_zero > 0, summary);
+    assert.ok(t.swpin_same > 0 && t.swpout_same > 0, summary);
+    if (seeds.length >= 20) assert.ok(t.dedup_pages_saved > 0, summary);
     if (seeds.length >= 20) {
       assert.ok(t.writeback_fail > 0 && ioErrors > 0 && reopens > 0, summary);
       assert.ok(t.saved_by_writeback > 0 && t.duplicate_entry === 0, summary);

@@ -19,10 +19,13 @@ class GatedDevice extends MemoryDevice {
   }
 }
 
-/** A page of text, different for each n (not zero-filled, not one repeated value). */
+/**
+ * A page of text, different for each n: 9 bytes repeated, so not one repeated 8-byte value
+ * (which would take no slot's I/O: a same-filled page).
+ */
 function textPage(n: number): Uint8Array {
   const page = new Uint8Array(PAGE_SIZE);
-  new TextEncoder().encodeInto(`page ${n} `.repeat(PAGE_SIZE / 8), page);
+  new TextEncoder().encodeInto(`page ${n}; `.repeat(PAGE_SIZE / 8), page);
   return page;
 }
 
