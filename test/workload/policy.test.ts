@@ -6,41 +6,23 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { runArgsParse } from "../../src/cli/run.ts";
 import type { PatternName } from "../../src/workload/patterns.ts";
-import { planMake, type RunRequest } from "../../src/workload/plan.ts";
+import { planMake } from "../../src/workload/plan.ts";
 import { type ConfigName, type ConfigResult, runConfig } from "../../src/workload/run.ts";
 
 const CONFIGS: ConfigName[] = ["zswap", "writeback", "writeback-adaptive"];
 
 /** One workload's three configurations: 1024 pages, 128 of them resident, the default pool. */
 async function compare(name: PatternName, seed: number): Promise<Record<string, ConfigResult>> {
-  const request: RunRequest = {
-    workload: {
-      kind: "pattern",
-      name,
-      pages: 1024,
-      accesses: 20_000,
-      writeRatio: 0.3,
-      zipfSkew: 1,
-    },
-    pagesFrom: { kind: "generated" },
-    resident: { percent: 12.5 },
-    pool: undefined,
-    compressor: "lz4",
-    configs: CONFIGS,
-    policy: "clock",
-    seed,
-    durationMs: undefined,
-    deviceLatency: undefined,
-    device: "memory",
-    swapfile: undefined,
-    pageCache: false,
-    runs: 1,
-    warmup: 0,
-    varySeed: false,
-    redis: undefined,
-    threads: 0,
-  };
+  // As zswap run's own flags say it, so the request is the one a user would make.
+  const args = runArgsParse([
+    ...["--workload", name, "--working-set", "1024p", "--accesses", "20000"],
+    ...["--pages-from", "generated", "--device", "memory", "--seed", String(seed)],
+    ...["--configs", CONFIGS.join(",")],
+  ]);
+  assert.ok(args !== "help");
+  const request = args.request;
   const { spec } = await planMake(request);
   const results: Record<string, ConfigResult> = {};
   for (const c of CONFIGS) results[c] = await runConfig(spec, c);
