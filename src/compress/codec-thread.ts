@@ -1,5 +1,5 @@
 // A codec thread: takes jobs from its queue in the job ring (job-ring.ts), compresses or
-// decompresses them in place in shared memory, and sleeps on its queue's HEAD when it is empty.
+// decompresses them in place in shared memory, and sleeps on its BELL when its queue is empty.
 // It keeps no state but one codec instance per codec id; a thread that dies loses nothing its
 // owner cannot see (a job is DONE or it is not).
 
@@ -13,6 +13,7 @@ import {
 import { COMPRESSOR_NAMES, type Compressor, compressorCreate } from "./compressor.ts";
 import "./codecs.ts";
 import {
+  BELL,
   CTL_DONE,
   CTL_STOP,
   DONE_NOTIFY_JOBS,
@@ -40,6 +41,7 @@ const bytes = new Uint8Array(shared.data);
 const head = headAt(shared.thread);
 const tail = head + TAIL;
 const sleep = head + SLEEP;
+const bell = head + BELL;
 const queue = head + QUEUE;
 const codecs: Compressor[] = [];
 /** Per slot, views of IN and OUT, made once. */
@@ -84,9 +86,10 @@ function jobRun(s: number): number {
   }
 }
 
-// The owner publishes HEAD then reads SLEEP; this thread sets SLEEP then reads HEAD: with
-// sequentially consistent atomics one of the two sees the other's write, so a job pushed as
-// the thread goes to sleep is either seen here or wakes it.
+// The owner publishes HEAD (or sets STOP) then reads SLEEP and rings BELL; this thread reads
+// BELL, sets SLEEP, then reads HEAD and STOP, and waits on BELL as it read it: with sequentially
+// consistent atomics either it sees the owner's write, or the owner's ring comes after its read
+// of BELL and the wait returns at once or is woken.
 for (;;) {
   const published = Atomics.load(ctl, head);
   let taken = ctl[tail];
@@ -106,7 +109,10 @@ for (;;) {
   let spins = CODEC_SPIN_POLLS;
   while (spins-- > 0 && Atomics.load(ctl, head) === published);
   if (spins >= 0) continue;
+  const rung = Atomics.load(ctl, bell);
   Atomics.store(ctl, sleep, 1);
-  if (Atomics.load(ctl, head) === published) Atomics.wait(ctl, head, published);
+  if (Atomics.load(ctl, head) === published && Atomics.load(ctl, CTL_STOP) === 0) {
+    Atomics.wait(ctl, bell, rung);
+  }
   Atomics.store(ctl, sleep, 0);
 }

@@ -18,6 +18,7 @@ import { Worker } from "node:worker_threads";
 import { assert } from "../assert.ts";
 import { CODEC_JOBS_MAX, PAGE_SIZE } from "../constants.ts";
 import {
+  BELL,
   CTL_DONE,
   CTL_STOP,
   headAt,
@@ -192,8 +193,14 @@ export class CodecThreads {
       const at = headAt(t);
       if (this.#held[t] < 0 || this.#ctl[at] === this.#heads[t]) continue;
       Atomics.store(this.#ctl, at, this.#heads[t]);
-      if (Atomics.load(this.#ctl, at + SLEEP) !== 0) Atomics.notify(this.#ctl, at);
+      if (Atomics.load(this.#ctl, at + SLEEP) !== 0) this.#bell(t);
     }
+  }
+
+  /** Wakes thread t if it sleeps, or keeps it from sleeping if it is about to (job-ring.ts). */
+  #bell(t: number): void {
+    Atomics.add(this.#ctl, headAt(t) + BELL, 1);
+    Atomics.notify(this.#ctl, headAt(t) + BELL);
   }
 
   /**
@@ -264,7 +271,7 @@ export class CodecThreads {
     if (this.#pending > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
     for (const wk of this.#workers) wk?.ref(); // until they exit
     Atomics.store(this.#ctl, CTL_STOP, 1);
-    for (let t = 0; t < this.threads; t++) Atomics.notify(this.#ctl, headAt(t));
+    for (let t = 0; t < this.threads; t++) this.#bell(t);
     Atomics.notify(this.#ctl, CTL_DONE); // ends a wait left from the last job
     await Promise.all(this.#exited);
   }

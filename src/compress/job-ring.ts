@@ -5,7 +5,10 @@
 // Control words:
 //   STOP, DONE               close asks the threads to return; jobs finished by all threads
 //   per thread: HEAD, TAIL   jobs pushed to its queue (by the owner) and taken (by the thread)
-//               SLEEP        1 while the thread waits on HEAD: only then is it notified
+//               SLEEP        1 while the thread may wait: only then is it rung
+//               BELL         what a sleeping thread waits on; the owner adds 1 to ring it, after
+//                            publishing HEAD or setting STOP (a wait on HEAD alone would miss a
+//                            STOP set between the thread's look at it and its wait)
 //               QUEUE[JOBS]  slot numbers, HEAD and TAIL taken modulo CODEC_JOBS_MAX
 //   per slot:   STATE OP CODEC ARG RESULT
 // Bytes, per slot: IN (PAGE_SIZE: a page, or compressed bytes), OUT (COMPRESS_BUFFER_BYTES).
@@ -35,7 +38,7 @@ export const STATE_DONE = 2;
 export const CTL_STOP = 0;
 export const CTL_DONE = 1;
 const CTL_HEADER = 2;
-const THREAD_WORDS = 3 + CODEC_JOBS_MAX;
+const THREAD_WORDS = 4 + CODEC_JOBS_MAX;
 export const SLOT_WORDS = 5;
 export const SLOT_STATE = 0;
 export const SLOT_OP = 1;
@@ -54,11 +57,12 @@ export interface JobRingShared {
   thread: number;
 }
 
-/** Index of thread t's HEAD; TAIL and SLEEP follow, then its queue (queueAt). */
+/** Index of thread t's HEAD; TAIL, SLEEP and BELL follow, then its queue. */
 export const headAt = (t: number): number => CTL_HEADER + t * THREAD_WORDS;
 export const TAIL = 1;
 export const SLEEP = 2;
-export const QUEUE = 3;
+export const BELL = 3;
+export const QUEUE = 4;
 
 /** A thread notifies DONE when its queue is empty, and at least every this many jobs. */
 export const DONE_NOTIFY_JOBS = 16;

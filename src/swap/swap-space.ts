@@ -15,6 +15,7 @@
 // write-behind buffer holds a page whose write failed, a swap-out writes through instead, and
 // rejects when its write fails, as it did before there was write-behind.
 
+import os from "node:os";
 import { assert } from "../assert.ts";
 import type { Clock } from "../clock.ts";
 import {
@@ -116,7 +117,7 @@ export interface SwapSpaceOptions {
   dedup?: boolean;
   /**
    * Codec threads that compress and decompress zswap's pages off the caller's thread, 0 for
-   * none (the default: opt-in while a hang under load is open; at most CODEC_THREADS_MAX).
+   * none (default: the machine's cores, os.availableParallelism(), at most CODEC_THREADS_MAX).
    * Started at the first swap that finds another in flight; a call alone runs on its own thread.
    * A dedup space runs every swap on the caller's thread (its lookups and sharing live there).
    */
@@ -202,7 +203,7 @@ export class SwapSpace {
       o.waitMs ?? ROOM_WAIT_MS_DEFAULT,
       o.slots,
       o.dedup ?? false,
-      o.threads ?? 0,
+      o.threads ?? Math.min(os.availableParallelism(), CODEC_THREADS_MAX),
     );
     try {
       zswap?.swapon(

@@ -720,13 +720,7 @@ if (isMainThread) {
   // Codec threads take pages off the run's thread and back in an order the run does not choose:
   // the counters of a seed may differ run to run, what is checked may not (nothing lost, bounds,
   // counters that only go up). Time stands still while pages are on the threads (simRun).
-  // Opt-in while codec threads can hang under load (see test/swap/threads.test.ts).
-  const threadsSkip =
-    process.env.ZSWAP_TEST_THREADS === undefined &&
-    "codec threads are opt-in while a hang under load is open: ZSWAP_TEST_THREADS=1 runs this";
-  it(`threads on: ${THREADED_RUNS} seeded runs of ${THREADED_OPS_PER_RUN} ops, 2 codec threads: nothing lost`, {
-    skip: threadsSkip,
-  }, async () => {
+  it(`threads on: ${THREADED_RUNS} seeded runs of ${THREADED_OPS_PER_RUN} ops, 2 codec threads: nothing lost`, async () => {
     const progress = new Int32Array(new SharedArrayBuffer(12));
     let threadsSeen = 0;
     let zswpin = 0;

@@ -6,7 +6,13 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { CodecThreads, OP_THROW, RESULT_THREAD_DIED } from "../../src/compress/index.ts";
+import {
+  CodecThreads,
+  compressorId,
+  OP_COMPRESS,
+  OP_THROW,
+  RESULT_THREAD_DIED,
+} from "../../src/compress/index.ts";
 import { PAGE_SIZE, SWAP_BATCH_PAGES_MAX } from "../../src/constants.ts";
 import { MemoryDevice } from "../../src/device/index.ts";
 import { ZswapArgumentError, ZswapThreadError } from "../../src/errors.ts";
@@ -46,14 +52,7 @@ async function readAll(space: SwapSpace, slots: readonly SwapSlot[]): Promise<Ui
   return into;
 }
 
-// Codec threads can hang a swap on a loaded machine (a wake-up lost somewhere between the caller's
-// thread and a codec thread; not found yet), so the option is off by default and these tests run
-// only when asked: ZSWAP_TEST_THREADS=1 npm test.
-const THREADS_SKIP =
-  process.env.ZSWAP_TEST_THREADS === undefined &&
-  "codec threads are opt-in while a hang under load is open: ZSWAP_TEST_THREADS=1 runs these";
-
-describe("codec threads", { skip: THREADS_SKIP }, () => {
+describe("codec threads", () => {
   for (const codec of ["lz4", "zstd"]) {
     it(`swapOutMany and swapInMany round trip every kind of page off-thread (${codec})`, async () => {
       const space = await spaceOpen(codec);
@@ -126,6 +125,26 @@ describe("codec threads", { skip: THREADS_SKIP }, () => {
       assert.deepEqual(await readAll(space, slots), pages);
     } finally {
       await space.close();
+    }
+  });
+
+  it("close() right after the last job stops every thread (a stop as a thread goes to sleep wakes it)", async () => {
+    // A thread spins a moment after its last job, then sleeps: a close() that lands in that
+    // moment must still reach it. Each round closes as soon as its jobs are called back.
+    for (let round = 0; round < 8; round++) {
+      const threads = new CodecThreads(2);
+      const done = [0, 1].map(
+        () =>
+          new Promise<number>((resolve) => {
+            const s = threads.take();
+            threads.input(s).set(pages[4]); // text
+            threads.push(s, OP_COMPRESS, compressorId("lz4"), PAGE_SIZE, resolve);
+          }),
+      );
+      for (const n of await Promise.all(done))
+        assert.ok(n > 0 && n < PAGE_SIZE, `compressed to ${n}`);
+      await threads.close();
+      assert.equal(threads.alive, 0, `round ${round}: every thread stopped`);
     }
   });
 
