@@ -32,14 +32,23 @@ const SLOTS = 256;
 /** A pool of 24 pages holds ~40 of these pages: writeback starts after a handful of stores. */
 const POOL = { maxPoolBytes: 24 * PAGE_SIZE, compressor: "lz4", writebacksInFlightMax: 4 };
 
+/**
+ * A space on a scheduled device. Without codec threads (the default here) stores are synchronous,
+ * so the scheduler orders every await; with them, pages also come back from the threads
+ * whenever they are done, outside the scheduler.
+ */
 async function space(
   s: fc.Scheduler,
   slots = SLOTS,
+  threads = 0,
 ): Promise<{ sp: SwapSpace; dev: ScheduledDevice }> {
   const dev = new ScheduledDevice(s, slots);
-  const sp = await SwapSpace.open({ slots, device: dev, zswap: POOL, threads: 0 });
+  const sp = await SwapSpace.open({ slots, device: dev, zswap: POOL, threads });
   return { sp, dev };
 }
+
+/** Runs with codec threads: each starts two threads, so fewer runs. */
+const THREADED_RUNS = Math.max(1, Math.ceil(RUNS / 4));
 
 /**
  * Swaps out n pages, all at once (stores are synchronous; device writes and writebacks pile up
@@ -193,6 +202,41 @@ describe("interleavings", () => {
         },
       ),
       { numRuns: RUNS },
+    );
+  });
+
+  it("with codec threads: swap-outs and swap-ins during writeback, device I/O in any order, lose nothing", async () => {
+    await check(
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.array(fc.boolean(), { minLength: 16, maxLength: 16 }),
+        async (s, frees) => {
+          const { sp } = await space(s, SLOTS, 2);
+          const first = fill(sp, 80); // 80 calls in one turn: they go to the threads
+          await settle(s, sp, first.done);
+          assert.equal(sp.stats().swap_codec_threads, 2, "the swap-outs went to the threads");
+          const live = first.live;
+          // More pages out (writeback running, their stores coming back from the threads)
+          // while swap-ins of the first ones are scheduled among the device's I/O.
+          const second = fill(sp, 40);
+          const reads = [...live.keys()].slice(0, frees.length).map((slot, i) =>
+            s.schedule(Promise.resolve(), `swapIn ${slot}`).then(async () => {
+              const into = new Uint8Array(PAGE_SIZE);
+              await sp.swapIn(slot, into, { free: frees[i] });
+              assert.deepEqual(into, live.get(slot));
+              if (frees[i]) live.delete(slot);
+            }),
+          );
+          const all = Promise.all([...reads, second.done]);
+          await settle(s, sp, all);
+          await all;
+          for (const [slot, page] of second.live) live.set(slot, page);
+          await checkAll(s, sp, live);
+          await settle(s, null, sp.close());
+          assert.equal(sp.stats().swap_codec_threads, 0, "close() stopped the threads");
+        },
+      ),
+      { numRuns: THREADED_RUNS },
     );
   });
 
