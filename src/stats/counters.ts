@@ -66,7 +66,8 @@ export const SWAP_COUNTERS = {
  */
 export const MTHP_COUNTERS = {
   zswpout: "A large folio was stored in zswap whole (storeFolio)",
-  swpout: "A large folio was written to the swap device whole, without splitting (zswap declined it, or there is none)",
+  swpout:
+    "A large folio was written to the swap device whole, without splitting (zswap declined it, or there is none)",
   swpout_fallback:
     "A large folio was split before swap-out: no aligned run of free slots for it, or a dedup space; its pages went out one by one",
 } as const;

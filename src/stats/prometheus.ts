@@ -187,18 +187,19 @@ const MTHP_FAMILIES: ReadonlyMap<string, Family> = new Map(
 );
 
 /**
- * The per folio size counters (SwapSpace.folioStats, Zswap.folioStats) as Prometheus counters
- * `<prefix>mthp_<name>_total`, labelled `size` ("64kB") besides `labels`: folios, not pages.
+ * Per folio size counters (SwapSpace.folioStats, Zswap.folioStats), each sample's own labels
+ * and `size` ("64kB"), as Prometheus counters `<prefix>mthp_<name>_total`: folios, not pages.
  */
 export function mthpPrometheus(
-  stats: MthpStats,
+  samples: readonly { labels: Readonly<Record<string, string>>; stats: MthpStats }[],
   prefix = "zswap_",
-  labels: Readonly<Record<string, string>> = {},
 ): string {
   prefixCheck(prefix);
-  const rows = Object.entries(stats).map(([size, counts]) => ({
-    labels: labelsText({ ...labels, size }),
-    stats: counts,
-  }));
+  const rows = samples.flatMap((s) =>
+    Object.entries(s.stats).map(([size, counts]) => ({
+      labels: labelsText({ ...s.labels, size }),
+      stats: counts,
+    })),
+  );
   return exposition(MTHP_FAMILIES, rows, (name) => `${prefix}mthp_${name}_total`);
 }

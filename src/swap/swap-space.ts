@@ -36,6 +36,7 @@ import {
 } from "../constants.ts";
 import { FileDevice, type SwapDevice } from "../device/index.ts";
 import {
+  folioCheck,
   optionBad,
   pageCheck,
   ZswapBusyError,
@@ -47,6 +48,9 @@ import {
 import {
   type Counts,
   countsNew,
+  MthpCounts,
+  type MthpStats,
+  mthpSum,
   SWAP_COUNTERS,
   type SwapCounterName,
   type SwapGaugeName,
@@ -132,6 +136,7 @@ export type SwapSpaceStats = Readonly<Counts<SwapCounterName> & Partial<ZswapSta
 export class SwapSpace {
   readonly zswap: Zswap | undefined;
   readonly #counts = countsNew(SWAP_COUNTERS);
+  readonly #mthp = new MthpCounts();
   readonly #slotMap: SlotMap;
   readonly #same: SameFilled;
   readonly #dedup: Dedup | undefined;
@@ -467,6 +472,44 @@ export class SwapSpace {
     throw failed.reason;
   }
 
+  /**
+   * Swaps a large folio out: `pages` (FOLIO_PAGES_MIN..FOLIO_PAGES_MAX of them, a power of two)
+   * go to consecutive slots, the first a multiple of their number, as one: all same-filled, they
+   * stay in the swap map (zero bits, or values); else zswap stores them whole (storeFolio) or the device takes
+   * them all. Resolves to the slots in order; rejects as swapOut does, every slot given back
+   * (the caller still has its pages). Without such a run of free slots, or in a dedup space, the
+   * folio is split (swpout_fallback) and its pages go out as swapOutMany's. The pages are
+   * compressed on the caller's thread, and a folio never waits for room under `wait`: it goes
+   * to the device, as the kernel's does.
+   */
+  async swapOutFolio(pages: readonly Uint8Array[]): Promise<SwapSlot[]> {
+    const n = folioCheck(pages);
+    this.#openCheck();
+    const first =
+      this.#dedup === undefined ? this.#slotMap.allocRun(n, (s) => this.#busy.has(s)) : -1;
+    if (first < 0) {
+      this.#mthp.count(n, "swpout_fallback");
+      return this.swapOutMany(pages);
+    }
+    this.#fullWake();
+    const slots = Array.from({ length: n }, (_, i) => (first + i) as SwapSlot);
+    if (pages.every(isSameFilled)) {
+      for (let i = 0; i < n; i++) this.#sameStore(slots[i], pages[i]);
+      return slots;
+    }
+    if (this.zswap?.storeFolio(this.type, first, pages)) return slots;
+    const writes = await Promise.allSettled(
+      slots.map((slot, i) => this.#swapOutDevice(slot as number as SwapOffset, pages[i])),
+    );
+    const failed = writes.find((r) => r.status === "rejected");
+    if (failed === undefined) {
+      this.#mthp.count(n, "swpout");
+      return slots;
+    }
+    if (!this.#closed) for (const slot of slots) this.free(slot);
+    throw failed.reason;
+  }
+
   /** n slots free of I/O at once, or undefined (and none taken) when there are not. */
   #slotsTake(n: number): number[] | undefined {
     const slots: number[] = [];
@@ -581,10 +624,14 @@ export class SwapSpace {
    */
   #slotAlloc(): number {
     const slot = this.#slotMap.alloc((s) => this.#busy.has(s));
+    this.#fullWake();
+    return slot;
+  }
+
+  #fullWake(): void {
     if (this.#slotMap.count === this.#slotMap.slots) {
       for (const wake of this.#slotWaiters.splice(0)) wake();
     }
-    return slot;
   }
 
   /**
@@ -887,6 +934,15 @@ export class SwapSpace {
       codecThreads: () =>
         s.#threads === undefined ? undefined : SwapThreads.unsafeCodecThreads(s.#threads),
     };
+  }
+
+  /**
+   * Large folios by size (the kernel's hugepages-<size>kB/stats/): swpout and swpout_fallback of
+   * this space, zswpout of its Zswap (which spaces sharing it share).
+   */
+  folioStats(): MthpStats {
+    const own = this.#mthp.snapshot();
+    return this.zswap === undefined ? own : mthpSum(own, this.zswap.folioStats());
   }
 
   stats(): SwapSpaceStats {
