@@ -594,7 +594,7 @@ export class SwapSpace {
    */
   static async #lanes<T, R>(
     items: readonly T[],
-    op: (item: T, i: number) => Promise<R>,
+    op: (item: T, i: number) => R | Promise<R>,
   ): Promise<PromiseSettledResult<R>[]> {
     const settled: PromiseSettledResult<R>[] = new Array(items.length);
     let next = 0;
@@ -727,16 +727,20 @@ export class SwapSpace {
    * dropped as it is read: an exclusive load). A device read failure rejects with ZswapIOError
    * and leaves the slot and its data as they were.
    */
-  swapIn(slot: SwapSlot, into: Uint8Array, opts?: { free?: boolean }): Promise<SwapInSource> {
+  async swapIn(slot: SwapSlot, into: Uint8Array, opts?: { free?: boolean }): Promise<SwapInSource> {
     return this.#swapIn(slot, into, opts?.free === true, false);
   }
 
-  async #swapIn(
+  /**
+   * swapIn: where the page came from, at once when it was in memory (no promise made), or a
+   * promise when it needs the device or a codec thread; bad input throws.
+   */
+  #swapIn(
     slot: SwapSlot,
     into: Uint8Array,
     free: boolean,
     batch: boolean,
-  ): Promise<SwapInSource> {
+  ): SwapInSource | Promise<SwapInSource> {
     pageCheck(into);
     this.#openCheck();
     const off = this.#slotCheck(slot);
@@ -853,12 +857,53 @@ export class SwapSpace {
     for (const page of into) pageCheck(page);
     this.#openCheck();
     for (const slot of slots) this.#slotCheck(slot);
-    const settled = await SwapSpace.#lanes(slots, (slot, i) =>
-      this.#swapIn(slot, into[i], false, true),
-    );
-    const failed = settled.find((r) => r.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
-    return settled.map((r) => (r as PromiseFulfilledResult<SwapInSource>).value);
+    if (this.#threads !== undefined) {
+      const settled = await SwapSpace.#lanes(slots, (slot, i) =>
+        this.#swapIn(slot, into[i], false, true),
+      );
+      const failed = settled.find((r) => r.status === "rejected");
+      if (failed !== undefined) throw failed.reason;
+      return settled.map((r) => (r as PromiseFulfilledResult<SwapInSource>).value);
+    }
+    return this.#swapInEach(slots, into);
+  }
+
+  /**
+   * swapInMany without codec threads: the pages in memory are swapped in at once, with no
+   * promise each; only device reads wait, all together. Fails with the failure of the first slot
+   * that failed, as the lanes do, after every slot was tried.
+   */
+  async #swapInEach(
+    slots: readonly SwapSlot[],
+    into: readonly Uint8Array[],
+  ): Promise<SwapInSource[]> {
+    const sources: SwapInSource[] = new Array(slots.length);
+    let failedAt = slots.length;
+    let failure: unknown;
+    const fail = (i: number, err: unknown) => {
+      if (i < failedAt) [failedAt, failure] = [i, err];
+    };
+    const reads: Promise<void>[] = [];
+    for (let i = 0; i < slots.length; i++) {
+      try {
+        const got = this.#swapIn(slots[i], into[i], false, false);
+        if (typeof got === "string") sources[i] = got;
+        else
+          reads.push(
+            got.then(
+              (source) => {
+                sources[i] = source;
+              },
+              (err) => fail(i, err),
+            ),
+          );
+      } catch (err) {
+        fail(i, err);
+      }
+    }
+    if (reads.length > 0) await Promise.all(reads);
+    if (failedAt < slots.length) throw failure;
+    return sources;
   }
 
   /** Gives the slot back; whatever it held is dropped. */
