@@ -334,14 +334,13 @@ function report(f: Figures): void {
   );
   line();
   line(
-    `Large folios on the caller's thread (threads 0), the same pages: swapOutFolio of ` +
-      FOLIOS.map(
-        (n) =>
-          `${n} pages ${(inline[`outFolio ${n}`].rate / inline.outMany.rate).toFixed(2)}x swapOutMany (${BATCH}) ` +
-          `and ${(inline[`outFolio ${n}`].rate / inline["out one"].rate).toFixed(2)}x swapOut one at a time`,
-      ).join("; ") +
-      ` (swapOutFolio compresses on the caller's thread whatever the threads; Zswap.store, the sync floor: ` +
-      `${(f.store.rate / inline["out one"].rate).toFixed(2)}x one at a time).`,
+    `Large folios on the caller's thread (threads 0; swapOutFolio compresses there whatever the ` +
+      `threads), the same pages: swapOutFolio of ` +
+      FOLIOS.map((n) => {
+        const x = (base: Run) => (inline[`outFolio ${n}`].rate / base.rate).toFixed(2);
+        return `${n} pages ${x(inline.outMany)}x swapOutMany (${BATCH}), ${x(inline["out one"])}x swapOut one at a time, ${x(f.store)}x Zswap.store`;
+      }).join("; ") +
+      ".",
   );
   line();
   const codecOutUs = 1e6 / f.compress.rate;
