@@ -6,8 +6,7 @@
 import assert from "node:assert/strict";
 import { createHook } from "node:async_hooks";
 import { describe, it } from "node:test";
-import { compressorCreate } from "../../src/compress/index.ts";
-import { COMPRESS_BUFFER_BYTES, PAGE_SIZE } from "../../src/constants.ts";
+import { PAGE_SIZE } from "../../src/constants.ts";
 import { FaultyDevice, MemoryDevice, type SwapDevice } from "../../src/device/index.ts";
 import { type ZswapError, ZswapIOError } from "../../src/errors.ts";
 import { Random } from "../../src/random.ts";
@@ -19,15 +18,10 @@ import {
 } from "../../src/swap/index.ts";
 import { generatePages } from "../../src/workload/generate.ts";
 import { Zswap } from "../../src/zswap/index.ts";
+import { storablePages } from "../pages.ts";
 
-const lz4 = compressorCreate("lz4");
-const scratch = new Uint8Array(COMPRESS_BUFFER_BYTES);
-/** Generated pages lz4 takes: nonzero, not one repeated value, under 80%. */
-const pages = generatePages(1200, 17).filter((p) => {
-  const b = Buffer.from(p.buffer, p.byteOffset, PAGE_SIZE);
-  const same = b.compare(b, 8, PAGE_SIZE, 0, PAGE_SIZE - 8) === 0;
-  return !same && lz4.compress(p, scratch, (PAGE_SIZE * 80) / 100) > 0;
-});
+/** Generated pages zswap takes. */
+const pages = storablePages(generatePages(1200, 17));
 
 function randomPage(seed: number): Uint8Array {
   const r = new Random(seed);

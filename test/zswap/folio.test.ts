@@ -3,25 +3,16 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { compressorCreate } from "../../src/compress/index.ts";
-import {
-  COMPRESS_BUFFER_BYTES,
-  FOLIO_PAGES_MAX,
-  FOLIO_PAGES_MIN,
-  PAGE_SIZE,
-} from "../../src/constants.ts";
+import { FOLIO_PAGES_MAX, FOLIO_PAGES_MIN, PAGE_SIZE } from "../../src/constants.ts";
 import { ZswapError } from "../../src/errors.ts";
 import { Random } from "../../src/random.ts";
 import { generatePages } from "../../src/workload/generate.ts";
 import { Zswap } from "../../src/zswap/index.ts";
+import { storablePages } from "../pages.ts";
 import { lruProblem } from "./consistency.ts";
 
-// Generated pages lz4 takes (nonzero, under 80%), and seeded random ones it does not.
-const lz4 = compressorCreate("lz4");
-const scratch = new Uint8Array(COMPRESS_BUFFER_BYTES);
-const pages = generatePages(1600, 13).filter(
-  (p) => !p.every((b) => b === 0) && lz4.compress(p, scratch, (PAGE_SIZE * 80) / 100) > 0,
-);
+/** Generated pages zswap takes; seeded random ones it does not. */
+const pages = storablePages(generatePages(1600, 13));
 
 function randomPage(seed: number): Uint8Array {
   const r = new Random(seed);
