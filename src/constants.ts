@@ -102,6 +102,12 @@ export const CODEC_INLINE_PAGES_PER_TURN = 64;
 /** Pages one swapOutMany or swapInMany takes: a PMD-sized folio (2 MiB). */
 export const SWAP_BATCH_PAGES_MAX = 512;
 
+/** Pages of the smallest large folio storeFolio / swapOutFolio take (order 2, 16 KiB, mTHP's least). */
+export const FOLIO_PAGES_MIN = 4;
+
+/** Pages of the largest: a PMD-sized folio (order 9, 2 MiB); per-order counters cost 3 numbers an order. */
+export const FOLIO_PAGES_MAX = 512;
+
 /** Writebacks in flight by default (the 2013 writeback patch's soft bound, made hard here): 64 pages of buffers. */
 export const WRITEBACK_IN_FLIGHT_DEFAULT = 64;
 

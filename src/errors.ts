@@ -1,4 +1,4 @@
-import { PAGE_SIZE } from "./constants.ts";
+import { FOLIO_PAGES_MAX, FOLIO_PAGES_MIN, PAGE_SIZE } from "./constants.ts";
 
 // Errors: one class per code, grouped in kinds that callers can match on. Argument and state
 // errors are raised before anything changes, so the cache is left as it was.
@@ -157,4 +157,19 @@ export function ioErrorFrom(error: unknown, what: string): ZswapError {
   const errno = typeof code === "string" ? code : undefined;
   const reason = error instanceof Error ? error.message : String(error);
   return new ZswapIOError(`${what}: ${reason}`, errno, { cause: error });
+}
+
+/**
+ * The pages of a large folio: an array of FOLIO_PAGES_MIN..FOLIO_PAGES_MAX pages, a power of two
+ * of them (ZSWAP_E_OPTION otherwise), each a page (ZSWAP_E_PAGE_SIZE). Returns their number.
+ */
+export function folioCheck(pages: readonly unknown[]): number {
+  const n = Array.isArray(pages) ? pages.length : 0;
+  if (n < FOLIO_PAGES_MIN || n > FOLIO_PAGES_MAX || (n & (n - 1)) !== 0) {
+    optionBad(
+      `a folio is an array of ${FOLIO_PAGES_MIN}..${FOLIO_PAGES_MAX} pages, a power of two, got ${Array.isArray(pages) ? n : typeof pages}`,
+    );
+  }
+  for (const page of pages) pageCheck(page);
+  return n;
 }

@@ -10,7 +10,14 @@ export {
   compressorsAvailable,
   dictionaryTrain,
 } from "./compress/index.ts";
-export { DICTS_KEPT_MAX, PAGE_SIZE, POOL_BYTES_MAX, SWAP_AREAS_MAX } from "./constants.ts";
+export {
+  DICTS_KEPT_MAX,
+  FOLIO_PAGES_MAX,
+  FOLIO_PAGES_MIN,
+  PAGE_SIZE,
+  POOL_BYTES_MAX,
+  SWAP_AREAS_MAX,
+} from "./constants.ts";
 export {
   FileDevice,
   type FileDeviceOptions,
@@ -51,7 +58,11 @@ export {
   type GaugeName,
   isCounter,
   METRICS_CONTENT_TYPE,
+  MTHP_COUNTERS,
+  type MthpCounterName,
+  type MthpStats,
   metricName,
+  mthpPrometheus,
   type StatName,
   type StatsRecord,
   type StatsSample,

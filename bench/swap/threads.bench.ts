@@ -20,6 +20,8 @@ import { median } from "../lib/timing.ts";
 const IN_FLIGHT = 64;
 /** Batch size of the swapOutMany / swapInMany runs. */
 const BATCH = 256;
+/** Folio sizes of the swapOutFolio runs: the common 64 KiB mTHP, and the batch's size. */
+const FOLIOS = [16, BATCH];
 /** Rounds of every measure, interleaved; each figure is the median round. */
 const ROUNDS = 5;
 const TARGET_PARALLEL = 1.7;
@@ -125,7 +127,18 @@ function spacePasses(space: SwapSpace) {
       for (const s of some) space.free(s);
     }
   };
-  return { outOne, inOne, outMany, inMany, outBatch, inBatch, back };
+  /** Folios of `n` pages; the last pages, fewer than n, as one swapOutMany. */
+  const outFolio =
+    (n: number): Pass =>
+    async (pages) => {
+      for (let i = 0; i < pages.length; i += n) {
+        const some = pages.slice(i, i + n);
+        const got =
+          some.length === n ? await space.swapOutFolio(some) : await space.swapOutMany(some);
+        for (let k = 0; k < got.length; k++) slots[i + k] = got[k];
+      }
+    };
+  return { outOne, inOne, outMany, inMany, outBatch, inBatch, outFolio, back };
 }
 
 /** Raw codec and Zswap's synchronous hooks, one thread, as passes timed the same way. */
@@ -178,7 +191,15 @@ interface Figures {
   spaces: SpaceFigures[];
 }
 
-const WAYS = ["out one", "in one", "out 64", "in 64", "outMany", "inMany"];
+const WAYS = [
+  "out one",
+  "in one",
+  "out 64",
+  "in 64",
+  "outMany",
+  "inMany",
+  ...FOLIOS.map((n) => `outFolio ${n}`),
+];
 
 async function figuresTake(ctx: Context, threadCounts: readonly number[]): Promise<Figures> {
   const pages = ctx.corpus.pages;
@@ -205,6 +226,10 @@ async function figuresTake(ctx: Context, threadCounts: readonly number[]): Promi
       await add(`${k} in 64`, p.inMany);
       await add(`${k} outMany`, p.outBatch);
       await add(`${k} inMany`, p.inBatch);
+      for (const n of FOLIOS) {
+        await add(`${k} outFolio ${n}`, p.outFolio(n));
+        await p.back(pages); // not measured: frees the slots for the next pass
+      }
     }
   }
   for (const space of spaces) await space.close();
@@ -265,6 +290,9 @@ function report(f: Figures): void {
       f.compress,
       on ? TARGET_PARALLEL : undefined,
     );
+    for (const n of FOLIOS) {
+      row(`${label}: swapOutFolio (${n})`, set[`outFolio ${n}`], f.compress, undefined);
+    }
     row(
       `${label}: swapIn, 64 in flight`,
       set["in 64"],
@@ -303,6 +331,16 @@ function report(f: Figures): void {
     `Event-loop delay p99 while swapping 64 in flight on ${best.threads} threads: ${delay.toFixed(2)} ms ` +
       `(target <= ${TARGET_DELAY_MS} ms: ${verdict(delay, TARGET_DELAY_MS, "ceiling")}); ` +
       `on the caller's thread alone: ${Math.max(inline["out 64"].delayP99Ms, inline["in 64"].delayP99Ms).toFixed(2)} ms.`,
+  );
+  line();
+  line(
+    `Large folios on the caller's thread (threads 0; swapOutFolio compresses there whatever the ` +
+      `threads), the same pages: swapOutFolio of ` +
+      FOLIOS.map((n) => {
+        const x = (base: Run) => (inline[`outFolio ${n}`].rate / base.rate).toFixed(2);
+        return `${n} pages ${x(inline.outMany)}x swapOutMany (${BATCH}), ${x(inline["out one"])}x swapOut one at a time, ${x(f.store)}x Zswap.store`;
+      }).join("; ") +
+      ".",
   );
   line();
   const codecOutUs = 1e6 / f.compress.rate;

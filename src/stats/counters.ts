@@ -60,12 +60,25 @@ export const SWAP_COUNTERS = {
     "A swap-out's write behind to the device failed; the page stayed in the swap cache, to be written again (not the kernel's)",
 } as const;
 
+/**
+ * Per folio size (order), as the kernel's /sys/kernel/mm/transparent_hugepage/hugepages-<size>kB/stats/:
+ * they count folios, not pages.
+ */
+export const MTHP_COUNTERS = {
+  zswpout: "A large folio was stored in zswap whole (storeFolio)",
+  swpout:
+    "A large folio was written to the swap device whole, without splitting (zswap declined it, or there is none)",
+  swpout_fallback:
+    "A large folio was split before swap-out: no aligned run of free slots for it, or a dedup space; its pages went out one by one",
+} as const;
+
 /** The counters a group keeps of its own (memory.stat's), a subset of zswap's, same meanings. */
 export const GROUP_COUNTER_NAMES = ["zswpin", "zswpout", "zswpwb", "group_limit_hit"] as const;
 
 export type ZswapCounterName = keyof typeof ZSWAP_COUNTERS;
 export type GroupCounterName = (typeof GROUP_COUNTER_NAMES)[number];
 export type SwapCounterName = keyof typeof SWAP_COUNTERS;
+export type MthpCounterName = keyof typeof MTHP_COUNTERS;
 export type CounterName = ZswapCounterName | SwapCounterName;
 
 /** Counts by name; a layer's own, mutable copy is private to it. */

@@ -5,6 +5,8 @@ export {
   GROUP_COUNTER_NAMES,
   type GroupCounterName,
   isCounter,
+  MTHP_COUNTERS,
+  type MthpCounterName,
   SWAP_COUNTERS,
   type SwapCounterName,
   ZSWAP_COUNTERS,
@@ -19,9 +21,11 @@ export {
   ZSWAP_GAUGES,
   type ZswapGaugeName,
 } from "./gauges.ts";
+export { folioSizeName, MthpCounts, type MthpStats, mthpSum } from "./mthp.ts";
 export {
   METRICS_CONTENT_TYPE,
   metricName,
+  mthpPrometheus,
   type StatName,
   type StatsSample,
   statsPrometheus,

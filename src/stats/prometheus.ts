@@ -4,8 +4,9 @@
 // snake_case, and one family per metric whatever the number of labelled samples.
 
 import { ZswapOptionError } from "../errors.ts";
-import { type CounterName, SWAP_COUNTERS, ZSWAP_COUNTERS } from "./counters.ts";
+import { type CounterName, MTHP_COUNTERS, SWAP_COUNTERS, ZSWAP_COUNTERS } from "./counters.ts";
 import { type GaugeName, GROUP_GAUGES, SWAP_GAUGES, ZSWAP_GAUGES } from "./gauges.ts";
+import type { MthpStats } from "./mthp.ts";
 import type { StatsRecord } from "./views.ts";
 
 export type StatName = CounterName | GaugeName;
@@ -133,6 +134,29 @@ function valueText(v: number): string {
   return String(v);
 }
 
+/** Each metric of `families` once with its HELP and TYPE, then its samples among `rows`. */
+function exposition(
+  families: ReadonlyMap<string, Family>,
+  rows: readonly { labels: string; stats: StatsRecord }[],
+  metricOf: (name: string) => string,
+): string {
+  const lines: string[] = [];
+  for (const [name, family] of families) {
+    const present = rows.filter((r) => Object.hasOwn(r.stats, name));
+    if (present.length === 0) continue;
+    const metric = metricOf(name);
+    lines.push(`# HELP ${metric} ${escapeHelp(family.help)}`, `# TYPE ${metric} ${family.type}`);
+    for (const r of present) lines.push(`${metric}${r.labels} ${valueText(r.stats[name])}`);
+  }
+  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+}
+
+function prefixCheck(prefix: string): void {
+  if (!PREFIX.test(prefix)) {
+    throw new ZswapOptionError(`metric prefix ${JSON.stringify(prefix)} is not a snake_case name`);
+  }
+}
+
 /**
  * The Prometheus text exposition of one record of statistics, or of labelled samples (one per
  * swap space, say): each metric once with its HELP and TYPE, then its samples. A name that is
@@ -142,9 +166,7 @@ export function statsPrometheus(
   stats: StatsRecord | readonly StatsSample[],
   prefix = "zswap_",
 ): string {
-  if (!PREFIX.test(prefix)) {
-    throw new ZswapOptionError(`metric prefix ${JSON.stringify(prefix)} is not a snake_case name`);
-  }
+  prefixCheck(prefix);
   const samples: readonly StatsSample[] = Array.isArray(stats)
     ? stats
     : [{ labels: {}, stats: stats as StatsRecord }];
@@ -154,13 +176,30 @@ export function statsPrometheus(
     }
     return { labels: labelsText(s.labels), stats: s.stats };
   });
-  const lines: string[] = [];
-  for (const [name, family] of FAMILIES) {
-    const present = rows.filter((r) => Object.hasOwn(r.stats, name));
-    if (present.length === 0) continue;
-    const metric = metricName(name as StatName, prefix);
-    lines.push(`# HELP ${metric} ${escapeHelp(family.help)}`, `# TYPE ${metric} ${family.type}`);
-    for (const r of present) lines.push(`${metric}${r.labels} ${valueText(r.stats[name])}`);
-  }
-  return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
+  return exposition(FAMILIES, rows, (name) => metricName(name as StatName, prefix));
+}
+
+const MTHP_FAMILIES: ReadonlyMap<string, Family> = new Map(
+  Object.entries(MTHP_COUNTERS).map(([name, doc]) => [
+    name,
+    { type: "counter", help: `hugepages-<size>kB/stats/${name}: ${doc}` },
+  ]),
+);
+
+/**
+ * Per folio size counters (SwapSpace.folioStats, Zswap.folioStats), each sample's own labels
+ * and `size` ("64kB"), as Prometheus counters `<prefix>mthp_<name>_total`: folios, not pages.
+ */
+export function mthpPrometheus(
+  samples: readonly { labels: Readonly<Record<string, string>>; stats: MthpStats }[],
+  prefix = "zswap_",
+): string {
+  prefixCheck(prefix);
+  const rows = samples.flatMap((s) =>
+    Object.entries(s.stats).map(([size, counts]) => ({
+      labels: labelsText({ ...s.labels, size }),
+      stats: counts,
+    })),
+  );
+  return exposition(MTHP_FAMILIES, rows, (name) => `${prefix}mthp_${name}_total`);
 }

@@ -10,6 +10,9 @@
 import { type HttpServer, type HttpServerOptions, httpServe, httpText } from "../http-server.ts";
 import {
   METRICS_CONTENT_TYPE,
+  type MthpCounterName,
+  type MthpStats,
+  mthpPrometheus,
   type StatsRecord,
   type StatsSample,
   statsPrometheus,
@@ -68,10 +71,39 @@ export function metricsSamples(spaces: MetricsSpaces): StatsSample[] {
   ];
 }
 
+/**
+ * The per folio size counters (mTHP's), labelled as the statistics are: zswap's zswpout once per
+ * Zswap, each space's swpout and swpout_fallback.
+ */
+function mthpText(spaces: MetricsSpaces, prefix: string): string {
+  if (spaces instanceof SwapSpace)
+    return mthpPrometheus([{ labels: {}, stats: spaces.folioStats() }], prefix);
+  const pick = (stats: MthpStats, names: readonly MthpCounterName[]): MthpStats =>
+    Object.fromEntries(
+      Object.entries(stats).map(([size, c]) => [
+        size,
+        Object.fromEntries(names.map((n) => [n, c[n]])),
+      ]),
+    ) as MthpStats;
+  return mthpPrometheus(
+    [
+      ...[...zswapsOf(spaces)].map(([zswap, names]) => ({
+        labels: { space: names.join("+") },
+        stats: pick(zswap.folioStats(), ["zswpout"]),
+      })),
+      ...Object.entries(spaces).map(([name, space]) => ({
+        labels: { space: name },
+        stats: pick(space.folioStats(), ["swpout", "swpout_fallback"]),
+      })),
+    ],
+    prefix,
+  );
+}
+
 /** The Prometheus text exposition of the spaces' statistics, read now. */
 export function metricsText(spaces: MetricsSpaces, prefix = "zswap_"): string {
   const groups = groupSamples(spaces);
-  const text = statsPrometheus(metricsSamples(spaces), prefix);
+  const text = statsPrometheus(metricsSamples(spaces), prefix) + mthpText(spaces, prefix);
   return groups.length === 0 ? text : text + statsPrometheus(groups, `${prefix}group_`);
 }
 

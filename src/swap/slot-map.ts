@@ -40,6 +40,38 @@ export class SlotMap {
     return -1;
   }
 
+  /**
+   * Takes `n` free slots that `busy` does not veto, at a multiple of `n` (a power of two), as the
+   * kernel's swap entries of a large folio are; returns the first, or -1 when no such run is free.
+   */
+  allocRun(n: number, busy: (slot: number) => boolean): number {
+    if (this.slots - this.count < n) return -1;
+    const runs = Math.floor(this.slots / n);
+    const from = Math.floor((this.cursor * WORD_BITS) / n);
+    for (let k = 0; k < runs; k++) {
+      const start = ((from + k) % runs) * n;
+      if (!this.runFree(start, n, busy)) continue;
+      for (let s = start; s < start + n; s++) this.used[s >>> 5] |= 1 << (s & 31);
+      this.count += n;
+      this.cursor = start >>> 5;
+      return start;
+    }
+    return -1;
+  }
+
+  /** True when slots start..start+n-1 are free and none is busy; a word's bits at a time. */
+  private runFree(start: number, n: number, busy: (slot: number) => boolean): boolean {
+    for (let s = start; s < start + n; ) {
+      const bit = s & 31;
+      const len = Math.min(WORD_BITS - bit, start + n - s);
+      const mask = len === WORD_BITS ? 0xffffffff : ((1 << len) - 1) << bit;
+      if ((this.used[s >>> 5] & mask) !== 0) return false;
+      s += len;
+    }
+    for (let s = start; s < start + n; s++) if (busy(s)) return false;
+    return true;
+  }
+
   release(slot: number): void {
     this.zeroSet(slot, false);
     this.used[slot >>> 5] &= ~(1 << (slot & 31));

@@ -37,6 +37,7 @@ import {
 } from "../constants.ts";
 import { FileDevice, type SwapDevice } from "../device/index.ts";
 import {
+  folioCheck,
   optionBad,
   pageCheck,
   ZswapBusyError,
@@ -48,6 +49,9 @@ import {
 import {
   type Counts,
   countsNew,
+  MthpCounts,
+  type MthpStats,
+  mthpSum,
   SWAP_COUNTERS,
   type SwapCounterName,
   type SwapGaugeName,
@@ -133,6 +137,7 @@ export type SwapSpaceStats = Readonly<Counts<SwapCounterName> & Partial<ZswapSta
 export class SwapSpace {
   readonly zswap: Zswap | undefined;
   readonly #counts = countsNew(SWAP_COUNTERS);
+  readonly #mthp = new MthpCounts();
   readonly #slotMap: SlotMap;
   readonly #same: SameFilled;
   readonly #dedup: Dedup | undefined;
@@ -468,6 +473,44 @@ export class SwapSpace {
     throw failed.reason;
   }
 
+  /**
+   * Swaps a large folio out: `pages` (FOLIO_PAGES_MIN..FOLIO_PAGES_MAX of them, a power of two)
+   * go to consecutive slots, the first a multiple of their number, as one: all same-filled, they
+   * stay in the swap map (zero bits, or values); else zswap stores them whole (storeFolio) or the device takes
+   * them all. Resolves to the slots in order; rejects as swapOut does, every slot given back
+   * (the caller still has its pages). Without such a run of free slots, or in a dedup space, the
+   * folio is split (swpout_fallback) and its pages go out as swapOutMany's. The pages are
+   * compressed on the caller's thread, and a folio never waits for room under `wait`: it goes
+   * to the device, as the kernel's does.
+   */
+  async swapOutFolio(pages: readonly Uint8Array[]): Promise<SwapSlot[]> {
+    const n = folioCheck(pages);
+    this.#openCheck();
+    const first =
+      this.#dedup === undefined ? this.#slotMap.allocRun(n, (s) => this.#busy.has(s)) : -1;
+    if (first < 0) {
+      this.#mthp.count(n, "swpout_fallback");
+      return this.swapOutMany(pages);
+    }
+    this.#fullWake();
+    const slots = Array.from({ length: n }, (_, i) => (first + i) as SwapSlot);
+    if (pages.every(isSameFilled)) {
+      for (let i = 0; i < n; i++) this.#sameStore(slots[i], pages[i]);
+      return slots;
+    }
+    if (this.zswap?.storeFolio(this.type, first, pages)) return slots;
+    const writes = await Promise.allSettled(
+      slots.map((slot, i) => this.#swapOutDevice(slot as number as SwapOffset, pages[i])),
+    );
+    const failed = writes.find((r) => r.status === "rejected");
+    if (failed === undefined) {
+      this.#mthp.count(n, "swpout");
+      return slots;
+    }
+    if (!this.#closed) for (const slot of slots) this.free(slot);
+    throw failed.reason;
+  }
+
   /** n slots free of I/O at once, or undefined (and none taken) when there are not. */
   #slotsTake(n: number): number[] | undefined {
     const slots: number[] = [];
@@ -552,7 +595,7 @@ export class SwapSpace {
    */
   static async #lanes<T, R>(
     items: readonly T[],
-    op: (item: T, i: number) => Promise<R>,
+    op: (item: T, i: number) => R | Promise<R>,
   ): Promise<PromiseSettledResult<R>[]> {
     const settled: PromiseSettledResult<R>[] = new Array(items.length);
     let next = 0;
@@ -582,10 +625,14 @@ export class SwapSpace {
    */
   #slotAlloc(): number {
     const slot = this.#slotMap.alloc((s) => this.#busy.has(s));
+    this.#fullWake();
+    return slot;
+  }
+
+  #fullWake(): void {
     if (this.#slotMap.count === this.#slotMap.slots) {
       for (const wake of this.#slotWaiters.splice(0)) wake();
     }
-    return slot;
   }
 
   /**
@@ -681,16 +728,20 @@ export class SwapSpace {
    * dropped as it is read: an exclusive load). A device read failure rejects with ZswapIOError
    * and leaves the slot and its data as they were.
    */
-  swapIn(slot: SwapSlot, into: Uint8Array, opts?: { free?: boolean }): Promise<SwapInSource> {
+  async swapIn(slot: SwapSlot, into: Uint8Array, opts?: { free?: boolean }): Promise<SwapInSource> {
     return this.#swapIn(slot, into, opts?.free === true, false);
   }
 
-  async #swapIn(
+  /**
+   * swapIn: where the page came from, at once when it was in memory (no promise made), or a
+   * promise when it needs the device or a codec thread; bad input throws.
+   */
+  #swapIn(
     slot: SwapSlot,
     into: Uint8Array,
     free: boolean,
     batch: boolean,
-  ): Promise<SwapInSource> {
+  ): SwapInSource | Promise<SwapInSource> {
     pageCheck(into);
     this.#openCheck();
     const off = this.#slotCheck(slot);
@@ -807,12 +858,46 @@ export class SwapSpace {
     for (const page of into) pageCheck(page);
     this.#openCheck();
     for (const slot of slots) this.#slotCheck(slot);
-    const settled = await SwapSpace.#lanes(slots, (slot, i) =>
-      this.#swapIn(slot, into[i], false, true),
-    );
-    const failed = settled.find((r) => r.status === "rejected");
-    if (failed !== undefined) throw failed.reason;
-    return settled.map((r) => (r as PromiseFulfilledResult<SwapInSource>).value);
+    return this.#swapInEach(slots, into);
+  }
+
+  /**
+   * swapInMany's work: the pages in memory and those decompressed inline are swapped in at once,
+   * with no promise each; only device reads and pages on the codec threads wait, all together
+   * (past CODEC_JOBS_MAX out, the rest run inline). Fails with the failure of the first slot that
+   * failed, after every slot was tried.
+   */
+  async #swapInEach(
+    slots: readonly SwapSlot[],
+    into: readonly Uint8Array[],
+  ): Promise<SwapInSource[]> {
+    const sources: SwapInSource[] = new Array(slots.length);
+    let failedAt = slots.length;
+    let failure: unknown;
+    const fail = (i: number, err: unknown) => {
+      if (i < failedAt) [failedAt, failure] = [i, err];
+    };
+    const reads: Promise<void>[] = [];
+    for (let i = 0; i < slots.length; i++) {
+      try {
+        const got = this.#swapIn(slots[i], into[i], false, true);
+        if (typeof got === "string") sources[i] = got;
+        else
+          reads.push(
+            got.then(
+              (source) => {
+                sources[i] = source;
+              },
+              (err) => fail(i, err),
+            ),
+          );
+      } catch (err) {
+        fail(i, err);
+      }
+    }
+    if (reads.length > 0) await Promise.all(reads);
+    if (failedAt < slots.length) throw failure;
+    return sources;
   }
 
   /** Gives the slot back; whatever it held is dropped. */
@@ -888,6 +973,15 @@ export class SwapSpace {
       codecThreads: () =>
         s.#threads === undefined ? undefined : SwapThreads.unsafeCodecThreads(s.#threads),
     };
+  }
+
+  /**
+   * Large folios by size (the kernel's hugepages-<size>kB/stats/): swpout and swpout_fallback of
+   * this space, zswpout of its Zswap (which spaces sharing it share).
+   */
+  folioStats(): MthpStats {
+    const own = this.#mthp.snapshot();
+    return this.zswap === undefined ? own : mthpSum(own, this.zswap.folioStats());
   }
 
   stats(): SwapSpaceStats {

@@ -206,7 +206,6 @@ export class Groups {
     g.bytes += length;
     g.pages++;
     if (raw) g.raw++;
-    g.counts.zswpout++;
     this.#protect(g);
   }
 
@@ -233,8 +232,8 @@ export class Groups {
     if (g.protectedPages > g.pages / 4) g.protectedPages = Math.floor(g.protectedPages / 2);
   }
 
-  count(type: number, counter: GroupCounterName): void {
-    this.#list[this.#ofType[type]!]!.counts[counter]++;
+  count(type: number, counter: GroupCounterName, n = 1): void {
+    this.#list[this.#ofType[type]!]!.counts[counter] += n;
   }
 
   /** A load missed: the page is read from the device (zswap_folio_swapin). */

@@ -20,6 +20,7 @@ import {
 } from "../constants.ts";
 import type { SwapDevice } from "../device/device.ts";
 import {
+  folioCheck,
   optionBad,
   pageCheck,
   ZswapAreaError,
@@ -32,6 +33,8 @@ import { ZsPool } from "../pool/index.ts";
 import {
   type Counts,
   countsNew,
+  MthpCounts,
+  type MthpStats,
   ZSWAP_COUNTERS,
   type ZswapCounterName,
   type ZswapGaugeName,
@@ -107,6 +110,7 @@ export interface ZswapInternals {
 
 export class Zswap {
   readonly #counts = countsNew(ZSWAP_COUNTERS);
+  readonly #mthp = new MthpCounts();
   readonly #pool: ZsPool;
   readonly #entries = new EntryTable();
   readonly #writeback: Writeback;
@@ -445,31 +449,57 @@ export class Zswap {
     pageCheck(page);
     const area = this.#area(type);
     const off = Zswap.#slot(area, type, offset);
+    const limited = this.#limitsCheck(type);
+    const reason = this.#storePage(area, type, off, page, limited, codecId, length, compressed);
+    if (reason === undefined) this.#stored(type, 1);
+    return reason;
+  }
+
+  /** 1. The cheap rejects, once per store or folio: the group's bound, then the pool's. */
+  #limitsCheck(type: number): RejectReason | undefined {
+    if (!this.#groups.mayStore(type, 0)) {
+      this.#writeback.kick();
+      return "group_limit_hit";
+    }
+    return this.#poolLimited() ? "pool_limit_hit" : undefined;
+  }
+
+  /**
+   * One page of a store at `off`, after the limits said `limited`: compress, drop the slot's old
+   * entry, allocate, publish. Returns why it declined (the old entry gone all the same), counting
+   * nothing: the caller counts the stored pages (#stored) or the decline.
+   */
+  #storePage(
+    area: Area,
+    type: number,
+    off: SwapOffset,
+    page: Uint8Array,
+    limited: RejectReason | undefined,
+    codecId = this.#codecId,
+    length = 0,
+    compressed?: Uint8Array,
+  ): RejectReason | undefined {
     const t = this.#entries;
     area.backed.clear(off); // whatever writeback left on the device is stale now
 
-    // 1. Cheap rejects, then 2. the fallible work: compress (allocation comes after step 3).
-    let reason: RejectReason | undefined;
-    if (!this.#groups.mayStore(type, 0)) {
-      reason = "group_limit_hit";
-    } else if (this.#poolLimited()) {
-      reason = "pool_limit_hit";
-    } else {
-      if (compressed === undefined) {
-        try {
-          length = this.#codecs.get(codecId).compress(page, this.#dst, this.storeLimitBytes);
-        } catch {
-          length = -1;
-        }
+    // 2. The fallible work: compress (allocation comes after step 3).
+    let reason = limited;
+    if (reason === undefined && compressed === undefined) {
+      try {
+        length = this.#codecs.get(codecId).compress(page, this.#dst, this.storeLimitBytes);
+      } catch {
+        length = -1;
       }
-      if (length <= 0 && this.#config.incompressible !== "store-raw") {
-        reason = length === 0 ? "reject_compress_poor" : "reject_compress_fail";
-      }
+    }
+    if (reason === undefined && length <= 0 && this.#config.incompressible !== "store-raw") {
+      reason = length === 0 ? "reject_compress_poor" : "reject_compress_fail";
     }
     const raw = reason === undefined && length <= 0;
     if (raw) length = PAGE_SIZE;
-    if (reason === undefined && !this.#groups.mayStore(type, length)) reason = "group_limit_hit";
-    if (reason === "group_limit_hit") this.#writeback.kick();
+    if (reason === undefined && !this.#groups.mayStore(type, length)) {
+      reason = "group_limit_hit";
+      this.#writeback.kick();
+    }
 
     // 3. The old entry goes whatever happens next (its data is stale), and before allocating,
     // since its pool space may be what makes room for the new one.
@@ -490,7 +520,7 @@ export class Zswap {
       return why;
     }
 
-    // 4. Point of no return: nothing below fails. Copy into the pool, publish the entry.
+    // 4. Point of no return for this page: nothing below fails. Copy into the pool, publish.
     const bytes = this.#pool.map(handle);
     const src = raw ? page : (compressed?.subarray(0, length) ?? this.#dstView(length));
     bytes.set(src, this.#pool.mappedOffset);
@@ -501,9 +531,60 @@ export class Zswap {
     this.#dipOffered(type, off, undefined);
     this.#groups.charge(type, length, raw);
     this.#compressedBytes += length;
-    this.#counts.zswpout++;
-    if (this.#config.shrinkerEnabled) this.#writeback.kick();
     return undefined;
+  }
+
+  /** `pages` pages of area `type` were stored, all of a store or a folio: count them. */
+  #stored(type: number, pages: number): void {
+    this.#counts.zswpout += pages;
+    this.#groups.count(type, "zswpout", pages);
+    if (this.#config.shrinkerEnabled) this.#writeback.kick();
+  }
+
+  // --- large folios (zswap_store of a folio) ---
+
+  /**
+   * Stores a large folio: `pages` (FOLIO_PAGES_MIN..FOLIO_PAGES_MAX of them, a power of two) at
+   * offsets `offset`, offset + 1, ... of area `type`, `offset` a multiple of their number, as
+   * the kernel's swap entries of a folio are. All or none: true when every page is stored
+   * (zswpout moves by the pages, and the folio size's mTHP zswpout by one); false when one page
+   * was declined (exactly one reject counter moved, for it), and then no page of the folio is
+   * stored. Either way the offsets' older entries are gone, as with store. Bad input is a typed
+   * error, nothing changed.
+   */
+  storeFolio(type: number, offset: number, pages: readonly Uint8Array[]): boolean {
+    const n = folioCheck(pages);
+    const area = this.#area(type);
+    const off = Zswap.#slot(area, type, offset);
+    Zswap.#slot(area, type, offset + n - 1);
+    if (off % n !== 0) {
+      throw new ZswapOffsetError(`a folio of ${n} pages starts at a multiple of ${n}, not ${off}`);
+    }
+    const limited = this.#limitsCheck(type);
+    let reason: RejectReason | undefined;
+    let i = 0;
+    for (; i < n && reason === undefined; i++) {
+      reason = this.#storePage(area, type, (off + i) as SwapOffset, pages[i], limited);
+    }
+    if (reason === undefined) {
+      this.#stored(type, n);
+      this.#mthp.count(n, "zswpout");
+      return true;
+    }
+    // Undo in one place: the pages stored before the one declined, then the stale entries of
+    // the pages not reached (zswap_store's put_pool: the folio's slots hold nothing of it).
+    for (let j = 0; j < n; j++) {
+      const at = (off + j) as SwapOffset;
+      if (j >= i) area.backed.clear(at);
+      if (area.index.get(at) !== 0) this.#entryErase(area, at);
+    }
+    this.#reject(type, reason);
+    return false;
+  }
+
+  /** Large folios stored whole, by size (the kernel's mTHP zswpout). */
+  folioStats(): MthpStats {
+    return this.#mthp.snapshot();
   }
 
   /**

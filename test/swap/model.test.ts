@@ -78,6 +78,8 @@ interface RunConfig {
   tools: boolean;
   recompressors: string[];
   writebackLimitEnable: boolean;
+  /** Some swap-outs are large folios of 4, 8 or 16 pages (swapOutFolio). */
+  folios: boolean;
 }
 
 function configDraw(r: Random, compressors: readonly string[]): RunConfig {
@@ -106,6 +108,7 @@ function configDraw(r: Random, compressors: readonly string[]): RunConfig {
     tools: r.chance(0.5),
     recompressors: compressors.filter((c) => c !== "lz4" && r.chance(0.3)).slice(0, 3),
     writebackLimitEnable: r.chance(0.3),
+    folios: r.chance(0.3),
   };
 }
 
@@ -146,6 +149,13 @@ function pageDraw(r: Random, op: number): { page: Uint8Array; zero: boolean } {
   if (corpusZero[i]) return { page, zero: true };
   new DataView(page.buffer).setUint32(at, (op * 2654435761) >>> 0 || 1, true);
   return { page, zero: false };
+}
+
+/** A page of a folio: pageDraw's, but never all zeros. */
+function folioPageDraw(r: Random, op: number): { page: Uint8Array; zero: boolean } {
+  const d = pageDraw(r, op);
+  if (d.zero) d.page[0] = 1;
+  return { page: d.page, zero: false };
 }
 
 // --- a device wrapper that knows what is in flight (a checker outside the system) ---
@@ -217,6 +227,12 @@ type Op =
       p: Promise<unknown>;
       /** free(slot) was called right after, while the swap-in may be in flight: its error. */
       drop?: { error: unknown };
+    }
+  | {
+      kind: "folio";
+      op: number;
+      pages: { page: Uint8Array; zero: boolean }[];
+      p: Promise<SwapSlot[]>;
     }
   | { kind: "free"; op: number; slot: number; error: unknown }
   | { kind: "bad"; op: number; slot: number; p: Promise<unknown>; freeError: unknown }
@@ -426,6 +442,8 @@ async function runSeed(
       ops.push({ kind: "bad", op, slot, p, freeError });
     }
     const n = 1 + r.below(cfg.batchMax);
+    /** Pages this batch swaps out beyond one an op: its folios'. */
+    let folioPages = 0;
     for (let k = 0; k < n; k++) {
       if (cfg.tools && r.chance(0.1)) {
         op++;
@@ -435,7 +453,12 @@ async function runSeed(
       const fill = model.size / cfg.slots;
       const pOut = fill < 0.3 ? 0.75 : fill > 0.85 ? 0.15 : 0.45;
       const slot = r.chance(pOut) ? -1 : liveSlotPick(touched, live);
-      if (slot < 0) {
+      if (slot < 0 && cfg.folios && r.chance(0.15)) {
+        // No zero page: one in a folio is a zero bit or not as the folio goes whole or split.
+        const pages = Array.from({ length: 4 << r.below(3) }, () => folioPageDraw(r, op));
+        folioPages += pages.length - 1;
+        ops.push({ kind: "folio", op, pages, p: space.swapOutFolio(pages.map((d) => d.page)) });
+      } else if (slot < 0) {
         const { page, zero } = pageDraw(r, op);
         // FULL means every slot is in use: only when this batch's swap-outs could fill the
         // space (a free slot still busy with I/O is waited for, not refused).
@@ -532,18 +555,38 @@ async function runSeed(
         }
       }
     }
+    const modelAdd = (slot: number, d: { page: Uint8Array; zero: boolean }, at: number) => {
+      if (!Number.isInteger(slot) || slot < 0 || slot >= cfg.slots)
+        fail(`swapOut gave slot ${slot}`, at);
+      if (model.has(slot)) fail(`swapOut gave slot ${slot}, which is live`, at);
+      model.set(slot, d);
+      if (d.zero) zeroLive++;
+    };
+    for (const [i, o] of ops.entries()) {
+      if (o.kind !== "folio") continue;
+      const res = settled[i]!;
+      if (res.ok) {
+        const slots = res.value as number[];
+        if (slots.length !== o.pages.length) fail(`swapOutFolio gave ${slots.length} slots`, o.op);
+        for (const [k, slot] of slots.entries()) modelAdd(slot, o.pages[k]!, o.op);
+      } else {
+        const fullOk =
+          sizeAtStart + n + folioPages >= cfg.slots &&
+          (res.error as ZswapError).code === "ZSWAP_E_FULL";
+        if (!(res.error instanceof ZswapIOError) && !fullOk && !closedOk(res.error)) {
+          fail(`swapOutFolio rejected: ${String(res.error)}`, o.op);
+        }
+      }
+    }
     for (const [i, o] of ops.entries()) {
       if (o.kind !== "out") continue;
       const res = settled[i]!;
       if (res.ok) {
-        const slot = res.value as number;
-        if (!Number.isInteger(slot) || slot < 0 || slot >= cfg.slots)
-          fail(`swapOut gave slot ${slot}`, o.op);
-        if (model.has(slot)) fail(`swapOut gave slot ${slot}, which is live`, o.op);
-        model.set(slot, { page: o.page, zero: o.zero });
-        if (o.zero) zeroLive++;
+        modelAdd(res.value as number, { page: o.page, zero: o.zero }, o.op);
       } else {
-        const fullOk = o.fullOk && (res.error as ZswapError).code === "ZSWAP_E_FULL";
+        const fullOk =
+          (o.fullOk || sizeAtStart + n + folioPages >= cfg.slots) &&
+          (res.error as ZswapError).code === "ZSWAP_E_FULL";
         if (!(res.error instanceof ZswapIOError) && !fullOk && !closedOk(res.error)) {
           fail(`swapOut rejected: ${String(res.error)}`, o.op);
         }
@@ -581,6 +624,10 @@ async function runSeed(
       fail(`closed with ${s.outstanding_writebacks} writebacks in flight`);
     if (device.inFlight !== 0) fail(`closed with ${device.inFlight} device I/Os in flight`);
     for (const k of COUNTER_NAMES) totals[k] = (totals[k] ?? 0) + (s as Record<string, number>)[k]!;
+    for (const counts of Object.values(space.folioStats())) {
+      for (const [k, v] of Object.entries(counts))
+        totals[`mthp_${k}`] = (totals[`mthp_${k}`] ?? 0) + v;
+    }
     await faulty.close();
   };
 
@@ -782,6 +829,7 @@ if (isMainThread) {
     if (seeds.length >= 20) {
       assert.ok(t.writeback_fail > 0 && ioErrors > 0 && reopens > 0, summary);
       assert.ok(t.saved_by_writeback > 0 && t.duplicate_entry === 0, summary);
+      assert.ok(t.mthp_zswpout > 0 && t.mthp_swpout > 0 && t.mthp_swpout_fallback > 0, summary);
     }
     console.log(`# model: ${summary}`);
   });
