@@ -93,6 +93,8 @@ export class CodecThreads {
   /** close() waiting for the jobs out. */
   readonly #idle: (() => void)[] = [];
   readonly #exited: Promise<void>[] = [];
+  /** Per thread, why it died: its uncaught error, or its exit. */
+  readonly #deaths: unknown[] = [];
 
   constructor(readonly threads: number) {
     assert(threads >= 1, "one codec thread at least");
@@ -114,8 +116,15 @@ export class CodecThreads {
   #start(t: number): Worker {
     const w = threadStart({ ...this.#shared, threads: this.threads, thread: t });
     w.unref(); // held only while jobs are out (#pending), so a forgotten close() ends nothing early
-    w.on("error", () => {}); // what matters is that it exited: see #died
-    this.#exited.push(new Promise((resolve) => w.once("exit", () => resolve(this.#died(t)))));
+    w.on("error", (err) => (this.#deaths[t] ??= err)); // kept for the calls it fails: #died
+    this.#exited.push(
+      new Promise((resolve) =>
+        w.once("exit", (code) => {
+          this.#deaths[t] ??= new Error(`the thread exited with code ${code}`);
+          resolve(this.#died(t));
+        }),
+      ),
+    );
     return w;
   }
 
@@ -127,6 +136,11 @@ export class CodecThreads {
   /** Threads still running. */
   get alive(): number {
     return this.#alive;
+  }
+
+  /** Why the thread that held slot s died, inside a RESULT_THREAD_DIED callback of slot s. */
+  deathOf(s: number): unknown {
+    return this.#deaths[this.#thread[s]];
   }
 
   /** A free job slot, or -1 when all are out or no thread is left. */

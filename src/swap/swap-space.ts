@@ -44,7 +44,6 @@ import {
   ZswapClosedError,
   ZswapFullError,
   ZswapSlotError,
-  ZswapThreadError,
 } from "../errors.ts";
 import {
   type Counts,
@@ -562,7 +561,7 @@ export class SwapSpace {
         const codec = z.storeCodecId;
         handedOver = new Promise<void>((resolve) => {
           threads.push(job, OP_COMPRESS, codec, z.storeLimitBytes, (n, out) => {
-            if (n === RESULT_THREAD_DIED) error ??= new ZswapThreadError("a codec thread died");
+            if (n === RESULT_THREAD_DIED) error ??= threads.died(job);
             else if (this.#closed) error ??= new ZswapClosedError("the swap space is closed");
             else stored(slot, page, codec, n, out);
             resolve();

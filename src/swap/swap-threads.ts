@@ -88,7 +88,7 @@ export class SwapThreads {
     return new Promise<T>((resolve, reject) => {
       this.push(s, op, codec, arg, (result, output) => {
         if (result === RESULT_THREAD_DIED) {
-          reject(new ZswapThreadError("the codec thread that held this page died"));
+          reject(this.died(s));
           return;
         }
         try {
@@ -117,6 +117,13 @@ export class SwapThreads {
       this.#turnInline = 0; // called back in a task of its own: the loop has turned
       done(result, threads.output(s));
     });
+  }
+
+  /** The error of a call whose job in slot s a dying thread held (inside its callback). */
+  died(s: number): ZswapThreadError {
+    const cause = this.#codec!.deathOf(s);
+    const why = cause instanceof Error ? cause.message : String(cause);
+    return new ZswapThreadError(`the codec thread that held this page died (${why})`, { cause });
   }
 
   /** Jobs out now. */

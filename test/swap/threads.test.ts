@@ -81,7 +81,10 @@ describe("codec threads", () => {
     try {
       const poison = poisonFirst(threadsOf(space));
       const batch = pages.slice(1, 9); // nonzero pages; thread 0 holds the odd ones, after the poison
-      await assert.rejects(space.swapOutMany(batch), ZswapThreadError);
+      await assert.rejects(
+        space.swapOutMany(batch),
+        (e: unknown) => e instanceof ZswapThreadError && /asked for/.test(e.message), // the why
+      );
       assert.equal(poison.result, RESULT_THREAD_DIED);
       const st = space.stats();
       assert.equal(st.swap_slots_used, 0, "all or none");
