@@ -109,6 +109,23 @@ async function checkAll(s: fc.Scheduler, sp: SwapSpace, live: Map<SwapSlot, Uint
   }
 }
 
+/** Swap-ins of the first live slots, each scheduled; frees[i] frees the i-th as it is read. */
+function scheduledReads(
+  s: fc.Scheduler,
+  sp: SwapSpace,
+  live: Map<SwapSlot, Uint8Array>,
+  frees: readonly boolean[],
+): Promise<void>[] {
+  return [...live.keys()].slice(0, frees.length).map((slot, i) =>
+    s.schedule(Promise.resolve(), `swapIn ${slot}`).then(async () => {
+      const into = new Uint8Array(PAGE_SIZE);
+      await sp.swapIn(slot, into, { free: frees[i] });
+      assert.deepEqual(into, live.get(slot));
+      if (frees[i]) live.delete(slot);
+    }),
+  );
+}
+
 describe("interleavings", () => {
   it("swap-ins during writeback return the page, from the pool or the device", async () => {
     await check(
@@ -120,15 +137,7 @@ describe("interleavings", () => {
           const { live, done } = fill(sp, 80);
           for (let i = 0; i < 4; i++) await Promise.resolve(); // zswap's stores settle
           assert.ok(sp.stats().outstanding_writebacks! > 0, "writeback is in flight");
-          const slots = [...live.keys()].slice(0, 8);
-          const reads = slots.map((slot, i) =>
-            s.schedule(Promise.resolve(), `swapIn ${slot}`).then(async () => {
-              const into = new Uint8Array(PAGE_SIZE);
-              await sp.swapIn(slot, into, { free: frees[i] });
-              assert.deepEqual(into, live.get(slot));
-              if (frees[i]) live.delete(slot);
-            }),
-          );
+          const reads = scheduledReads(s, sp, live, frees);
           const all = Promise.all([...reads, done]);
           await settle(s, sp, all);
           await all;
@@ -219,14 +228,7 @@ describe("interleavings", () => {
           // More pages out (writeback running, their stores coming back from the threads)
           // while swap-ins of the first ones are scheduled among the device's I/O.
           const second = fill(sp, 40);
-          const reads = [...live.keys()].slice(0, frees.length).map((slot, i) =>
-            s.schedule(Promise.resolve(), `swapIn ${slot}`).then(async () => {
-              const into = new Uint8Array(PAGE_SIZE);
-              await sp.swapIn(slot, into, { free: frees[i] });
-              assert.deepEqual(into, live.get(slot));
-              if (frees[i]) live.delete(slot);
-            }),
-          );
+          const reads = scheduledReads(s, sp, live, frees);
           const all = Promise.all([...reads, second.done]);
           await settle(s, sp, all);
           await all;
