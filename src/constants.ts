@@ -109,6 +109,21 @@ export const WRITEBACK_IN_FLIGHT_DEFAULT = 64;
 export const WRITEBACK_IN_FLIGHT_MAX = 1024;
 
 /**
+ * Objects one block of compressed writeback holds (as many as the pool's smallest objects fill a
+ * page): the rows a block in flight holds, 8 bytes each, with writebacksInFlightMax blocks in
+ * flight and one filling.
+ */
+export const PACKED_BLOCK_OBJECTS_MAX = PAGE_SIZE / POOL_OBJECT_BYTES_MIN;
+
+/**
+ * Blocks of the packed region a swap space's own device gets after its slots with compressed
+ * writeback on, in percent of its slots: at lz4's 2-3x on real pages, half the slots' count of
+ * blocks holds every slot's page; a region that fills makes writeback write plain pages. A block
+ * costs 9 bytes of memory and a packed page about 40 (its place in a Map).
+ */
+export const PACKED_REGION_PERCENT = 50;
+
+/**
  * Rows the entry table grows by, in place (8 bytes a row: 512 KiB a step), so that it is never
  * more than one step larger than the most entries it held.
  */
@@ -116,11 +131,13 @@ export const ENTRY_TABLE_STEP = 65_536;
 
 /**
  * Rows of one entry table: one per pool object (at most 128 a page, objects being 32 bytes or
- * more) and one per writeback in flight, so a store never runs out of rows. The table reserves
+ * more) and those writebacks in flight hold (up to a block's objects each, with compressed
+ * writeback), so a store never runs out of rows. The table reserves
  * address space for them (4 GiB, 8 bytes a row) and commits only the rows it grew to.
  */
 export const ENTRY_ROWS_MAX =
-  POOL_PAGES_MAX * (PAGE_SIZE / POOL_OBJECT_BYTES_MIN) + WRITEBACK_IN_FLIGHT_MAX;
+  POOL_PAGES_MAX * (PAGE_SIZE / POOL_OBJECT_BYTES_MIN) +
+  (WRITEBACK_IN_FLIGHT_MAX + 1) * PACKED_BLOCK_OBJECTS_MAX;
 
 /**
  * LRU entries one kick of writeback looks at (second chances, busy slots) before it lets the event

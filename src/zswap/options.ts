@@ -65,6 +65,12 @@ export interface ZswapOptions {
   recompressors?: readonly string[];
   /** Bound writebackNow by the budget writebackLimitSet gives (zram's writeback_limit_enable). */
   writebackLimitEnable?: boolean;
+  /**
+   * Writeback writes compressed bytes, packed several to a block, into the device's slots after
+   * the area's (the packed region: a device larger than the area is needed), instead of each
+   * page decompressed to its own slot. Fixed at construction. Default false.
+   */
+  compressedWriteback?: boolean;
 }
 
 export interface ZswapConfig {
@@ -81,6 +87,7 @@ export interface ZswapConfig {
   writebackPolicy: WritebackPolicyName;
   recompressors: readonly string[];
   writebackLimitEnable: boolean;
+  compressedWriteback: boolean;
 }
 
 const MAX_POOL_PERCENT_DEFAULT = 20;
@@ -112,6 +119,7 @@ const KNOWN = new Set<string>([
   "writebackPolicy",
   "recompressors",
   "writebackLimitEnable",
+  "compressedWriteback",
 ]);
 
 /** The pool's bound in pages: from maxPoolBytes, a percent of memory (capped), or the base's. */
@@ -229,6 +237,10 @@ export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConf
     writebackLimitEnable: optionBoolean(
       "writebackLimitEnable",
       opts.writebackLimitEnable ?? base?.writebackLimitEnable ?? false,
+    ),
+    compressedWriteback: optionBoolean(
+      "compressedWriteback",
+      opts.compressedWriteback ?? base?.compressedWriteback ?? false,
     ),
   };
 }

@@ -54,6 +54,7 @@ import {
   type WritebackType,
 } from "./idle.ts";
 import { configResolve, type ZswapConfig, type ZswapOptions } from "./options.ts";
+import { PackedArea } from "./packed-writeback.ts";
 import { Dip, slotKey } from "./policy.ts";
 import { type RecompressHost, Recompressor, type RecompressResult } from "./recompress.ts";
 import { Writeback, type WritebackHost } from "./writeback.ts";
@@ -88,12 +89,13 @@ export interface ZswapDeps {
   clock?: Clock;
 }
 
-/** A swap area as zswap sees it: its index, the device writeback writes to (if any), and which
- *  of its slots writeback left on that device. */
+/** A swap area as zswap sees it: its index, the device writeback writes to (if any), which of
+ *  its slots writeback left on that device, and its packed region (compressed writeback). */
 interface Area {
   index: AreaIndex;
   device: SwapDevice | undefined;
   backed: BackedSlots;
+  packed: PackedArea | undefined;
 }
 
 /** @internal Zswap's insides, for tests only: changing them breaks the cache's invariants. */
@@ -176,6 +178,7 @@ export class Zswap {
       a?.index.forEach((_off, h) => {
         ids.add(this.#entries.codec[this.#pool.tagOf(h)]! & CODEC_ID_MASK);
       });
+      a?.packed?.codecsAdd(ids);
     }
     return ids;
   }
@@ -337,7 +340,15 @@ export class Zswap {
         assert(this.#pool.mappedTag === e, "an entry's pool object names that entry");
         return this.#pool.mappedLength;
       },
-      entryWrittenBack: (e) => {
+      entryCopy: (e, into, at) => {
+        const bytes = this.#pool.map(this.#handleOf(e));
+        const from = this.#pool.mappedOffset;
+        const length = this.#pool.mappedLength;
+        into.set(bytes.subarray(from, from + length), at);
+        return length;
+      },
+      entryLength: (e) => this.#pool.lengthOf(this.#handleOf(e)),
+      entryWrittenBack: (e, packed) => {
         const t = this.#entries;
         this.#groups.count(t.type[e]!, "zswpwb");
         const area = this.#areas[t.type[e]]!;
@@ -347,6 +358,12 @@ export class Zswap {
         this.#counts.written_back_pages++;
         this.#counts.zswpwb++;
         this.#counts.bd_writes++;
+        if (!packed) this.#counts.bd_write_bytes += PAGE_SIZE;
+      },
+      packedOf: (type) => this.#areas[type]?.packed,
+      blockWritten: () => {
+        this.#counts.bd_packed_writes++;
+        this.#counts.bd_write_bytes += PAGE_SIZE;
       },
       writebackFailed: () => {
         this.#counts.writeback_fail++;
@@ -447,6 +464,7 @@ export class Zswap {
     const off = Zswap.#slot(area, type, offset);
     const t = this.#entries;
     area.backed.clear(off); // whatever writeback left on the device is stale now
+    area.packed?.drop(off);
 
     // 1. Cheap rejects, then 2. the fallible work: compress (allocation comes after step 3).
     let reason: RejectReason | undefined;
@@ -688,6 +706,7 @@ export class Zswap {
     const off = Zswap.#slot(area, type, offset);
     this.#dip?.forgotten(slotKey(type, off));
     area.backed.clear(off);
+    area.packed?.drop(off);
     if (area.index.get(off) !== 0) this.#entryErase(area, off);
   }
 
@@ -710,9 +729,44 @@ export class Zswap {
     if (this.#areas[type] !== undefined) {
       throw new ZswapAreaError(`swap area ${type} is already on`);
     }
-    this.#areas[type] = { index: new AreaIndex(slots), device, backed: new BackedSlots(slots) };
+    this.#areas[type] = {
+      index: new AreaIndex(slots),
+      device,
+      backed: new BackedSlots(slots),
+      packed: this.#packedMake(slots, device),
+    };
     this.#groups.attach(type, group);
     if (device !== undefined) this.#writebackAreas++;
+  }
+
+  /** With compressed writeback on, the packed region of an area of `slots` slots on `device`. */
+  #packedMake(slots: number, device: SwapDevice | undefined): PackedArea | undefined {
+    if (!this.#config.compressedWriteback || device === undefined) return undefined;
+    if (device.slots <= slots) {
+      throw new ZswapOptionError(
+        `compressedWriteback needs a device larger than the area (${slots} slots) for its packed blocks; the device holds ${device.slots}`,
+      );
+    }
+    return new PackedArea(device, slots);
+  }
+
+  /**
+   * Reads the page compressed writeback packed for (type, offset) from its block on the device
+   * into `into`, and resolves true; false when the slot has no packed page (read it from its own
+   * slot). Rejects with the device's ZswapIOError, or ZswapDataError (decompress_fail) when its
+   * bytes do not decompress to a page; the slot keeps its page either way.
+   */
+  loadPacked(type: number, offset: number, into: Uint8Array): Promise<boolean> {
+    pageCheck(into);
+    const area = this.#area(type);
+    const off = Zswap.#slot(area, type, offset);
+    if (area.packed === undefined) return Promise.resolve(false);
+    return area.packed.read(
+      off,
+      into,
+      (codec, bytes, from, to, page) => this.#codecs.get(codec).decompress(bytes, from, to, page),
+      (produced) => this.decompressFailed(type, off, produced),
+    );
   }
 
   /** Closes swap area `type`, dropping every entry it holds; writebacks in flight are orphaned. */
@@ -738,6 +792,9 @@ export class Zswap {
     const next = configResolve(options, this.#config);
     if (next.writebacksInFlightMax !== this.#config.writebacksInFlightMax) {
       throw new ZswapOptionError("writebacksInFlightMax is fixed at construction");
+    }
+    if (next.compressedWriteback !== this.#config.compressedWriteback) {
+      throw new ZswapOptionError("compressedWriteback is fixed at construction");
     }
     const id = this.#codecLoad(next);
     const recompressor = this.#recompressorMake(next.recompressors);
@@ -905,10 +962,14 @@ export class Zswap {
     const t = this.#entries;
     let metadata: number = t.bytes + this.#pool.metadataBytes + (this.#dip?.bytes ?? 0);
     let backed = 0;
+    let packedPages = 0;
+    let packedBlocks = 0;
     for (const a of this.#areas) {
       if (a === undefined) continue;
-      metadata += a.index.bytes + a.backed.bytes;
+      metadata += a.index.bytes + a.backed.bytes + (a.packed?.bytes ?? 0);
       backed += a.backed.count;
+      packedPages += a.packed?.pages ?? 0;
+      packedBlocks += a.packed?.blocksHeld ?? 0;
     }
     return {
       ...this.#counts,
@@ -922,6 +983,8 @@ export class Zswap {
       outstanding_writebacks: this.#writeback.inFlight,
       writeback_waiters: this.#writeback.waiting,
       bd_count: backed,
+      bd_packed_pages: packedPages,
+      bd_packed_blocks: packedBlocks,
       writeback_limit: this.#writebackLimitPages,
     };
   }
