@@ -442,21 +442,21 @@ export class Writeback {
     const t = z.entries;
     const length = z.entryLength(e);
     const old = this.fill;
-    if (
+    const fits =
       old !== undefined &&
-      (old.packed !== packed ||
-        old.used + length > PAGE_SIZE ||
-        old.members.length === PACKED_BLOCK_OBJECTS_MAX)
-    ) {
-      this.flush();
-      assert(this.fill === undefined, "a writeback starts only below the in-flight bound");
-    }
-    if (this.fill === undefined) {
+      old.packed === packed &&
+      old.used + length <= PAGE_SIZE &&
+      old.members.length < PACKED_BLOCK_OBJECTS_MAX;
+    if (!fits) {
+      // The new block first: with none free, e goes plain, and the old block must not have
+      // taken the in-flight place that e's write needs.
       const block = packed.blockTake();
       if (block < 0) return false;
+      this.flush();
+      assert(this.fill === undefined, "a writeback starts only below the in-flight bound");
       this.fill = { packed, block, buffer: this.buffers.pop()!, used: 0, members: [] };
     }
-    const f = this.fill;
+    const f = this.fill!;
     t.lruDel(e);
     t.flags[e] |= WRITEBACK;
     const at = f.used;

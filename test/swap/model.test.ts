@@ -78,6 +78,8 @@ interface RunConfig {
   tools: boolean;
   recompressors: string[];
   writebackLimitEnable: boolean;
+  /** Blocks of the device's packed region after the slots, 0 for compressed writeback off. */
+  packedBlocks: number;
 }
 
 function configDraw(r: Random, compressors: readonly string[]): RunConfig {
@@ -106,6 +108,8 @@ function configDraw(r: Random, compressors: readonly string[]): RunConfig {
     tools: r.chance(0.5),
     recompressors: compressors.filter((c) => c !== "lz4" && r.chance(0.3)).slice(0, 3),
     writebackLimitEnable: r.chance(0.3),
+    // Now and then a region so small that it fills, and writeback goes plain.
+    packedBlocks: r.chance(0.4) ? 1 + r.below(r.chance(0.3) ? 4 : 128) : 0,
   };
 }
 
@@ -267,7 +271,7 @@ async function runSeed(
   let last: SwapSpaceStats | undefined;
 
   const open = async () => {
-    faulty = new FaultyDevice(new MemoryDevice({ slots: cfg.slots }), {
+    faulty = new FaultyDevice(new MemoryDevice({ slots: cfg.slots + cfg.packedBlocks }), {
       seed: (seed * 31 + generation++) >>> 0,
       readErrorRate: cfg.readErrorRate,
       writeErrorRate: cfg.writeErrorRate,
@@ -296,6 +300,7 @@ async function runSeed(
         writebacksInFlightMax: cfg.writebacksInFlightMax,
         recompressors: cfg.recompressors,
         writebackLimitEnable: cfg.writebackLimitEnable,
+        compressedWriteback: cfg.packedBlocks > 0,
       },
     });
     last = undefined;
@@ -784,7 +789,7 @@ if (isMainThread) {
     assert.ok(t.written_back_pages > 0 && t.zswpin > 0 && t.pswpin > 0 && t.pswpout > 0, summary);
     assert.ok(t.swpin_zero > 0 && t.swpout_zero > 0, summary);
     assert.ok(t.swpin_same > 0 && t.swpout_same > 0, summary);
-    if (seeds.length >= 20) assert.ok(t.dedup_pages_saved > 0, summary);
+    if (seeds.length >= 20) assert.ok(t.dedup_pages_saved > 0 && t.bd_packed_writes > 0, summary);
     if (seeds.length >= 20) {
       assert.ok(t.writeback_fail > 0 && ioErrors > 0 && reopens > 0, summary);
       assert.ok(t.saved_by_writeback > 0 && t.duplicate_entry === 0, summary);
