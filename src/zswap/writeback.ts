@@ -20,8 +20,9 @@
 //
 // Compressed writeback (packed-writeback.ts), for an area with a packed region: step 1 copies
 // e's compressed bytes into the block being filled instead of decompressing them; the block goes
-// to the device when the next object does not fit, or when the kick (or writebackNow's pass)
-// ends; step 3 then runs for each of its entries, and on success maps their slots to the block.
+// to the device when the next object does not fit, or when no write is in flight (a write in
+// flight ends with a kick, which may add to the block), or at the end of writebackNow's pass;
+// step 3 then runs for each of its entries, and on success maps their slots to the block.
 // The filling block has a buffer of its own, outside the in-flight bound; a block in flight
 // counts as one writeback. A page stored raw, or with the region full, goes plain.
 //
@@ -184,7 +185,10 @@ export class Writeback {
    * waiters at once that nothing can make room.
    */
   kick(): void {
-    if (this.backoff.pausing || !this.z.writebackPossible()) return;
+    if (this.backoff.pausing || !this.z.writebackPossible()) {
+      this.flushIdle();
+      return;
+    }
     this.scanLeft = WRITEBACK_SCAN_MAX;
     let scan: Scan = "started";
     while (scan === "started" && this.inFlight < this.inFlightMax) {
@@ -192,7 +196,7 @@ export class Writeback {
       if (want === "none") break;
       scan = this.startOne(want === "group");
     }
-    this.flush();
+    this.flushIdle();
     if (this.want() !== "reclaim") return;
     if (scan === "spent") {
       this.rescan ??= setImmediate(() => {
@@ -483,6 +487,14 @@ export class Writeback {
       () => this.blockDone(f, true),
       () => this.blockDone(f, false),
     );
+  }
+
+  /**
+   * Sends the block being filled once no write is in flight: while one is, its end kicks again
+   * and may add to the block, so blocks go out fuller than one kick's share would fill them.
+   */
+  private flushIdle(): void {
+    if (this.inFlight === 0) this.flush();
   }
 
   /** A block's write ended: each entry's writeback ends, and its live objects are mapped. */
