@@ -109,16 +109,29 @@ export const WRITEBACK_IN_FLIGHT_DEFAULT = 64;
 export const WRITEBACK_IN_FLIGHT_MAX = 1024;
 
 /**
- * Objects one block of compressed writeback holds (as many as the pool's smallest objects fill a
- * page): the rows a block in flight holds, 8 bytes each, with writebacksInFlightMax blocks in
- * flight and one filling.
+ * Device pages of one block of compressed writeback: objects cross page boundaries inside a block
+ * (as in a zspage), so a block wastes less than one object, where a page-sized block would waste
+ * most of one for pages that compress to half a page or more. A block's buffer is this many
+ * pages, one per writeback in flight and one filling.
  */
-export const PACKED_BLOCK_OBJECTS_MAX = PAGE_SIZE / POOL_OBJECT_BYTES_MIN;
+export const PACKED_BLOCK_PAGES = 4;
 
 /**
- * Blocks of the packed region a swap space's own device gets after its slots with compressed
- * writeback on, in percent of its slots: at lz4's 2-3x on real pages, half the slots' count of
- * blocks holds every slot's page; a region that fills makes writeback write plain pages. A block
+ * Objects one block of compressed writeback holds (as many as the pool's smallest objects fill
+ * it): the rows a block in flight holds, 8 bytes each.
+ */
+export const PACKED_BLOCK_OBJECTS_MAX = (PACKED_BLOCK_PAGES * PAGE_SIZE) / POOL_OBJECT_BYTES_MIN;
+
+/**
+ * Blocks of one packed region (16 GiB of device at 16 KiB a block): a packed object's place
+ * (block, codec, offset, length) is then one exact double. A larger region's extra slots go unused.
+ */
+export const PACKED_BLOCKS_MAX = 2 ** 20;
+
+/**
+ * Device pages of the packed region a swap space's own device gets after its slots with
+ * compressed writeback on, in percent of its slots: at lz4's 2-3x on real pages, half the slots' count of
+ * pages holds every slot's page; a region that fills makes writeback write plain pages. A block
  * costs 9 bytes of memory and a packed page about 40 (its place in a Map).
  */
 export const PACKED_REGION_PERCENT = 50;

@@ -29,9 +29,9 @@ export const ZSWAP_COUNTERS = {
   bd_writes:
     "A page was written to the device by writeback, on demand (writebackNow) or not, in pages (zram's bd_stat)",
   bd_write_bytes:
-    "Bytes writeback wrote to the device: a page for each page written to its own slot, a page for each packed block (compressedWriteback) (not the kernel's)",
+    "Bytes writeback wrote to the device: a page for each page written to its own slot, and the pages of each packed block (compressedWriteback) it filled (not the kernel's)",
   bd_packed_writes:
-    "A block of compressed pages packed by compressedWriteback was written to the device (not the kernel's)",
+    "A device page of a block of compressed pages packed by compressedWriteback was written, in pages (not the kernel's)",
   recomp_pages:
     "recompress() put a page in a smaller size class with a recompressor (not the kernel's: zram counts none)",
   recomp_saved_bytes:

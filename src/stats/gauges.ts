@@ -21,7 +21,7 @@ export const ZSWAP_GAUGES = {
   bd_packed_pages:
     "Slots whose page compressedWriteback packed into a block on the device and that were not stored to or freed since, in pages (not the kernel's)",
   bd_packed_blocks:
-    "Blocks of the device's packed region holding compressed pages, in pages (not the kernel's)",
+    "Blocks of the device's packed region holding compressed pages (PACKED_BLOCK_PAGES pages each) (not the kernel's)",
   writeback_limit:
     "Pages writebackNow may still write while writebackLimitEnable is on (zram's writeback_limit)",
 } as const;

@@ -1,7 +1,9 @@
 // Compressed writeback (proposed for zram, never merged): writeback writes an entry's compressed
 // bytes, several to a device block, instead of decompressing it into a page of its own. The
-// device stays page-granular: its slots after the area's (the packed region) are blocks, each
-// holding the compressed objects of several slots. One PackedArea per swap area keeps:
+// device stays page-granular: its slots after the area's (the packed region) are taken
+// PACKED_BLOCK_PAGES at a time as blocks, each holding the compressed objects of several slots,
+// which may cross the page boundaries inside it (a zspage's layout), and a swap-in reads the one
+// or two pages its object lies on. One PackedArea per swap area keeps:
 //   - a map from swap slot to its object's place: block, offset, length and codec id (a codec by
 //     name or a zstd dictionary, whose id codec-slots.ts keeps while any object uses it);
 //   - per block, its state, its live objects and the reads in flight on it.
@@ -24,7 +26,12 @@
 // goes FREE at its last unpin.
 
 import { assert } from "../assert.ts";
-import { PACKED_REGION_PERCENT, PAGE_SIZE } from "../constants.ts";
+import {
+  PACKED_BLOCK_PAGES,
+  PACKED_BLOCKS_MAX,
+  PACKED_REGION_PERCENT,
+  PAGE_SIZE,
+} from "../constants.ts";
 import type { SwapDevice } from "../device/device.ts";
 import type { SwapOffset } from "../types.ts";
 
@@ -33,14 +40,24 @@ const FILLING = 1;
 const WRITING = 2;
 const WRITTEN = 3;
 
-/** A place packs block * 2^32 + codec * 2^24 + offset * 2^12 + (length - 1): one number a slot. */
-const PLACE_BLOCK = 2 ** 32;
-const PLACE_CODEC = 2 ** 24;
+/** Bytes of one block. */
+export const PACKED_BLOCK_BYTES = PACKED_BLOCK_PAGES * PAGE_SIZE;
+
+/**
+ * A place packs block * 2^33 + codec * 2^26 + offset * 2^12 + (length - 1), an exact double
+ * (blocks < 2^20, codec ids < 2^7, offsets < 2^14, lengths <= 2^12): one number a slot.
+ */
+const PLACE_BLOCK = 2 ** 33;
+const PLACE_CODEC = 2 ** 26;
 const PLACE_OFFSET = 2 ** 12;
 
-/** Blocks a packed region gets for an area of `slots` slots (PACKED_REGION_PERCENT of them). */
+/**
+ * Device slots a packed region gets after an area of `slots` slots (PACKED_REGION_PERCENT of
+ * them, in whole blocks).
+ */
 export function packedRegionBlocks(slots: number): number {
-  return Math.ceil((slots * PACKED_REGION_PERCENT) / 100);
+  const pages = Math.ceil((slots * PACKED_REGION_PERCENT) / 100);
+  return Math.ceil(pages / PACKED_BLOCK_PAGES) * PACKED_BLOCK_PAGES;
 }
 
 /** Where a packed object lives, as its parts. */
@@ -52,7 +69,8 @@ export interface PackedPlace {
 }
 
 export function packedPlace(p: PackedPlace): number {
-  assert(p.offset + p.length <= PAGE_SIZE && p.length > 0, "a packed object fits its block");
+  assert(p.offset + p.length <= PACKED_BLOCK_BYTES, "a packed object fits its block");
+  assert(p.length > 0 && p.length <= PAGE_SIZE, "a packed object is at most a page");
   return p.block * PLACE_BLOCK + p.codec * PLACE_CODEC + p.offset * PLACE_OFFSET + p.length - 1;
 }
 
@@ -61,7 +79,7 @@ function placeParts(place: number): PackedPlace {
   return {
     block: Math.floor(place / PLACE_BLOCK),
     codec: Math.floor(low / PLACE_CODEC),
-    offset: Math.floor(low / PLACE_OFFSET) % PLACE_OFFSET,
+    offset: Math.floor(low / PLACE_OFFSET) % (PLACE_CODEC / PLACE_OFFSET),
     length: (low % PLACE_OFFSET) + 1,
   };
 }
@@ -75,6 +93,16 @@ export type PackedDecompress = (
   into: Uint8Array,
 ) => number;
 
+/**
+ * Waits for every I/O of a block, then rejects with the first failure: none may still be in
+ * flight once the block can be given back (or a read's pin dropped).
+ */
+async function allSettled(io: readonly Promise<void>[]): Promise<void> {
+  const settled = await Promise.allSettled(io);
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+}
+
 export class PackedArea {
   /** slot -> place: one per live object, so at most blocks * (PAGE_SIZE / smallest object). */
   readonly #places = new Map<number, number>();
@@ -87,14 +115,18 @@ export class PackedArea {
   blocksHeld = 0;
 
   /**
-   * Blocks are the device's slots firstSlot..device.slots-1; `device` is the one writeback
-   * writes to, which reads of packed slots go through too.
+   * Blocks are the device's slots from firstSlot on, PACKED_BLOCK_PAGES a block (at most
+   * PACKED_BLOCKS_MAX); `device` is the one writeback writes to, which reads of packed slots go
+   * through too.
    */
   constructor(
     readonly device: SwapDevice,
     readonly firstSlot: number,
   ) {
-    const blocks = device.slots - firstSlot;
+    const blocks = Math.min(
+      PACKED_BLOCKS_MAX,
+      Math.floor((device.slots - firstSlot) / PACKED_BLOCK_PAGES),
+    );
     assert(blocks > 0, "a packed region has a block");
     this.#state = new Uint8Array(blocks);
     this.#live = new Uint16Array(blocks);
@@ -104,9 +136,24 @@ export class PackedArea {
     this.#freeCount = blocks;
   }
 
-  /** The device slot of block `block`. */
-  blockSlot(block: number): SwapOffset {
-    return (this.firstSlot + block) as SwapOffset;
+  /** The device slot of page `page` of block `block`. */
+  blockSlot(block: number, page = 0): SwapOffset {
+    return (this.firstSlot + block * PACKED_BLOCK_PAGES + page) as SwapOffset;
+  }
+
+  /**
+   * Writes the first `bytes` bytes of block `block` from `buffer` (a block's bytes): the pages
+   * they touch, all at once; rejects when any write failed. Resolves with the pages written.
+   */
+  async blockWrite(block: number, buffer: Uint8Array, bytes: number): Promise<number> {
+    const pages = Math.ceil(bytes / PAGE_SIZE);
+    const writes = [];
+    for (let i = 0; i < pages; i++) {
+      const page = buffer.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+      writes.push(this.device.write(this.blockSlot(block, i), page));
+    }
+    await allSettled(writes);
+    return pages;
   }
 
   /** A free block, now FILLING; -1 when the region has none. */
@@ -191,15 +238,24 @@ export class PackedArea {
     const place = this.placeOf(slot);
     if (place < 0) return false;
     const p = placeParts(place);
-    const block = new Uint8Array(PAGE_SIZE);
+    // The one or two pages the object lies on.
+    const first = Math.floor(p.offset / PAGE_SIZE);
+    const last = Math.floor((p.offset + p.length - 1) / PAGE_SIZE);
+    const pages = new Uint8Array((last - first + 1) * PAGE_SIZE);
     this.#pins[p.block]++;
     try {
-      await this.device.read(this.blockSlot(p.block), block);
+      const reads = [];
+      for (let i = first; i <= last; i++) {
+        const page = pages.subarray((i - first) * PAGE_SIZE, (i - first + 1) * PAGE_SIZE);
+        reads.push(this.device.read(this.blockSlot(p.block, i), page));
+      }
+      await allSettled(reads);
     } finally {
       this.#pins[p.block]--;
       this.#blockRelease(p.block);
     }
-    const produced = decompress(p.codec, block, p.offset, p.offset + p.length, into);
+    const from = p.offset - first * PAGE_SIZE;
+    const produced = decompress(p.codec, pages, from, from + p.length, into);
     if (produced !== PAGE_SIZE) throw bad(produced);
     return true;
   }

@@ -52,7 +52,7 @@ import {
   REFERENCED,
   WRITEBACK,
 } from "./entries.ts";
-import { type PackedArea, packedPlace } from "./packed-writeback.ts";
+import { PACKED_BLOCK_BYTES, type PackedArea, packedPlace } from "./packed-writeback.ts";
 
 /**
  * What writeback needs of zswap: the entry table it walks (its LRU and rows), and the decisions
@@ -81,8 +81,8 @@ export interface WritebackHost {
   entryWrittenBack(e: EntryIndex, packed: boolean): void;
   /** The packed region of area `type`, when compressed writeback is on for it. */
   packedOf(type: number): PackedArea | undefined;
-  /** A packed block reached the device. */
-  blockWritten(): void;
+  /** A packed block reached the device: `pages` device pages of it. */
+  blockWritten(pages: number): void;
   /** A writeback's device write failed (counted). */
   writebackFailed(): void;
   /** Stores so far (zswpout): a store during a scan can make an entry writable. */
@@ -95,8 +95,8 @@ export interface WritebackHost {
   poolAccepts(): boolean;
   /** Some area has a device to write back to. */
   writebackPossible(): boolean;
-  /** Compacts the pool when writebacks left it fragmented (amortized). */
-  compactIfFragmented(): void;
+  /** Compacts the pool when writebacks (this many more ended) left it fragmented (amortized). */
+  compactIfFragmented(writebacks: number): void;
   /**
    * The oldest entry on the LRU writeback takes from now (a group's, or the global one); 0 for
    * none. With `groupsOnly`, only from a group over its own bound.
@@ -161,15 +161,16 @@ export class Writeback {
   private bufferWaiters: (() => void)[] = [];
   /** The packed block being filled, if any. */
   private fill: Fill | undefined;
+  /** Buffers of packed blocks not in use, made as needed: one a block in flight, one filling. */
+  private readonly blockBuffers: Uint8Array[] = [];
 
   constructor(
     private readonly z: WritebackHost,
     readonly inFlightMax: number,
   ) {
     this.backoff = new Backoff(() => this.kick(), z.clock);
-    // One more than the bound: the packed block being filled holds one outside it.
-    const arena = new ArrayBuffer((inFlightMax + 1) * PAGE_SIZE);
-    for (let i = 0; i <= inFlightMax; i++) {
+    const arena = new ArrayBuffer(inFlightMax * PAGE_SIZE);
+    for (let i = 0; i < inFlightMax; i++) {
       this.buffers.push(new Uint8Array(arena, i * PAGE_SIZE, PAGE_SIZE));
     }
   }
@@ -423,7 +424,7 @@ export class Writeback {
       this.failures = 0;
       this.backoff.pause();
     }
-    if (ok && this.want() === "reclaim") z.compactIfFragmented();
+    if (ok && this.want() === "reclaim") z.compactIfFragmented(ends.length);
     if (z.poolAccepts()) this.wake(this.waiters.splice(0), true);
     for (const end of ends) end?.(ok);
     this.buffersWake();
@@ -449,7 +450,7 @@ export class Writeback {
     const fits =
       old !== undefined &&
       old.packed === packed &&
-      old.used + length <= PAGE_SIZE &&
+      old.used + length <= PACKED_BLOCK_BYTES &&
       old.members.length < PACKED_BLOCK_OBJECTS_MAX;
     if (!fits) {
       // The new block first: with none free, e goes plain, and the old block must not have
@@ -458,7 +459,8 @@ export class Writeback {
       if (block < 0) return false;
       this.flush();
       assert(this.fill === undefined, "a writeback starts only below the in-flight bound");
-      this.fill = { packed, block, buffer: this.buffers.pop()!, used: 0, members: [] };
+      const buffer = this.blockBuffers.pop() ?? new Uint8Array(PACKED_BLOCK_BYTES);
+      this.fill = { packed, block, buffer, used: 0, members: [] };
     }
     const f = this.fill!;
     t.lruDel(e);
@@ -483,9 +485,9 @@ export class Writeback {
     this.inFlight++;
     f.buffer.fill(0, f.used);
     f.packed.blockWriting(f.block);
-    f.packed.device.write(f.packed.blockSlot(f.block), f.buffer).then(
-      () => this.blockDone(f, true),
-      () => this.blockDone(f, false),
+    f.packed.blockWrite(f.block, f.buffer, f.used).then(
+      (pages) => this.blockDone(f, pages),
+      () => this.blockDone(f, 0),
     );
   }
 
@@ -497,11 +499,15 @@ export class Writeback {
     if (this.inFlight === 0) this.flush();
   }
 
-  /** A block's write ended: each entry's writeback ends, and its live objects are mapped. */
-  private blockDone(f: Fill, ok: boolean): void {
+  /**
+   * A block's write ended, `pages` of it written (0: it failed): each entry's writeback ends,
+   * and its live objects are mapped.
+   */
+  private blockDone(f: Fill, pages: number): void {
     const t = this.z.entries;
+    const ok = pages > 0;
     this.inFlight--;
-    this.buffers.push(f.buffer);
+    this.blockBuffers.push(f.buffer);
     const places: [SwapOffset, number][] = [];
     for (const m of f.members) {
       const slot = t.offset[m.e] as SwapOffset;
@@ -511,7 +517,7 @@ export class Writeback {
     }
     if (ok) {
       f.packed.blockWritten(f.block, places);
-      this.z.blockWritten();
+      this.z.blockWritten(pages);
     } else f.packed.blockFailed(f.block);
     this.ended(
       ok,
@@ -524,7 +530,7 @@ export class Writeback {
     const f = this.fill;
     if (f === undefined) return;
     this.fill = undefined;
-    this.buffers.push(f.buffer);
+    this.blockBuffers.push(f.buffer);
     f.packed.blockWriting(f.block);
     f.packed.blockFailed(f.block);
     for (const m of f.members) {

@@ -13,6 +13,7 @@ import { type Clock, REAL_CLOCK } from "../clock.ts";
 import {
   AREA_SLOTS_MAX,
   COMPRESS_BUFFER_BYTES,
+  PACKED_BLOCK_PAGES,
   PAGE_SIZE,
   POOL_COMPACT_CHECK_WRITEBACKS,
   POOL_ZSPAGE_PAGES_MAX,
@@ -361,9 +362,9 @@ export class Zswap {
         if (!packed) this.#counts.bd_write_bytes += PAGE_SIZE;
       },
       packedOf: (type) => this.#areas[type]?.packed,
-      blockWritten: () => {
-        this.#counts.bd_packed_writes++;
-        this.#counts.bd_write_bytes += PAGE_SIZE;
+      blockWritten: (pages) => {
+        this.#counts.bd_packed_writes += pages;
+        this.#counts.bd_write_bytes += pages * PAGE_SIZE;
       },
       writebackFailed: () => {
         this.#counts.writeback_fail++;
@@ -382,7 +383,7 @@ export class Zswap {
       },
       poolAccepts: () => this.#poolAccepts(),
       writebackPossible: () => this.#writebackAreas > 0,
-      compactIfFragmented: () => this.#compactIfFragmented(),
+      compactIfFragmented: (writebacks) => this.#compactIfFragmented(writebacks),
       lruOldest: (groupsOnly) => this.#groups.lruOldest(this.#entries, groupsOnly),
       lruRotate: (e) => this.#groups.lruRotate(this.#entries, e),
       groupWanted: () => this.#groups.wanted,
@@ -398,8 +399,9 @@ export class Zswap {
    * it was asked for: so the slack is looked at every POOL_COMPACT_CHECK_WRITEBACKS writebacks
    * (a subtraction), and compaction itself runs only when a quarter is slack.
    */
-  #compactIfFragmented(): void {
-    if (++this.#sinceCompact < POOL_COMPACT_CHECK_WRITEBACKS) return;
+  #compactIfFragmented(writebacks: number): void {
+    this.#sinceCompact += writebacks;
+    if (this.#sinceCompact < POOL_COMPACT_CHECK_WRITEBACKS) return;
     this.#sinceCompact = 0;
     const held = this.#pool.pagesUsed * PAGE_SIZE;
     if (held - this.#compressedBytes > held / 4) this.#pool.compact();
@@ -742,9 +744,9 @@ export class Zswap {
   /** With compressed writeback on, the packed region of an area of `slots` slots on `device`. */
   #packedMake(slots: number, device: SwapDevice | undefined): PackedArea | undefined {
     if (!this.#config.compressedWriteback || device === undefined) return undefined;
-    if (device.slots <= slots) {
+    if (device.slots - slots < PACKED_BLOCK_PAGES) {
       throw new ZswapOptionError(
-        `compressedWriteback needs a device larger than the area (${slots} slots) for its packed blocks; the device holds ${device.slots}`,
+        `compressedWriteback needs a device at least ${PACKED_BLOCK_PAGES} slots larger than the area (${slots} slots) for its packed blocks; the device holds ${device.slots}`,
       );
     }
     return new PackedArea(device, slots);

@@ -21,7 +21,7 @@ import { it } from "node:test";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { SimClock } from "../../src/clock.ts";
 import { compressorsAvailable, dictionaryTrain } from "../../src/compress/index.ts";
-import { IDLE_TICK_MS, PAGE_SIZE } from "../../src/constants.ts";
+import { IDLE_TICK_MS, PACKED_BLOCK_PAGES, PAGE_SIZE } from "../../src/constants.ts";
 import {
   FaultyDevice,
   type LatencyModel,
@@ -78,8 +78,8 @@ interface RunConfig {
   tools: boolean;
   recompressors: string[];
   writebackLimitEnable: boolean;
-  /** Blocks of the device's packed region after the slots, 0 for compressed writeback off. */
-  packedBlocks: number;
+  /** Device slots of the packed region after the slots, 0 for compressed writeback off. */
+  packedSlots: number;
 }
 
 function configDraw(r: Random, compressors: readonly string[]): RunConfig {
@@ -109,7 +109,7 @@ function configDraw(r: Random, compressors: readonly string[]): RunConfig {
     recompressors: compressors.filter((c) => c !== "lz4" && r.chance(0.3)).slice(0, 3),
     writebackLimitEnable: r.chance(0.3),
     // Now and then a region so small that it fills, and writeback goes plain.
-    packedBlocks: r.chance(0.4) ? 1 + r.below(r.chance(0.3) ? 4 : 128) : 0,
+    packedSlots: r.chance(0.4) ? PACKED_BLOCK_PAGES * (1 + r.below(r.chance(0.3) ? 2 : 32)) : 0,
   };
 }
 
@@ -271,7 +271,7 @@ async function runSeed(
   let last: SwapSpaceStats | undefined;
 
   const open = async () => {
-    faulty = new FaultyDevice(new MemoryDevice({ slots: cfg.slots + cfg.packedBlocks }), {
+    faulty = new FaultyDevice(new MemoryDevice({ slots: cfg.slots + cfg.packedSlots }), {
       seed: (seed * 31 + generation++) >>> 0,
       readErrorRate: cfg.readErrorRate,
       writeErrorRate: cfg.writeErrorRate,
@@ -300,7 +300,7 @@ async function runSeed(
         writebacksInFlightMax: cfg.writebacksInFlightMax,
         recompressors: cfg.recompressors,
         writebackLimitEnable: cfg.writebackLimitEnable,
-        compressedWriteback: cfg.packedBlocks > 0,
+        compressedWriteback: cfg.packedSlots > 0,
       },
     });
     last = undefined;

@@ -6,14 +6,14 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { SimClock } from "../../src/clock.ts";
 import { compressorCreate } from "../../src/compress/index.ts";
-import { COMPRESS_BUFFER_BYTES, PAGE_SIZE } from "../../src/constants.ts";
+import { COMPRESS_BUFFER_BYTES, PACKED_BLOCK_PAGES, PAGE_SIZE } from "../../src/constants.ts";
 import type { SwapDevice } from "../../src/device/device.ts";
 import { FaultyDevice, MemoryDevice } from "../../src/device/index.ts";
 import { ZswapDataError, ZswapOptionError } from "../../src/errors.ts";
 import type { SwapOffset } from "../../src/types.ts";
 import { generatePages } from "../../src/workload/generate.ts";
 import { Zswap, type ZswapOptions } from "../../src/zswap/index.ts";
-import { PackedArea, packedPlace } from "../../src/zswap/packed-writeback.ts";
+import { PACKED_BLOCK_BYTES, PackedArea, packedPlace } from "../../src/zswap/packed-writeback.ts";
 import { zswapCheck } from "./consistency.ts";
 
 const SLOTS = 128;
@@ -27,14 +27,17 @@ const slot = (n: number) => n as SwapOffset;
 
 /** A PackedArea over a memory device of `blocks` blocks after SLOTS slots. */
 function areaNew(blocks: number) {
-  const device = new MemoryDevice({ slots: SLOTS + blocks });
+  const device = new MemoryDevice({ slots: SLOTS + blocks * PACKED_BLOCK_PAGES });
   return { area: new PackedArea(device, SLOTS), device };
 }
 
-/** A block written with one lz4 object for each of `slots`, from corpus pages 0, 1, ... */
-async function blockWrite(area: PackedArea, slots: readonly number[]): Promise<number> {
+/**
+ * A block written with one lz4 object for each of `slots`, from corpus pages 0, 1, ...; its
+ * block and the bytes used.
+ */
+async function blockWrite(area: PackedArea, slots: readonly number[]) {
   const block = area.blockTake();
-  const buffer = new Uint8Array(PAGE_SIZE);
+  const buffer = new Uint8Array(PACKED_BLOCK_BYTES);
   const places: [SwapOffset, number][] = [];
   let at = 0;
   slots.forEach((s, i) => {
@@ -44,9 +47,9 @@ async function blockWrite(area: PackedArea, slots: readonly number[]): Promise<n
     at += length;
   });
   area.blockWriting(block);
-  await area.device.write(area.blockSlot(block), buffer);
+  assert.equal(await area.blockWrite(block, buffer, at), Math.ceil(at / PAGE_SIZE));
   area.blockWritten(block, places);
-  return block;
+  return { block, bytes: at };
 }
 
 const lz4Decompress = (_c: number, b: Uint8Array, from: number, to: number, into: Uint8Array) =>
@@ -54,13 +57,15 @@ const lz4Decompress = (_c: number, b: Uint8Array, from: number, to: number, into
 const bad = (produced: number) => new ZswapDataError(`produced ${produced}`);
 
 describe("PackedArea", () => {
-  test("a slot reads its object back from its block, byte for byte", async () => {
+  test("a slot reads its object back from its block, byte for byte, across pages", async () => {
     const { area } = areaNew(4);
-    await blockWrite(area, [7, 3, 90]);
-    assert.equal(area.pages, 3);
+    const slots = [7, 3, 90, 11, 12, 13, 14, 15, 16, 17, 18, 19];
+    const { bytes } = await blockWrite(area, slots);
+    assert.ok(bytes > PAGE_SIZE, "some object crosses a page boundary");
+    assert.equal(area.pages, slots.length);
     assert.equal(area.blocksHeld, 1);
     const into = new Uint8Array(PAGE_SIZE);
-    for (const [i, s] of [7, 3, 90].entries()) {
+    for (const [i, s] of slots.entries()) {
       assert.ok(await area.read(slot(s), into, lz4Decompress, bad));
       assert.deepEqual(into, corpus[i]);
     }
@@ -69,7 +74,7 @@ describe("PackedArea", () => {
 
   test("a block is reclaimed when its last object dies, and only then", async () => {
     const { area } = areaNew(1);
-    const b = await blockWrite(area, [1, 2]);
+    const { block: b } = await blockWrite(area, [1, 2]);
     assert.equal(area.blockTake(), -1, "the only block holds live objects");
     area.drop(slot(1));
     assert.equal(area.blockTake(), -1, "one object still lives");
@@ -202,19 +207,21 @@ describe("Zswap with compressedWriteback", () => {
   });
 
   test("a full region: writeback writes plain pages to their own slots, nothing lost", async () => {
-    const device = new MemoryDevice({ slots: SLOTS + 1 });
+    const device = new MemoryDevice({ slots: SLOTS + PACKED_BLOCK_PAGES });
     const { z, clock, pages } = zswapNew(device);
     assert.equal(await clock.run(z.writebackNow({ type: "idle" })), pages.length);
     const s = z.stats();
-    assert.equal(s.bd_packed_writes, 1);
-    assert.ok(s.bd_packed_pages >= 2 && s.bd_packed_pages < pages.length);
-    assert.equal(s.bd_write_bytes, (1 + pages.length - s.bd_packed_pages) * PAGE_SIZE);
+    assert.ok(s.bd_packed_writes <= PACKED_BLOCK_PAGES, "one block");
+    assert.ok(s.bd_packed_pages >= 2 * s.bd_packed_writes && s.bd_packed_pages < pages.length);
+    const plain = pages.length - s.bd_packed_pages;
+    assert.equal(s.bd_write_bytes, (s.bd_packed_writes + plain) * PAGE_SIZE);
     await allBack(z, device, pages);
   });
 
   test("needs a device larger than the area, and is fixed at construction", () => {
     const z = new Zswap({ compressedWriteback: true });
-    assert.throws(() => z.swapon(0, SLOTS, new MemoryDevice({ slots: SLOTS })), ZswapOptionError);
+    const small = new MemoryDevice({ slots: SLOTS + PACKED_BLOCK_PAGES - 1 });
+    assert.throws(() => z.swapon(0, SLOTS, small), ZswapOptionError);
     z.swapon(1, SLOTS); // no device: nothing to write back to, nothing to pack
     assert.throws(() => z.configure({ compressedWriteback: false }), ZswapOptionError);
     assert.throws(() => new Zswap({ compressedWriteback: 1 as never }), ZswapOptionError);
