@@ -10,7 +10,13 @@ export {
   compressorsAvailable,
   dictionaryTrain,
 } from "./compress/index.ts";
-export { DICTS_KEPT_MAX, PAGE_SIZE, POOL_BYTES_MAX, SWAP_AREAS_MAX } from "./constants.ts";
+export {
+  DICTS_KEPT_MAX,
+  PACKED_BLOCK_PAGES,
+  PAGE_SIZE,
+  POOL_BYTES_MAX,
+  SWAP_AREAS_MAX,
+} from "./constants.ts";
 export {
   FileDevice,
   type FileDeviceOptions,
@@ -82,6 +88,7 @@ export {
 export type { PageCount, SwapOffset, SwapType } from "./types.ts";
 export {
   GROUP_ROOT,
+  packedRegionSlots,
   type RecompressResult,
   type RecompressType,
   type RejectReason,

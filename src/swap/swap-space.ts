@@ -56,7 +56,7 @@ import {
   codecIdPlain,
   LOADED_CODEC_STEP,
   LOADED_RAW,
-  packedRegionBlocks,
+  packedRegionSlots,
   Zswap,
   type ZswapOptions,
   type ZswapStats,
@@ -194,7 +194,7 @@ export class SwapSpace {
     const { path, reuse, folder, direct } = o;
     // Compressed writeback packs pages into blocks after the slots.
     const packed = zswap?.options.compressedWriteback === true && o.writeback !== false;
-    const slots = o.slots + (packed ? packedRegionBlocks(o.slots) : 0);
+    const slots = o.slots + (packed ? packedRegionSlots(o.slots) : 0);
     const device = o.device ?? (await FileDevice.open({ slots, path, reuse, folder, direct }));
     const space = new SwapSpace(
       device,

@@ -15,7 +15,7 @@ import {
   TieredDevice,
 } from "../device/index.ts";
 import { SwapSpace, type SwapSpaceOptions, type SwapSpaceStats } from "../swap/index.ts";
-import { packedRegionBlocks, type Zswap, type ZswapOptions } from "../zswap/index.ts";
+import { packedRegionSlots, type Zswap, type ZswapOptions } from "../zswap/index.ts";
 import { type PageClasses, SwapTrace } from "./belady.ts";
 import {
   type LatencyDistribution,
@@ -238,7 +238,7 @@ async function deviceInner(spec: RunSpec, name: ConfigName): Promise<SwapDevice>
   const config = CONFIGS[name];
   // Compressed writeback packs pages into blocks after the slots.
   const packed = "zswap" in config && "compressedWriteback" in config.zswap;
-  const slots = spec.pages + (packed ? packedRegionBlocks(spec.pages) : 0);
+  const slots = spec.pages + (packed ? packedRegionSlots(spec.pages) : 0);
   if (spec.device === "memory") return new MemoryDevice({ slots });
   if (redisUrl === undefined) return FileDevice.open({ slots, ...spec.swapfile, direct });
   // A configuration's Redis keys have their own prefix, and are removed when it closes.

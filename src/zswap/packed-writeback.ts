@@ -53,9 +53,9 @@ const PLACE_OFFSET = 2 ** 12;
 
 /**
  * Device slots a packed region gets after an area of `slots` slots (PACKED_REGION_PERCENT of
- * them, in whole blocks).
+ * them, in whole blocks): a device for compressed writeback holds slots + packedRegionSlots(slots).
  */
-export function packedRegionBlocks(slots: number): number {
+export function packedRegionSlots(slots: number): number {
   const pages = Math.ceil((slots * PACKED_REGION_PERCENT) / 100);
   return Math.ceil(pages / PACKED_BLOCK_PAGES) * PACKED_BLOCK_PAGES;
 }
