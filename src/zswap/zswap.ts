@@ -10,6 +10,7 @@
 
 import { assert } from "../assert.ts";
 import { type Clock, REAL_CLOCK } from "../clock.ts";
+import type { CompressorParams } from "../compress/index.ts";
 import {
   AREA_SLOTS_MAX,
   COMPRESS_BUFFER_BYTES,
@@ -141,8 +142,8 @@ export class Zswap {
   constructor(options: ZswapOptions = {}, deps: ZswapDeps = {}) {
     this.#config = configResolve(options);
     this.#clock = deps.clock ?? REAL_CLOCK;
-    this.#codecId = this.#codecLoad(this.#config);
-    this.#recompressor = this.#recompressorMake(this.#config.recompressors);
+    this.#codecId = this.#codecLoad(this.#config, []);
+    this.#recompressor = this.#recompressorMake(this.#config, [this.#codecId]);
     this.#pool = new ZsPool({
       pagesMax: Math.max(1, this.#config.poolPagesMax) as PageCount,
       // An object's tag is its entry's row; the area's index follows the object.
@@ -168,13 +169,17 @@ export class Zswap {
     return view;
   }
 
-  #codecLoad(c: ZswapConfig): number {
-    return this.#codecs.load(c.compressor, c.compressorParams, () => this.#codecIdsLive());
+  /** The id of c's codec, loaded; a new dictionary takes no id of `keep` (the codecs in use). */
+  #codecLoad(c: ZswapConfig, keep: readonly number[]): number {
+    return this.#codecs.load(c.compressor, c.compressorParams, () => this.#codecIdsLive(keep));
   }
 
-  /** The codec ids live entries were stored with: a scan, run only to place a new dictionary. */
-  #codecIdsLive(): Set<number> {
-    const ids = new Set<number>();
+  /**
+   * The codec ids live entries were stored with, and `keep`: a scan, run only to place a new
+   * dictionary.
+   */
+  #codecIdsLive(keep: readonly number[]): Set<number> {
+    const ids = new Set<number>(keep);
     for (const a of this.#areas) {
       a?.index.forEach((_off, h) => {
         ids.add(this.#entries.codec[this.#pool.tagOf(h)]! & CODEC_ID_MASK);
@@ -184,8 +189,15 @@ export class Zswap {
     return ids;
   }
 
-  #recompressorMake(names: readonly string[]): Recompressor {
-    return new Recompressor(names.map((name) => this.#codecs.get(this.#codecs.byName(name))));
+  /** c's recompressors, zstd with recompressorParams' dictionary (taking no id of `keep`). */
+  #recompressorMake(c: ZswapConfig, keep: readonly number[]): Recompressor {
+    const params = c.recompressorParams;
+    const ids = c.recompressors.map((name) =>
+      name === "zstd" && params.dictionary !== undefined
+        ? this.#codecs.load(name, params, () => this.#codecIdsLive(keep))
+        : this.#codecs.byName(name),
+    );
+    return new Recompressor(ids.map((id) => ({ codec: this.#codecs.get(id), id })));
   }
 
   static #typeCheck(type: number): void {
@@ -798,8 +810,10 @@ export class Zswap {
     if (next.compressedWriteback !== this.#config.compressedWriteback) {
       throw new ZswapOptionError("compressedWriteback is fixed at construction");
     }
-    const id = this.#codecLoad(next);
-    const recompressor = this.#recompressorMake(next.recompressors);
+    // The codecs in use keep their ids until the point of no return: a refusal changes nothing.
+    const keep = [this.#codecId, ...this.#recompressor.ids];
+    const id = this.#codecLoad(next, keep);
+    const recompressor = this.#recompressorMake(next, [...keep, id]);
     const old = this.#config;
     const policyKept =
       next.writebackPolicy === old.writebackPolicy && next.poolPagesMax === old.poolPagesMax;
@@ -946,8 +960,13 @@ export class Zswap {
   }
 
   get options(): Readonly<ZswapConfig> {
-    const dictionary = this.#config.compressorParams.dictionary?.slice();
-    return { ...this.#config, compressorParams: dictionary === undefined ? {} : { dictionary } };
+    const copy = (p: CompressorParams) =>
+      p.dictionary === undefined ? {} : { dictionary: p.dictionary.slice() };
+    return {
+      ...this.#config,
+      compressorParams: copy(this.#config.compressorParams),
+      recompressorParams: copy(this.#config.recompressorParams),
+    };
   }
 
   /** Moves pool objects to free pages (zsmalloc compaction); returns the pages freed. */

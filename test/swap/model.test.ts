@@ -80,6 +80,8 @@ interface RunConfig {
   writebackLimitEnable: boolean;
   /** Device slots of the packed region after the slots, 0 for compressed writeback off. */
   packedSlots: number;
+  /** The zstd recompressor (when one) uses one of the two dictionaries (recompressorParams). */
+  recompressDictionary: number | undefined;
 }
 
 function configDraw(r: Random, compressors: readonly string[]): RunConfig {
@@ -110,6 +112,7 @@ function configDraw(r: Random, compressors: readonly string[]): RunConfig {
     writebackLimitEnable: r.chance(0.3),
     // Now and then a region so small that it fills, and writeback goes plain.
     packedSlots: r.chance(0.4) ? PACKED_BLOCK_PAGES * (1 + r.below(r.chance(0.3) ? 2 : 32)) : 0,
+    recompressDictionary: r.chance(0.5) ? r.below(2) : undefined,
   };
 }
 
@@ -301,6 +304,9 @@ async function runSeed(
         recompressors: cfg.recompressors,
         writebackLimitEnable: cfg.writebackLimitEnable,
         compressedWriteback: cfg.packedSlots > 0,
+        ...(cfg.recompressors.includes("zstd") && cfg.recompressDictionary !== undefined
+          ? { recompressorParams: { dictionary: DICTIONARIES[cfg.recompressDictionary] } }
+          : {}),
       },
     });
     last = undefined;
