@@ -115,6 +115,34 @@ export const WRITEBACK_IN_FLIGHT_DEFAULT = 64;
 export const WRITEBACK_IN_FLIGHT_MAX = 1024;
 
 /**
+ * Device pages of one block of compressed writeback: objects cross page boundaries inside a block
+ * (as in a zspage), so a block wastes less than one object, where a page-sized block would waste
+ * most of one for pages that compress to half a page or more. A block's buffer is this many
+ * pages, one per writeback in flight and one filling.
+ */
+export const PACKED_BLOCK_PAGES = 4;
+
+/**
+ * Objects one block of compressed writeback holds (as many as the pool's smallest objects fill
+ * it): the rows a block in flight holds, 8 bytes each.
+ */
+export const PACKED_BLOCK_OBJECTS_MAX = (PACKED_BLOCK_PAGES * PAGE_SIZE) / POOL_OBJECT_BYTES_MIN;
+
+/**
+ * Blocks of one packed region (16 GiB of device at 16 KiB a block): a packed object's place
+ * (block, codec, offset, length) is then one exact double. A larger region's extra slots go unused.
+ */
+export const PACKED_BLOCKS_MAX = 2 ** 20;
+
+/**
+ * Device pages of the packed region a swap space's own device gets after its slots with
+ * compressed writeback on, in percent of its slots: at lz4's 2-3x on real pages, half the slots' count of
+ * pages holds every slot's page; a region that fills makes writeback write plain pages. A block
+ * costs 9 bytes of memory and a packed page about 40 (its place in a Map).
+ */
+export const PACKED_REGION_PERCENT = 50;
+
+/**
  * Rows the entry table grows by, in place (8 bytes a row: 512 KiB a step), so that it is never
  * more than one step larger than the most entries it held.
  */
@@ -122,11 +150,13 @@ export const ENTRY_TABLE_STEP = 65_536;
 
 /**
  * Rows of one entry table: one per pool object (at most 128 a page, objects being 32 bytes or
- * more) and one per writeback in flight, so a store never runs out of rows. The table reserves
+ * more) and those writebacks in flight hold (up to a block's objects each, with compressed
+ * writeback), so a store never runs out of rows. The table reserves
  * address space for them (4 GiB, 8 bytes a row) and commits only the rows it grew to.
  */
 export const ENTRY_ROWS_MAX =
-  POOL_PAGES_MAX * (PAGE_SIZE / POOL_OBJECT_BYTES_MIN) + WRITEBACK_IN_FLIGHT_MAX;
+  POOL_PAGES_MAX * (PAGE_SIZE / POOL_OBJECT_BYTES_MIN) +
+  (WRITEBACK_IN_FLIGHT_MAX + 1) * PACKED_BLOCK_OBJECTS_MAX;
 
 /**
  * LRU entries one kick of writeback looks at (second chances, busy slots) before it lets the event

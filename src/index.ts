@@ -14,6 +14,7 @@ export {
   DICTS_KEPT_MAX,
   FOLIO_PAGES_MAX,
   FOLIO_PAGES_MIN,
+  PACKED_BLOCK_PAGES,
   PAGE_SIZE,
   POOL_BYTES_MAX,
   SWAP_AREAS_MAX,
@@ -93,6 +94,7 @@ export {
 export type { PageCount, SwapOffset, SwapType } from "./types.ts";
 export {
   GROUP_ROOT,
+  packedRegionSlots,
   type RecompressResult,
   type RecompressType,
   type RejectReason,

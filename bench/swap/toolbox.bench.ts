@@ -1,6 +1,7 @@
 // zram's tools on the corpus: what a zstd dictionary gains (trained on one half of the pages,
 // measured on the other), how many pages are same-filled, and what dedup saves, with its cost
-// per swap-out against the same swap-outs without it.
+// per swap-out against the same swap-outs without it. Compressed writeback: the device bytes
+// writeback writes, packed against plain, on the same accesses of `zswap run`.
 
 import { compressorCreate } from "../../src/compress/index.ts";
 import { COMPRESS_BUFFER_BYTES, DICT_TRAIN_BYTES, PAGE_SIZE } from "../../src/constants.ts";
@@ -8,8 +9,11 @@ import { MemoryDevice } from "../../src/device/index.ts";
 import { type SwapSlot, SwapSpace, type SwapSpaceStats } from "../../src/swap/index.ts";
 import { isSameFilled } from "../../src/swap/same-filled.ts";
 import { dictionaryFromPages } from "../../src/workload/dictionary.ts";
+import { planMake } from "../../src/workload/plan.ts";
+import { CONFIGS, type ConfigName, runConfig } from "../../src/workload/run.ts";
 import type { Context } from "../lib/context.ts";
 import { bytes, heading, note, num, percent, rate, ratio, table } from "../lib/report.ts";
+import { request } from "../workload/policy.bench.ts";
 
 /** Compressed bytes of `pages` with `codec` (a page that does not shrink counts whole). */
 function compressedBytes(name: string, dictionary: Uint8Array | undefined, pages: Uint8Array[]) {
@@ -146,8 +150,72 @@ async function dedupBench(ctx: Context): Promise<void> {
   );
 }
 
+/** Plain writeback, then compressed writeback, on the same accesses. */
+const WRITEBACK_CONFIGS: ConfigName[] = ["writeback", "compressed-writeback"];
+
+async function compressedWritebackBench(ctx: Context): Promise<void> {
+  const smoke = ctx.options.smoke;
+  const pages = smoke ? 256 : 8192;
+  const accesses = smoke ? 2000 : 60_000;
+  const rows: string[][] = [];
+  const headlines: string[] = [];
+  for (const name of ["shift", "zipf", "loop"] as const) {
+    const workload = { kind: "pattern", name, pages, accesses, writeRatio: 0.3, zipfSkew: 1 };
+    const req = { ...request(workload as never, ctx.options.seed), configs: WRITEBACK_CONFIGS };
+    const { spec } = await planMake(req);
+    const [plain, packed] = [
+      await runConfig(spec, WRITEBACK_CONFIGS[0]!),
+      await runConfig(spec, WRITEBACK_CONFIGS[1]!),
+    ];
+    const wbBytes = (r: typeof plain) => r.counters.bd_write_bytes ?? 0;
+    for (const r of [plain, packed]) {
+      const c = r.counters;
+      rows.push([
+        name,
+        CONFIGS[r.name].label,
+        r.zswapHitRatio.toFixed(3),
+        num(c.zswpwb ?? 0),
+        bytes(wbBytes(r)),
+        ratio(wbBytes(r) / wbBytes(plain)),
+        num(r.deviceWrites),
+        c.bd_packed_blocks ? (c.bd_packed_pages! / c.bd_packed_blocks).toFixed(1) : "",
+        `${r.verified} of ${r.swapIns}`,
+      ]);
+    }
+    headlines.push(
+      `${name}: writeback device bytes ×${(wbBytes(packed) / wbBytes(plain)).toFixed(2)}, hit ratio ${packed.zswapHitRatio.toFixed(3)} vs ${plain.zswapHitRatio.toFixed(3)}`,
+    );
+  }
+  table(
+    [
+      "workload",
+      "configuration",
+      "hit ratio",
+      "pages written back",
+      "writeback device bytes",
+      "× plain",
+      "device writes (pages)",
+      "pages a block (end)",
+      "swap-ins verified",
+    ],
+    rows,
+  );
+  note(
+    `Method: \`zswap run --device memory --pages-from generated --working-set ${pages}p ` +
+      `--accesses ${accesses} --workload W --configs ${WRITEBACK_CONFIGS.join(",")}\` (seed ` +
+      `${ctx.options.seed}, lz4, 12.5% resident, pool half the compressed size of the rest, every ` +
+      "swap-in verified). Writeback device bytes: bd_write_bytes, a page for each page written " +
+      "back plain, the pages each packed block filled; device writes adds the swap-outs zswap " +
+      "declined (pswpout). Pages a block: packed pages still on the device over blocks holding them.",
+  );
+  ctx.headlines.push(`compressed writeback: ${headlines.join("; ")}`);
+}
+
 export async function toolboxBench(ctx: Context): Promise<void> {
-  heading("swap/ and compress/: zram's tools (dictionary, same-filled pages, dedup)");
+  heading(
+    "swap/ and compress/: zram's tools (dictionary, same-filled pages, dedup, compressed writeback)",
+  );
   dictionaryBench(ctx);
   await dedupBench(ctx);
+  await compressedWritebackBench(ctx);
 }

@@ -24,6 +24,7 @@ export const CHART_COLORS: Readonly<Record<ConfigName, string>> = {
   recompress: "#9c755f",
   dict: "#edc948",
   dedup: "#ff9da7",
+  "compressed-writeback": "#bab0ac",
 };
 
 /** How a chart's values read: the page picks axis ticks and legend values by it. */
@@ -172,7 +173,7 @@ export function chartSpecs(results: readonly ChartInput[]): ChartSpec[] {
         id: "device-io",
         title: "Device I/O",
         caption:
-          "Pages read from plus pages written to the swap device (pswpin + pswpout + zswpwb), cumulative.",
+          "Pages read from plus pages written to the swap device (pswpin + pswpout + writeback's pages and packed blocks), cumulative.",
         unit: "count",
         log: false,
       },

@@ -28,6 +28,10 @@ export const ZSWAP_COUNTERS = {
     "A load missed a slot whose page writeback had put on the device, which the caller reads then, in pages (zram's bd_stat)",
   bd_writes:
     "A page was written to the device by writeback, on demand (writebackNow) or not, in pages (zram's bd_stat)",
+  bd_write_bytes:
+    "Bytes writeback wrote to the device: a page for each page written to its own slot, and the pages of each packed block (compressedWriteback) it filled (not the kernel's)",
+  bd_packed_writes:
+    "A device page of a block of compressed pages packed by compressedWriteback was written, in pages (not the kernel's)",
   recomp_pages:
     "recompress() put a page in a smaller size class with a recompressor (not the kernel's: zram counts none)",
   recomp_saved_bytes:

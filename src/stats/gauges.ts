@@ -18,6 +18,10 @@ export const ZSWAP_GAUGES = {
     "Stores waiting for writeback to make room, the wait policy's queue (not the kernel's)",
   bd_count:
     "Slots whose page writeback put on the device and that were not stored to or freed since, in pages (zram's bd_stat)",
+  bd_packed_pages:
+    "Slots whose page compressedWriteback packed into a block on the device and that were not stored to or freed since, in pages (not the kernel's)",
+  bd_packed_blocks:
+    "Blocks of the device's packed region holding compressed pages (PACKED_BLOCK_PAGES pages each) (not the kernel's)",
   writeback_limit:
     "Pages writebackNow may still write while writebackLimitEnable is on (zram's writeback_limit)",
 } as const;

@@ -60,6 +60,7 @@ import {
   codecIdPlain,
   LOADED_CODEC_STEP,
   LOADED_RAW,
+  packedRegionSlots,
   Zswap,
   type ZswapOptions,
   type ZswapStats,
@@ -195,7 +196,10 @@ export class SwapSpace {
         : o.zswap === false
           ? undefined
           : new Zswap(o.zswap ?? {}, { clock: o.clock });
-    const { slots, path, reuse, folder, direct } = o;
+    const { path, reuse, folder, direct } = o;
+    // Compressed writeback packs pages into blocks after the slots.
+    const packed = zswap?.options.compressedWriteback === true && o.writeback !== false;
+    const slots = o.slots + (packed ? packedRegionSlots(o.slots) : 0);
     const device = o.device ?? (await FileDevice.open({ slots, path, reuse, folder, direct }));
     const space = new SwapSpace(
       device,
@@ -383,7 +387,7 @@ export class SwapSpace {
       copy = new Uint8Array(PAGE_SIZE);
       bytes = PAGE_SIZE;
       this.#counts.dedup_reads++;
-      const read = await this.#io(c, () => this.device.read(c as SwapOffset, copy)).then(
+      const read = await this.#io(c, () => this.#deviceRead(c as SwapOffset, copy)).then(
         () => true,
         () => false, // a failed read costs the dedup only
       );
@@ -794,7 +798,7 @@ export class SwapSpace {
   ): Promise<SwapInSource> {
     return this.#io(off, () =>
       this.#ioShared(off, from, async (): Promise<SwapInSource> => {
-        await this.device.read(from, into);
+        await this.#deviceRead(from, into);
         this.#counts.pswpin++;
         if (free && this.#slotMap.isUsed(off) && !this.#dedup?.isHeld(off)) {
           this.free(off as number as SwapSlot);
@@ -802,6 +806,12 @@ export class SwapSpace {
         return "device";
       }),
     );
+  }
+
+  /** Reads slot's page from the device: from its packed block, when compressed writeback put it in one. */
+  async #deviceRead(slot: SwapOffset, into: Uint8Array): Promise<void> {
+    if (await this.zswap?.loadPacked(this.type, slot, into)) return;
+    await this.device.read(slot, into);
   }
 
   /**

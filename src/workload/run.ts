@@ -15,7 +15,7 @@ import {
   TieredDevice,
 } from "../device/index.ts";
 import { SwapSpace, type SwapSpaceOptions, type SwapSpaceStats } from "../swap/index.ts";
-import type { Zswap, ZswapOptions } from "../zswap/index.ts";
+import { packedRegionSlots, type Zswap, type ZswapOptions } from "../zswap/index.ts";
 import { type PageClasses, SwapTrace } from "./belady.ts";
 import {
   type LatencyDistribution,
@@ -85,6 +85,12 @@ export const CONFIGS = {
   dedup: {
     label: "zswap + writeback + dedup",
     space: { writeback: true, whenFull: "reject", dedup: true },
+    optIn: true,
+  },
+  "compressed-writeback": {
+    label: "zswap + compressed writeback (packed)",
+    space: { writeback: true, whenFull: "reject" },
+    zswap: { compressedWriteback: true },
     optIn: true,
   },
 } as const satisfies Record<
@@ -193,7 +199,10 @@ export interface ConfigResult {
   };
   /** Pages read from the device (pswpin). */
   deviceReads: number;
-  /** Pages written to the device: direct swap-outs (pswpout) plus writeback (zswpwb). */
+  /**
+   * Pages written to the device: direct swap-outs (pswpout) plus writeback's, a page each or a
+   * block of packed pages each (bd_write_bytes / PAGE_SIZE).
+   */
   deviceWrites: number;
   /** Swap-ins served by zswap / swap-ins that were not zero pages. */
   zswapHitRatio: number;
@@ -215,12 +224,21 @@ function swapInsStored(st: SwapSpaceStats): number {
   return (st.zswpin ?? 0) + st.pswpin + st.swpin_cache;
 }
 
+/** Pages written to the device: direct swap-outs and writeback's pages and packed blocks. */
+function deviceWritesOf(st: SwapSpaceStats): number {
+  return st.pswpout + (st.bd_write_bytes ?? 0) / PAGE_SIZE;
+}
+
 /** Points per time series. */
 const SERIES_POINTS = 200;
 
 /** The configuration's inner device: a swap file, simulated memory, Redis, or a file before Redis. */
 async function deviceInner(spec: RunSpec, name: ConfigName): Promise<SwapDevice> {
-  const { pages: slots, redisUrl, tierPages, direct } = spec;
+  const { redisUrl, tierPages, direct } = spec;
+  const config = CONFIGS[name];
+  // Compressed writeback packs pages into blocks after the slots.
+  const packed = "zswap" in config && "compressedWriteback" in config.zswap;
+  const slots = spec.pages + (packed ? packedRegionSlots(spec.pages) : 0);
   if (spec.device === "memory") return new MemoryDevice({ slots });
   if (redisUrl === undefined) return FileDevice.open({ slots, ...spec.swapfile, direct });
   // A configuration's Redis keys have their own prefix, and are removed when it closes.
@@ -320,7 +338,7 @@ class Recorder {
     s.poolBytes?.push(st.pool_total_size ?? 0);
     s.hitRatio?.push(ins === 0 ? null : (zswpin - this.#last.zswpin) / ins);
     s.deviceReads.push(st.pswpin);
-    s.deviceWrites.push(st.pswpout + (st.zswpwb ?? 0));
+    s.deviceWrites.push(deviceWritesOf(st));
     s.swapInP50Us.push(this.#window.count === 0 ? null : latencyUsAt(this.#window, 50));
     this.#window.reset();
     this.#last = { zswpin, ins: swapInsStored(st) };
@@ -426,7 +444,7 @@ export async function runConfig(
     swapIns: rec.samples,
     swapInLatencyUs: rec.latencyUs(),
     deviceReads: counters.pswpin,
-    deviceWrites: counters.pswpout + (counters.zswpwb ?? 0),
+    deviceWrites: deviceWritesOf(counters),
     zswapHitRatio: hitRatio,
     beladyHitRatio: belady,
     ofBelady: belady === null || belady === 0 ? null : hitRatio / belady,

@@ -6,6 +6,7 @@ export {
 } from "./groups.ts";
 export type { RecompressType, WritebackType } from "./idle.ts";
 export { MAX_COMPRESSION_RATIO_DEFAULT, type ZswapConfig, type ZswapOptions } from "./options.ts";
+export { packedRegionSlots } from "./packed-writeback.ts";
 export type { RecompressResult } from "./recompress.ts";
 export {
   LOADED_CODEC_STEP,

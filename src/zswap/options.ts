@@ -63,8 +63,21 @@ export interface ZswapOptions {
    * RECOMPRESSORS_MAX (zram's recomp_algorithm): e.g. ["zstd"] behind lz4. Default none.
    */
   recompressors?: readonly string[];
+  /**
+   * The recompressors' parameters: `dictionary`, a zstd dictionary for the `zstd` recompressor
+   * (zram's algorithm_params for a recomp_algorithm). Kept while `recompressors` names zstd;
+   * dropped when a change of `recompressors` without them does not. Pages recompressed with an
+   * older dictionary stay readable, as for compressorParams.
+   */
+  recompressorParams?: CompressorParams;
   /** Bound writebackNow by the budget writebackLimitSet gives (zram's writeback_limit_enable). */
   writebackLimitEnable?: boolean;
+  /**
+   * Writeback writes compressed bytes, packed several to a block, into the device's slots after
+   * the area's (the packed region: a device larger than the area is needed), instead of each
+   * page decompressed to its own slot. Fixed at construction. Default false.
+   */
+  compressedWriteback?: boolean;
 }
 
 export interface ZswapConfig {
@@ -80,7 +93,9 @@ export interface ZswapConfig {
   shrinkerTargetPercent: number;
   writebackPolicy: WritebackPolicyName;
   recompressors: readonly string[];
+  recompressorParams: CompressorParams;
   writebackLimitEnable: boolean;
+  compressedWriteback: boolean;
 }
 
 const MAX_POOL_PERCENT_DEFAULT = 20;
@@ -111,7 +126,9 @@ const KNOWN = new Set<string>([
   "shrinkerTargetPercent",
   "writebackPolicy",
   "recompressors",
+  "recompressorParams",
   "writebackLimitEnable",
+  "compressedWriteback",
 ]);
 
 /** The pool's bound in pages: from maxPoolBytes, a percent of memory (capped), or the base's. */
@@ -153,6 +170,21 @@ function optionBoolean(name: string, v: unknown): boolean {
 }
 
 /**
+ * The recompressors' parameters: those given (for zstd among them), else the base's while zstd
+ * stays among them.
+ */
+function recompressorParamsResolve(
+  opts: ZswapOptions,
+  recompressors: readonly string[],
+  base?: ZswapConfig,
+): CompressorParams {
+  const zstd = recompressors.includes("zstd");
+  if (opts.recompressorParams === undefined) return zstd ? (base?.recompressorParams ?? {}) : {};
+  const why = zstd ? undefined : "which recompressors does not name";
+  return paramsCheck(opts.recompressorParams, "recompressorParams", why);
+}
+
+/**
  * The codec's parameters: those given (checked, the dictionary copied so the caller's buffer
  * may change), else the base's while the codec stays the same.
  */
@@ -165,15 +197,26 @@ function paramsResolve(
   if (p === undefined) {
     return compressor === base?.compressor ? base.compressorParams : {};
   }
-  if (typeof p !== "object" || p === null) optionBad("compressorParams must be an object");
+  const why = compressor === "zstd" ? undefined : `not "${compressor}"`;
+  return paramsCheck(p, "compressorParams", why);
+}
+
+/**
+ * Parameters `p` of option `name` checked, the dictionary copied so the caller's buffer may
+ * change; a dictionary only for zstd (`notZstd` says why the codec they are for is not).
+ */
+function paramsCheck(
+  p: CompressorParams,
+  name: string,
+  notZstd: string | undefined,
+): CompressorParams {
+  if (typeof p !== "object" || p === null) optionBad(`${name} must be an object`);
   for (const key of Object.keys(p)) {
-    if (key !== "dictionary") optionBad(`unknown compressorParams option "${key}"`);
+    if (key !== "dictionary") optionBad(`unknown ${name} option "${key}"`);
   }
   if (p.dictionary === undefined) return {};
-  if (compressor !== "zstd") {
-    optionBad(`compressorParams.dictionary is for the zstd compressor, not "${compressor}"`);
-  }
-  dictionaryCheck(p.dictionary, "compressorParams.dictionary");
+  if (notZstd !== undefined) optionBad(`${name}.dictionary is for the zstd compressor, ${notZstd}`);
+  dictionaryCheck(p.dictionary, `${name}.dictionary`);
   return { dictionary: p.dictionary.slice() };
 }
 
@@ -188,6 +231,10 @@ export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConf
     optionBad(`incompressible must be "reject" or "store-raw", got ${String(incompressible)}`);
   }
   const writebackPolicy = opts.writebackPolicy ?? base?.writebackPolicy ?? "lru";
+  const recompressors =
+    opts.recompressors !== undefined
+      ? recompressorsResolve(opts.recompressors)
+      : (base?.recompressors ?? []);
   if (!WRITEBACK_POLICY_NAMES.includes(writebackPolicy)) {
     optionBad(
       `writebackPolicy must be one of ${WRITEBACK_POLICY_NAMES.join(", ")}, got ${String(writebackPolicy)}`,
@@ -222,13 +269,15 @@ export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConf
     ),
     shrinkerTargetPercent: percent("shrinkerTargetPercent", SHRINKER_TARGET_PERCENT_DEFAULT),
     writebackPolicy,
-    recompressors:
-      opts.recompressors !== undefined
-        ? recompressorsResolve(opts.recompressors)
-        : (base?.recompressors ?? []),
+    recompressors,
+    recompressorParams: recompressorParamsResolve(opts, recompressors, base),
     writebackLimitEnable: optionBoolean(
       "writebackLimitEnable",
       opts.writebackLimitEnable ?? base?.writebackLimitEnable ?? false,
+    ),
+    compressedWriteback: optionBoolean(
+      "compressedWriteback",
+      opts.compressedWriteback ?? base?.compressedWriteback ?? false,
     ),
   };
 }

@@ -14,7 +14,7 @@
 //   4. allocate the new object, copy, then swap it for the old one (zswap's entryReplace);
 //      a pool at its bound leaves the entry as it was.
 
-import { type Compressor, compressorId } from "../compress/index.ts";
+import type { Compressor } from "../compress/index.ts";
 import { COMPRESS_BUFFER_BYTES, PAGE_SIZE } from "../constants.ts";
 import { ZswapDataError } from "../errors.ts";
 import { classOfObject, type ZsPool } from "../pool/index.ts";
@@ -58,16 +58,16 @@ export class Recompressor {
   readonly #page = new Uint8Array(PAGE_SIZE);
   readonly #dst = new Uint8Array(COMPRESS_BUFFER_BYTES);
 
-  /** The recompressors in priority order, with their codec ids. */
-  constructor(readonly codecs: readonly Compressor[]) {}
+  /** The recompressors in priority order, each with its codec id (a dictionary's, for zstd with one). */
+  constructor(readonly codecs: readonly { codec: Compressor; id: number }[]) {}
 
-  #ids(): number[] {
-    return this.codecs.map((c) => compressorId(c.name));
+  get ids(): number[] {
+    return this.codecs.map((c) => c.id);
   }
 
   run(z: RecompressHost, req: RecompressRequest): RecompressResult {
     const t = z.entries;
-    const ids = this.#ids();
+    const ids = this.ids;
     const result: RecompressResult = {
       tried: 0,
       recompressed: 0,
@@ -117,7 +117,7 @@ export class Recompressor {
     for (let i = first; i < this.codecs.length; i++) {
       let n: number;
       try {
-        n = this.codecs[i]!.compress(this.#page, this.#dst, length - 1);
+        n = this.codecs[i]!.codec.compress(this.#page, this.#dst, length - 1);
       } catch {
         continue;
       }
@@ -131,7 +131,7 @@ export class Recompressor {
       }
       if (to === NO_HANDLE) return -1;
       z.pool.map(to).set(this.#dst.subarray(0, n), z.pool.mappedOffset);
-      z.entryReplace(e, h, to, compressorId(this.codecs[i]!.name));
+      z.entryReplace(e, h, to, this.codecs[i]!.id);
       return length - n;
     }
     return 0;

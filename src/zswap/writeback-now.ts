@@ -56,6 +56,7 @@ export async function writebackNowRun(
     pending++;
     void end.then(ended);
   }
+  w.flush(); // a packed block still being filled goes now
   if (pending > 0) {
     await new Promise<void>((resolve) => {
       allEnded = resolve;

@@ -18,14 +18,24 @@
 //   3. two writes to one slot are never in flight at once (slotsBusy), so an older write cannot
 //      land after a newer one; the swap layer above keeps its own writes off busy slots too.
 //
+// Compressed writeback (packed-writeback.ts), for an area with a packed region: step 1 copies
+// e's compressed bytes into the block being filled instead of decompressing them; the block goes
+// to the device when the next object does not fit, or when no write is in flight (a write in
+// flight ends with a kick, which may add to the block), or at the end of writebackNow's pass;
+// step 3 then runs for each of its entries, and on success maps their slots to the block.
+// The filling block has a buffer of its own, outside the in-flight bound; a block in flight
+// counts as one writeback. A page stored raw, or with the region full, goes plain.
+//
 // Progress (mm/zswap.c's shrink_worker runs until the pool is under its accept threshold): while
 // reclaim is wanted, a kick that spent its scan without starting anything goes on in a later turn
 // of the event loop, until writebacks start or nothing on the LRU can be written back. Then, with
 // no writeback in flight whose end could change that, the stores waiting for room are told at once.
 
+import { assert } from "../assert.ts";
 import { Backoff } from "../backoff.ts";
 import type { Clock } from "../clock.ts";
 import {
+  PACKED_BLOCK_OBJECTS_MAX,
   PAGE_SIZE,
   ROOM_WAITERS_MAX,
   WRITEBACK_FAILURES_MAX,
@@ -33,7 +43,16 @@ import {
 } from "../constants.ts";
 import type { SwapDevice } from "../device/device.ts";
 import type { EntryIndex, SwapOffset } from "../types.ts";
-import { CORRUPT, type EntryTable, ORPHANED, REFERENCED, WRITEBACK } from "./entries.ts";
+import {
+  CODEC_ID_MASK,
+  CORRUPT,
+  type EntryTable,
+  ORPHANED,
+  RAW,
+  REFERENCED,
+  WRITEBACK,
+} from "./entries.ts";
+import { PACKED_BLOCK_BYTES, type PackedArea, packedPlace } from "./packed-writeback.ts";
 
 /**
  * What writeback needs of zswap: the entry table it walks (its LRU and rows), and the decisions
@@ -49,8 +68,21 @@ export interface WritebackHost {
    * ZswapDataError (counted) when it cannot.
    */
   entryRead(e: EntryIndex, into: Uint8Array): number;
-  /** The device holds e's page now: erase e (index, pool, row) and count the writeback. */
-  entryWrittenBack(e: EntryIndex): void;
+  /**
+   * Copies e's compressed bytes into `into` at `at` and returns their length (e not stored raw).
+   */
+  entryCopy(e: EntryIndex, into: Uint8Array, at: number): number;
+  /** The bytes e takes in the pool. */
+  entryLength(e: EntryIndex): number;
+  /**
+   * The device holds e's page now: erase e (index, pool, row) and count the writeback; `packed`
+   * when in a packed block (whose write blockWritten counts), else in its own slot.
+   */
+  entryWrittenBack(e: EntryIndex, packed: boolean): void;
+  /** The packed region of area `type`, when compressed writeback is on for it. */
+  packedOf(type: number): PackedArea | undefined;
+  /** A packed block reached the device: `pages` device pages of it. */
+  blockWritten(pages: number): void;
   /** A writeback's device write failed (counted). */
   writebackFailed(): void;
   /** Stores so far (zswpout): a store during a scan can make an entry writable. */
@@ -63,8 +95,8 @@ export interface WritebackHost {
   poolAccepts(): boolean;
   /** Some area has a device to write back to. */
   writebackPossible(): boolean;
-  /** Compacts the pool when writebacks left it fragmented (amortized). */
-  compactIfFragmented(): void;
+  /** Compacts the pool when writebacks (this many more ended) left it fragmented (amortized). */
+  compactIfFragmented(writebacks: number): void;
   /**
    * The oldest entry on the LRU writeback takes from now (a group's, or the global one); 0 for
    * none. With `groupsOnly`, only from a group over its own bound.
@@ -87,6 +119,25 @@ type Want = "none" | "reclaim" | "shrink" | "group";
 /** What a scan of the LRU ended with: a writeback started, the kick's scan spent, or nothing writable. */
 type Scan = "started" | "spent" | "stuck";
 
+/** An entry of a packed block: its slot's key, its object's offset and length, who waits for it. */
+interface Member {
+  e: EntryIndex;
+  key: number;
+  at: number;
+  length: number;
+  codec: number;
+  end: ((ok: boolean) => void) | undefined;
+}
+
+/** The block being filled, of one area's packed region. */
+interface Fill {
+  packed: PackedArea;
+  block: number;
+  buffer: Uint8Array;
+  used: number;
+  members: Member[];
+}
+
 export class Writeback {
   /** Writebacks whose device write is in flight now (the 2013 writeback patch's outstanding_writebacks). */
   inFlight = 0;
@@ -108,6 +159,10 @@ export class Writeback {
   private passedStores = 0;
   /** Callers of bufferWait, woken when a writeback ends. */
   private bufferWaiters: (() => void)[] = [];
+  /** The packed block being filled, if any. */
+  private fill: Fill | undefined;
+  /** Buffers of packed blocks not in use, made as needed: one a block in flight, one filling. */
+  private readonly blockBuffers: Uint8Array[] = [];
 
   constructor(
     private readonly z: WritebackHost,
@@ -131,7 +186,10 @@ export class Writeback {
    * waiters at once that nothing can make room.
    */
   kick(): void {
-    if (this.backoff.pausing || !this.z.writebackPossible()) return;
+    if (this.backoff.pausing || !this.z.writebackPossible()) {
+      this.flushIdle();
+      return;
+    }
     this.scanLeft = WRITEBACK_SCAN_MAX;
     let scan: Scan = "started";
     while (scan === "started" && this.inFlight < this.inFlightMax) {
@@ -139,6 +197,7 @@ export class Writeback {
       if (want === "none") break;
       scan = this.startOne(want === "group");
     }
+    this.flushIdle();
     if (this.want() !== "reclaim") return;
     if (scan === "spent") {
       this.rescan ??= setImmediate(() => {
@@ -186,6 +245,7 @@ export class Writeback {
     clearImmediate(this.rescan);
     this.rescan = undefined;
     this.wake(this.waiters.splice(0), true);
+    this.fillCancel();
     this.buffersWake();
   }
 
@@ -287,6 +347,8 @@ export class Writeback {
   private start(e: EntryIndex, key: number, end?: (ok: boolean) => void): boolean {
     const z = this.z;
     const t = z.entries;
+    const packed = t.flags[e] & RAW ? undefined : z.packedOf(t.type[e]);
+    if (packed !== undefined && this.pack(e, key, packed, end)) return true;
     const buffer = this.buffers.pop()!;
     t.lruDel(e);
     t.flags[e] |= WRITEBACK;
@@ -322,25 +384,38 @@ export class Writeback {
     ok: boolean,
     end: ((ok: boolean) => void) | undefined,
   ): void {
+    this.inFlight--;
+    this.buffers.push(buffer);
+    this.entryEnd(e, key, length, ok, false);
+    this.ended(ok, [end]);
+  }
+
+  /** Ends e's writeback; true when the device holds its page now (e erased). */
+  private entryEnd(e: EntryIndex, key: number, length: number, ok: boolean, packed: boolean) {
     const z = this.z;
     const t = z.entries;
-    this.inFlight--;
     this.inFlightBytes -= length;
     this.slotsBusy.delete(key);
-    this.buffers.push(buffer);
     if (t.flags[e] & ORPHANED) {
       t.rowRelease(e);
     } else if (ok) {
       // Erased while still marked WRITEBACK, because start() took e off the LRU: without the
       // mark, entryDrop would unlink e a second time through its stale links, splicing freed
       // rows into the LRU. With it, entryFree orphans the row, so the row is released here.
-      z.entryWrittenBack(e);
+      z.entryWrittenBack(e, packed);
       t.rowRelease(e);
+      return true;
     } else {
       t.flags[e] &= ~WRITEBACK;
       t.lruAdd(e);
       z.writebackFailed();
     }
+    return false;
+  }
+
+  /** After a device write ended: the backoff, compaction, the waiters, then more writebacks. */
+  private ended(ok: boolean, ends: readonly (((ok: boolean) => void) | undefined)[]): void {
+    const z = this.z;
     this.passed = 0;
     this.failures = ok ? 0 : this.failures + 1;
     if (ok) this.backoff.reset();
@@ -349,10 +424,118 @@ export class Writeback {
       this.failures = 0;
       this.backoff.pause();
     }
-    if (ok && this.want() === "reclaim") z.compactIfFragmented();
+    if (ok && this.want() === "reclaim") z.compactIfFragmented(ends.length);
     if (z.poolAccepts()) this.wake(this.waiters.splice(0), true);
-    end?.(ok);
+    for (const end of ends) end?.(ok);
     this.buffersWake();
     this.kick();
+  }
+
+  // --- compressed writeback ---
+
+  /**
+   * Adds e's compressed bytes to the block being filled of its area's packed region, sending that
+   * block first when they do not fit; false when the region has no free block (e goes plain).
+   */
+  private pack(
+    e: EntryIndex,
+    key: number,
+    packed: PackedArea,
+    end: ((ok: boolean) => void) | undefined,
+  ): boolean {
+    const z = this.z;
+    const t = z.entries;
+    const length = z.entryLength(e);
+    const old = this.fill;
+    const fits =
+      old !== undefined &&
+      old.packed === packed &&
+      old.used + length <= PACKED_BLOCK_BYTES &&
+      old.members.length < PACKED_BLOCK_OBJECTS_MAX;
+    if (!fits) {
+      // The new block first: with none free, e goes plain, and the old block must not have
+      // taken the in-flight place that e's write needs.
+      const block = packed.blockTake();
+      if (block < 0) return false;
+      this.flush();
+      assert(this.fill === undefined, "a writeback starts only below the in-flight bound");
+      const buffer = this.blockBuffers.pop() ?? new Uint8Array(PACKED_BLOCK_BYTES);
+      this.fill = { packed, block, buffer, used: 0, members: [] };
+    }
+    const f = this.fill!;
+    t.lruDel(e);
+    t.flags[e] |= WRITEBACK;
+    const at = f.used;
+    f.used += z.entryCopy(e, f.buffer, at);
+    f.members.push({ e, key, at, length, codec: t.codec[e] & CODEC_ID_MASK, end });
+    this.inFlightBytes += length;
+    this.slotsBusy.add(key);
+    z.writebackStarted(e);
+    return true;
+  }
+
+  /**
+   * Sends the block being filled to the device; at the in-flight bound it waits, and the next
+   * write to end sends it (its kick).
+   */
+  flush(): void {
+    const f = this.fill;
+    if (f === undefined || this.inFlight >= this.inFlightMax) return;
+    this.fill = undefined;
+    this.inFlight++;
+    f.buffer.fill(0, f.used);
+    f.packed.blockWriting(f.block);
+    f.packed.blockWrite(f.block, f.buffer, f.used).then(
+      (pages) => this.blockDone(f, pages),
+      () => this.blockDone(f, 0),
+    );
+  }
+
+  /**
+   * Sends the block being filled once no write is in flight: while one is, its end kicks again
+   * and may add to the block, so blocks go out fuller than one kick's share would fill them.
+   */
+  private flushIdle(): void {
+    if (this.inFlight === 0) this.flush();
+  }
+
+  /**
+   * A block's write ended, `pages` of it written (0: it failed): each entry's writeback ends,
+   * and its live objects are mapped.
+   */
+  private blockDone(f: Fill, pages: number): void {
+    const t = this.z.entries;
+    const ok = pages > 0;
+    this.inFlight--;
+    this.blockBuffers.push(f.buffer);
+    const places: [SwapOffset, number][] = [];
+    for (const m of f.members) {
+      const slot = t.offset[m.e] as SwapOffset;
+      if (this.entryEnd(m.e, m.key, m.length, ok, true)) {
+        places.push([slot, packedPlace({ block: f.block, ...m, offset: m.at })]);
+      }
+    }
+    if (ok) {
+      f.packed.blockWritten(f.block, places);
+      this.z.blockWritten(pages);
+    } else f.packed.blockFailed(f.block);
+    this.ended(
+      ok,
+      f.members.map((m) => m.end),
+    );
+  }
+
+  /** At stop: the block being filled is not written (its entries count as failed writebacks, and stay). */
+  private fillCancel(): void {
+    const f = this.fill;
+    if (f === undefined) return;
+    this.fill = undefined;
+    this.blockBuffers.push(f.buffer);
+    f.packed.blockWriting(f.block);
+    f.packed.blockFailed(f.block);
+    for (const m of f.members) {
+      this.entryEnd(m.e, m.key, m.length, false, true);
+      m.end?.(false);
+    }
   }
 }

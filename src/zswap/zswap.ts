@@ -10,9 +10,11 @@
 
 import { assert } from "../assert.ts";
 import { type Clock, REAL_CLOCK } from "../clock.ts";
+import type { CompressorParams } from "../compress/index.ts";
 import {
   AREA_SLOTS_MAX,
   COMPRESS_BUFFER_BYTES,
+  PACKED_BLOCK_PAGES,
   PAGE_SIZE,
   POOL_COMPACT_CHECK_WRITEBACKS,
   POOL_ZSPAGE_PAGES_MAX,
@@ -57,6 +59,7 @@ import {
   type WritebackType,
 } from "./idle.ts";
 import { configResolve, type ZswapConfig, type ZswapOptions } from "./options.ts";
+import { PackedArea } from "./packed-writeback.ts";
 import { Dip, slotKey } from "./policy.ts";
 import { type RecompressHost, Recompressor, type RecompressResult } from "./recompress.ts";
 import { Writeback, type WritebackHost } from "./writeback.ts";
@@ -91,12 +94,13 @@ export interface ZswapDeps {
   clock?: Clock;
 }
 
-/** A swap area as zswap sees it: its index, the device writeback writes to (if any), and which
- *  of its slots writeback left on that device. */
+/** A swap area as zswap sees it: its index, the device writeback writes to (if any), which of
+ *  its slots writeback left on that device, and its packed region (compressed writeback). */
 interface Area {
   index: AreaIndex;
   device: SwapDevice | undefined;
   backed: BackedSlots;
+  packed: PackedArea | undefined;
 }
 
 /** @internal Zswap's insides, for tests only: changing them breaks the cache's invariants. */
@@ -142,8 +146,8 @@ export class Zswap {
   constructor(options: ZswapOptions = {}, deps: ZswapDeps = {}) {
     this.#config = configResolve(options);
     this.#clock = deps.clock ?? REAL_CLOCK;
-    this.#codecId = this.#codecLoad(this.#config);
-    this.#recompressor = this.#recompressorMake(this.#config.recompressors);
+    this.#codecId = this.#codecLoad(this.#config, []);
+    this.#recompressor = this.#recompressorMake(this.#config, [this.#codecId]);
     this.#pool = new ZsPool({
       pagesMax: Math.max(1, this.#config.poolPagesMax) as PageCount,
       // An object's tag is its entry's row; the area's index follows the object.
@@ -169,23 +173,35 @@ export class Zswap {
     return view;
   }
 
-  #codecLoad(c: ZswapConfig): number {
-    return this.#codecs.load(c.compressor, c.compressorParams, () => this.#codecIdsLive());
+  /** The id of c's codec, loaded; a new dictionary takes no id of `keep` (the codecs in use). */
+  #codecLoad(c: ZswapConfig, keep: readonly number[]): number {
+    return this.#codecs.load(c.compressor, c.compressorParams, () => this.#codecIdsLive(keep));
   }
 
-  /** The codec ids live entries were stored with: a scan, run only to place a new dictionary. */
-  #codecIdsLive(): Set<number> {
-    const ids = new Set<number>();
+  /**
+   * The codec ids live entries were stored with, and `keep`: a scan, run only to place a new
+   * dictionary.
+   */
+  #codecIdsLive(keep: readonly number[]): Set<number> {
+    const ids = new Set<number>(keep);
     for (const a of this.#areas) {
       a?.index.forEach((_off, h) => {
         ids.add(this.#entries.codec[this.#pool.tagOf(h)]! & CODEC_ID_MASK);
       });
+      a?.packed?.codecsAdd(ids);
     }
     return ids;
   }
 
-  #recompressorMake(names: readonly string[]): Recompressor {
-    return new Recompressor(names.map((name) => this.#codecs.get(this.#codecs.byName(name))));
+  /** c's recompressors, zstd with recompressorParams' dictionary (taking no id of `keep`). */
+  #recompressorMake(c: ZswapConfig, keep: readonly number[]): Recompressor {
+    const params = c.recompressorParams;
+    const ids = c.recompressors.map((name) =>
+      name === "zstd" && params.dictionary !== undefined
+        ? this.#codecs.load(name, params, () => this.#codecIdsLive(keep))
+        : this.#codecs.byName(name),
+    );
+    return new Recompressor(ids.map((id) => ({ codec: this.#codecs.get(id), id })));
   }
 
   static #typeCheck(type: number): void {
@@ -341,7 +357,15 @@ export class Zswap {
         assert(this.#pool.mappedTag === e, "an entry's pool object names that entry");
         return this.#pool.mappedLength;
       },
-      entryWrittenBack: (e) => {
+      entryCopy: (e, into, at) => {
+        const bytes = this.#pool.map(this.#handleOf(e));
+        const from = this.#pool.mappedOffset;
+        const length = this.#pool.mappedLength;
+        into.set(bytes.subarray(from, from + length), at);
+        return length;
+      },
+      entryLength: (e) => this.#pool.lengthOf(this.#handleOf(e)),
+      entryWrittenBack: (e, packed) => {
         const t = this.#entries;
         this.#groups.count(t.type[e]!, "zswpwb");
         const area = this.#areas[t.type[e]]!;
@@ -351,6 +375,12 @@ export class Zswap {
         this.#counts.written_back_pages++;
         this.#counts.zswpwb++;
         this.#counts.bd_writes++;
+        if (!packed) this.#counts.bd_write_bytes += PAGE_SIZE;
+      },
+      packedOf: (type) => this.#areas[type]?.packed,
+      blockWritten: (pages) => {
+        this.#counts.bd_packed_writes += pages;
+        this.#counts.bd_write_bytes += pages * PAGE_SIZE;
       },
       writebackFailed: () => {
         this.#counts.writeback_fail++;
@@ -369,7 +399,7 @@ export class Zswap {
       },
       poolAccepts: () => this.#poolAccepts(),
       writebackPossible: () => this.#writebackAreas > 0,
-      compactIfFragmented: () => this.#compactIfFragmented(),
+      compactIfFragmented: (writebacks) => this.#compactIfFragmented(writebacks),
       lruOldest: (groupsOnly) => this.#groups.lruOldest(this.#entries, groupsOnly),
       lruRotate: (e) => this.#groups.lruRotate(this.#entries, e),
       groupWanted: () => this.#groups.wanted,
@@ -385,8 +415,9 @@ export class Zswap {
    * it was asked for: so the slack is looked at every POOL_COMPACT_CHECK_WRITEBACKS writebacks
    * (a subtraction), and compaction itself runs only when a quarter is slack.
    */
-  #compactIfFragmented(): void {
-    if (++this.#sinceCompact < POOL_COMPACT_CHECK_WRITEBACKS) return;
+  #compactIfFragmented(writebacks: number): void {
+    this.#sinceCompact += writebacks;
+    if (this.#sinceCompact < POOL_COMPACT_CHECK_WRITEBACKS) return;
     this.#sinceCompact = 0;
     const held = this.#pool.pagesUsed * PAGE_SIZE;
     if (held - this.#compressedBytes > held / 4) this.#pool.compact();
@@ -481,6 +512,7 @@ export class Zswap {
   ): RejectReason | undefined {
     const t = this.#entries;
     area.backed.clear(off); // whatever writeback left on the device is stale now
+    area.packed?.drop(off);
 
     // 2. The fallible work: compress (allocation comes after step 3).
     let reason = limited;
@@ -769,6 +801,7 @@ export class Zswap {
     const off = Zswap.#slot(area, type, offset);
     this.#dip?.forgotten(slotKey(type, off));
     area.backed.clear(off);
+    area.packed?.drop(off);
     if (area.index.get(off) !== 0) this.#entryErase(area, off);
   }
 
@@ -791,9 +824,44 @@ export class Zswap {
     if (this.#areas[type] !== undefined) {
       throw new ZswapAreaError(`swap area ${type} is already on`);
     }
-    this.#areas[type] = { index: new AreaIndex(slots), device, backed: new BackedSlots(slots) };
+    this.#areas[type] = {
+      index: new AreaIndex(slots),
+      device,
+      backed: new BackedSlots(slots),
+      packed: this.#packedMake(slots, device),
+    };
     this.#groups.attach(type, group);
     if (device !== undefined) this.#writebackAreas++;
+  }
+
+  /** With compressed writeback on, the packed region of an area of `slots` slots on `device`. */
+  #packedMake(slots: number, device: SwapDevice | undefined): PackedArea | undefined {
+    if (!this.#config.compressedWriteback || device === undefined) return undefined;
+    if (device.slots - slots < PACKED_BLOCK_PAGES) {
+      throw new ZswapOptionError(
+        `compressedWriteback needs a device at least ${PACKED_BLOCK_PAGES} slots larger than the area (${slots} slots) for its packed blocks; the device holds ${device.slots}`,
+      );
+    }
+    return new PackedArea(device, slots);
+  }
+
+  /**
+   * Reads the page compressed writeback packed for (type, offset) from its block on the device
+   * into `into`, and resolves true; false when the slot has no packed page (read it from its own
+   * slot). Rejects with the device's ZswapIOError, or ZswapDataError (decompress_fail) when its
+   * bytes do not decompress to a page; the slot keeps its page either way.
+   */
+  loadPacked(type: number, offset: number, into: Uint8Array): Promise<boolean> {
+    pageCheck(into);
+    const area = this.#area(type);
+    const off = Zswap.#slot(area, type, offset);
+    if (area.packed === undefined) return Promise.resolve(false);
+    return area.packed.read(
+      off,
+      into,
+      (codec, bytes, from, to, page) => this.#codecs.get(codec).decompress(bytes, from, to, page),
+      (produced) => this.decompressFailed(type, off, produced),
+    );
   }
 
   /** Closes swap area `type`, dropping every entry it holds; writebacks in flight are orphaned. */
@@ -820,8 +888,13 @@ export class Zswap {
     if (next.writebacksInFlightMax !== this.#config.writebacksInFlightMax) {
       throw new ZswapOptionError("writebacksInFlightMax is fixed at construction");
     }
-    const id = this.#codecLoad(next);
-    const recompressor = this.#recompressorMake(next.recompressors);
+    if (next.compressedWriteback !== this.#config.compressedWriteback) {
+      throw new ZswapOptionError("compressedWriteback is fixed at construction");
+    }
+    // The codecs in use keep their ids until the point of no return: a refusal changes nothing.
+    const keep = [this.#codecId, ...this.#recompressor.ids];
+    const id = this.#codecLoad(next, keep);
+    const recompressor = this.#recompressorMake(next, [...keep, id]);
     const old = this.#config;
     const policyKept =
       next.writebackPolicy === old.writebackPolicy && next.poolPagesMax === old.poolPagesMax;
@@ -968,8 +1041,13 @@ export class Zswap {
   }
 
   get options(): Readonly<ZswapConfig> {
-    const dictionary = this.#config.compressorParams.dictionary?.slice();
-    return { ...this.#config, compressorParams: dictionary === undefined ? {} : { dictionary } };
+    const copy = (p: CompressorParams) =>
+      p.dictionary === undefined ? {} : { dictionary: p.dictionary.slice() };
+    return {
+      ...this.#config,
+      compressorParams: copy(this.#config.compressorParams),
+      recompressorParams: copy(this.#config.recompressorParams),
+    };
   }
 
   /** Moves pool objects to free pages (zsmalloc compaction); returns the pages freed. */
@@ -986,10 +1064,14 @@ export class Zswap {
     const t = this.#entries;
     let metadata: number = t.bytes + this.#pool.metadataBytes + (this.#dip?.bytes ?? 0);
     let backed = 0;
+    let packedPages = 0;
+    let packedBlocks = 0;
     for (const a of this.#areas) {
       if (a === undefined) continue;
-      metadata += a.index.bytes + a.backed.bytes;
+      metadata += a.index.bytes + a.backed.bytes + (a.packed?.bytes ?? 0);
       backed += a.backed.count;
+      packedPages += a.packed?.pages ?? 0;
+      packedBlocks += a.packed?.blocksHeld ?? 0;
     }
     return {
       ...this.#counts,
@@ -1003,6 +1085,8 @@ export class Zswap {
       outstanding_writebacks: this.#writeback.inFlight,
       writeback_waiters: this.#writeback.waiting,
       bd_count: backed,
+      bd_packed_pages: packedPages,
+      bd_packed_blocks: packedBlocks,
       writeback_limit: this.#writebackLimitPages,
     };
   }

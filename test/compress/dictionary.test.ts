@@ -137,3 +137,70 @@ describe("zstd dictionaries", () => {
     }
   });
 });
+
+describe("recompression with a dictionary", () => {
+  const SLOTS = 128;
+  const first = pages(40, 555_000);
+  const second = pages(40, 666_000);
+  /** lz4 entries of `first`, recompressed by zstd with the given parameters. */
+  function recompressed(recompressorParams?: { dictionary: Uint8Array }) {
+    const z = new Zswap({
+      maxPoolBytes: 4 << 20,
+      compressor: "lz4",
+      recompressors: ["zstd"],
+      exclusiveLoads: false,
+      ...(recompressorParams === undefined ? {} : { recompressorParams }),
+    });
+    z.swapon(0, SLOTS);
+    for (const [i, p] of first.entries()) assert.ok(z.store(0, i, p));
+    return { z, r: z.recompress() };
+  }
+  const ids = (z: Zswap, from: number, to: number) =>
+    new Set(Array.from({ length: to - from }, (_, i) => codecAt(z, from + i) & 0x7f));
+
+  it("the zstd recompressor uses recompressorParams' dictionary; older pages stay readable", () => {
+    const plain = recompressed();
+    const { z, r } = recompressed({ dictionary: dictOf(1) });
+    assert.ok(r.recompressed > 0);
+    assert.ok(r.savedBytes > plain.r.savedBytes, `${r.savedBytes} vs ${plain.r.savedBytes}`);
+    const zstdPlain = COMPRESSOR_NAMES.indexOf("zstd");
+    const dictIds = ids(z, 0, first.length);
+    const lz4 = COMPRESSOR_NAMES.indexOf("lz4");
+    assert.ok(!dictIds.has(zstdPlain), "no page recompressed without the dictionary");
+    assert.ok(
+      [...dictIds].some((id) => id !== lz4),
+      "pages recompressed with the dictionary",
+    );
+    // Another dictionary for the next pages: the first ones keep theirs.
+    z.configure({ recompressorParams: { dictionary: dictOf(2) } });
+    for (const [i, p] of second.entries()) assert.ok(z.store(0, first.length + i, p));
+    assert.ok(z.recompress().recompressed > 0);
+    const newIds = ids(z, first.length, first.length + second.length);
+    assert.ok(
+      [...newIds].some((id) => !dictIds.has(id)),
+      "a new dictionary's id",
+    );
+    z.configure({ recompressors: [] }); // the parameters go with zstd
+    assert.deepEqual(z.options.recompressorParams, {});
+    const into = new Uint8Array(PAGE_SIZE);
+    for (const [s, p] of [...first, ...second].entries()) {
+      assert.ok(z.load(0, s, into), `slot ${s}`);
+      assert.deepEqual(into, p, `slot ${s} came back changed`);
+    }
+  });
+
+  it("a dictionary without zstd among the recompressors is a typed error, nothing changed", () => {
+    const dictionary = dictOf(1);
+    assert.throws(
+      () => new Zswap({ recompressors: ["lz4hc"], recompressorParams: { dictionary } }),
+      ZswapOptionError,
+    );
+    const z = new Zswap({ recompressors: ["zstd"] });
+    assert.throws(
+      () => z.configure({ recompressors: ["lz4hc"], recompressorParams: { dictionary } }),
+      ZswapOptionError,
+    );
+    assert.deepEqual(z.options.recompressors, ["zstd"]);
+    assert.deepEqual(z.options.recompressorParams, {});
+  });
+});

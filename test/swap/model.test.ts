@@ -21,7 +21,7 @@ import { it } from "node:test";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { SimClock } from "../../src/clock.ts";
 import { compressorsAvailable, dictionaryTrain } from "../../src/compress/index.ts";
-import { IDLE_TICK_MS, PAGE_SIZE } from "../../src/constants.ts";
+import { IDLE_TICK_MS, PACKED_BLOCK_PAGES, PAGE_SIZE } from "../../src/constants.ts";
 import {
   FaultyDevice,
   type LatencyModel,
@@ -80,6 +80,10 @@ interface RunConfig {
   writebackLimitEnable: boolean;
   /** Some swap-outs are large folios of 4, 8 or 16 pages (swapOutFolio). */
   folios: boolean;
+  /** Device slots of the packed region after the slots, 0 for compressed writeback off. */
+  packedSlots: number;
+  /** The zstd recompressor (when one) uses one of the two dictionaries (recompressorParams). */
+  recompressDictionary: number | undefined;
 }
 
 function configDraw(r: Random, compressors: readonly string[]): RunConfig {
@@ -109,6 +113,9 @@ function configDraw(r: Random, compressors: readonly string[]): RunConfig {
     recompressors: compressors.filter((c) => c !== "lz4" && r.chance(0.3)).slice(0, 3),
     writebackLimitEnable: r.chance(0.3),
     folios: r.chance(0.3),
+    // Now and then a region so small that it fills, and writeback goes plain.
+    packedSlots: r.chance(0.4) ? PACKED_BLOCK_PAGES * (1 + r.below(r.chance(0.3) ? 2 : 32)) : 0,
+    recompressDictionary: r.chance(0.5) ? r.below(2) : undefined,
   };
 }
 
@@ -283,7 +290,7 @@ async function runSeed(
   let last: SwapSpaceStats | undefined;
 
   const open = async () => {
-    faulty = new FaultyDevice(new MemoryDevice({ slots: cfg.slots }), {
+    faulty = new FaultyDevice(new MemoryDevice({ slots: cfg.slots + cfg.packedSlots }), {
       seed: (seed * 31 + generation++) >>> 0,
       readErrorRate: cfg.readErrorRate,
       writeErrorRate: cfg.writeErrorRate,
@@ -312,6 +319,10 @@ async function runSeed(
         writebacksInFlightMax: cfg.writebacksInFlightMax,
         recompressors: cfg.recompressors,
         writebackLimitEnable: cfg.writebackLimitEnable,
+        compressedWriteback: cfg.packedSlots > 0,
+        ...(cfg.recompressors.includes("zstd") && cfg.recompressDictionary !== undefined
+          ? { recompressorParams: { dictionary: DICTIONARIES[cfg.recompressDictionary] } }
+          : {}),
       },
     });
     last = undefined;
@@ -825,7 +836,7 @@ if (isMainThread) {
     assert.ok(t.written_back_pages > 0 && t.zswpin > 0 && t.pswpin > 0 && t.pswpout > 0, summary);
     assert.ok(t.swpin_zero > 0 && t.swpout_zero > 0, summary);
     assert.ok(t.swpin_same > 0 && t.swpout_same > 0, summary);
-    if (seeds.length >= 20) assert.ok(t.dedup_pages_saved > 0, summary);
+    if (seeds.length >= 20) assert.ok(t.dedup_pages_saved > 0 && t.bd_packed_writes > 0, summary);
     if (seeds.length >= 20) {
       assert.ok(t.writeback_fail > 0 && ioErrors > 0 && reopens > 0, summary);
       assert.ok(t.saved_by_writeback > 0 && t.duplicate_entry === 0, summary);

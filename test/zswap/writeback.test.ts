@@ -68,6 +68,10 @@ function host(device: SwapDevice, wantWritebacks: () => number) {
     lruRotate: (e) => entries.lruRotate(e),
     groupWanted: () => false,
     writebackStarted: () => {},
+    entryCopy: () => assert.fail("no area is packed here"),
+    entryLength: () => 100,
+    packedOf: () => undefined,
+    blockWritten: () => assert.fail("no area is packed here"),
   };
   /**
    * Stores an entry for `slot` whose page is filled with `mark`, as zswap would: at the LRU's
