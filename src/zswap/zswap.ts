@@ -290,23 +290,25 @@ export class Zswap {
   /**
    * Pages the pool must be down to before stores are taken again: the accept threshold, and
    * never closer to the bound than one zspage of the longest chain, or the next allocation
-   * could fail at once while the limit check lets stores through. While dip follows BIP, only
-   * that zspage (#bimodalPages).
+   * could fail at once while the limit check lets stores through. Under dip, only that zspage
+   * (#dipPages).
    */
   #acceptPages(): number {
     const max = this.#config.poolPagesMax;
-    if (this.#dip?.bimodal) return this.#bimodalPages();
+    if (this.#dip !== undefined) return this.#dipPages();
     const threshold = Math.floor((max * this.#config.acceptThresholdPercent) / 100);
     return Math.max(0, Math.min(threshold, max - POOL_ZSPAGE_PAGES_MAX));
   }
 
   /**
-   * What the pool writes back down to while dip follows BIP, for the limit and the shrinker
-   * alike: one zspage below the bound. BIP keeps what the pool holds and lets the newest
-   * entries go; writing back down to a threshold would only keep a tenth less of what a loop
-   * reads next.
+   * What dip's reclaim writes back down to, whichever placement it follows (and its shrinker
+   * while it follows BIP): one zspage below the bound. BIP keeps what the pool holds and lets
+   * the newest entries go; writing back down to a threshold would only keep a tenth less of what
+   * a loop reads next. Under LRU placement too: a pass down to the threshold writes a tenth of
+   * the pool out at once, pages that would mostly have left anyway but later, so the pool holds
+   * less on average, and a run's device writes jump by a pass depending on where it stops.
    */
-  #bimodalPages(): number {
+  #dipPages(): number {
     return Math.max(0, this.#config.poolPagesMax - POOL_ZSPAGE_PAGES_MAX);
   }
 
@@ -359,7 +361,7 @@ export class Zswap {
         if (!this.#config.shrinkerEnabled) return false;
         const c = this.#config;
         const target = this.#dip?.bimodal
-          ? this.#bimodalPages()
+          ? this.#dipPages()
           : Math.floor((c.poolPagesMax * c.shrinkerTargetPercent) / 100);
         return this.#pool.pagesUsed * PAGE_SIZE - inFlightBytes > target * PAGE_SIZE;
       },
@@ -379,13 +381,17 @@ export class Zswap {
    * pages; compact when more than a quarter of its bytes are slack. Until then the pool stays
    * at its bound by the page count and writeback goes on taking entries, deeper than the room
    * it was asked for: so the slack is looked at every POOL_COMPACT_CHECK_WRITEBACKS writebacks
-   * (a subtraction), and compaction itself runs only when a quarter is slack.
+   * (a subtraction), and compaction itself runs when a quarter is slack, or when the slack alone
+   * covers what reclaim still needs (else a pass writes back until a quarter is slack, several
+   * times the room asked for: 200 entries for 8 pages on zipf under dip).
    */
   #compactIfFragmented(): void {
     if (++this.#sinceCompact < POOL_COMPACT_CHECK_WRITEBACKS) return;
     this.#sinceCompact = 0;
     const held = this.#pool.pagesUsed * PAGE_SIZE;
-    if (held - this.#compressedBytes > held / 4) this.#pool.compact();
+    const slack = held - this.#compressedBytes;
+    const needed = held - this.#acceptPages() * PAGE_SIZE;
+    if (slack > held / 4 || slack >= needed) this.#pool.compact();
   }
 
   // --- the store path (zswap_store) ---
