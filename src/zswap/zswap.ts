@@ -13,6 +13,7 @@ import { type Clock, REAL_CLOCK } from "../clock.ts";
 import {
   AREA_SLOTS_MAX,
   COMPRESS_BUFFER_BYTES,
+  DIP_LRU_HYSTERESIS_PERCENT,
   PAGE_SIZE,
   POOL_COMPACT_CHECK_WRITEBACKS,
   POOL_ZSPAGE_PAGES_MAX,
@@ -290,25 +291,29 @@ export class Zswap {
   /**
    * Pages the pool must be down to before stores are taken again: the accept threshold, and
    * never closer to the bound than one zspage of the longest chain, or the next allocation
-   * could fail at once while the limit check lets stores through. Under dip, only that zspage
-   * (#dipPages).
+   * could fail at once while the limit check lets stores through. Under dip, closer still
+   * (DIP_LRU_HYSTERESIS_PERCENT of the way while it places as LRU does, #bimodalPages while
+   * it follows BIP).
    */
   #acceptPages(): number {
     const max = this.#config.poolPagesMax;
-    if (this.#dip !== undefined) return this.#dipPages();
+    if (this.#dip?.bimodal) return this.#bimodalPages();
     const threshold = Math.floor((max * this.#config.acceptThresholdPercent) / 100);
-    return Math.max(0, Math.min(threshold, max - POOL_ZSPAGE_PAGES_MAX));
+    const accept = Math.max(0, Math.min(threshold, max - POOL_ZSPAGE_PAGES_MAX));
+    if (this.#dip === undefined) return accept;
+    return Math.min(
+      max - POOL_ZSPAGE_PAGES_MAX,
+      max - Math.ceil(((max - accept) * DIP_LRU_HYSTERESIS_PERCENT) / 100),
+    );
   }
 
   /**
-   * What dip's reclaim writes back down to, whichever placement it follows (and its shrinker
-   * while it follows BIP): one zspage below the bound. BIP keeps what the pool holds and lets
-   * the newest entries go; writing back down to a threshold would only keep a tenth less of what
-   * a loop reads next. Under LRU placement too: a pass down to the threshold writes a tenth of
-   * the pool out at once, pages that would mostly have left anyway but later, so the pool holds
-   * less on average, and a run's device writes jump by a pass depending on where it stops.
+   * What the pool writes back down to while dip follows BIP, for the limit and the shrinker
+   * alike: one zspage below the bound. BIP keeps what the pool holds and lets the newest
+   * entries go; writing back down to a threshold would only keep a tenth less of what a loop
+   * reads next.
    */
-  #dipPages(): number {
+  #bimodalPages(): number {
     return Math.max(0, this.#config.poolPagesMax - POOL_ZSPAGE_PAGES_MAX);
   }
 
@@ -361,7 +366,7 @@ export class Zswap {
         if (!this.#config.shrinkerEnabled) return false;
         const c = this.#config;
         const target = this.#dip?.bimodal
-          ? this.#dipPages()
+          ? this.#bimodalPages()
           : Math.floor((c.poolPagesMax * c.shrinkerTargetPercent) / 100);
         return this.#pool.pagesUsed * PAGE_SIZE - inFlightBytes > target * PAGE_SIZE;
       },
