@@ -185,6 +185,14 @@ export const PSEL_MAX = 1023;
 export const PSEL_BAND = 32;
 
 /**
+ * Under LRU placement, the share (percent) of the accept threshold's hysteresis that dip's
+ * reclaim writes back: stores resume halfway between the threshold and the bound. A pass down
+ * to the threshold made a run's device writes jump by 4% with where it stopped; one down to a
+ * zspage below the bound refused more stores on a real swap file (measured in BENCHMARKS.md).
+ */
+export const DIP_LRU_HYSTERESIS_PERCENT = 50;
+
+/**
  * Writebacks between two looks at the pool's slack (compaction when over a quarter of its bytes).
  * A look costs a subtraction; checked every 64 writebacks, a small pool stayed fragmented long
  * enough for reclaim to write back several times the room it needed.

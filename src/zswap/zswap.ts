@@ -14,6 +14,7 @@ import type { CompressorParams } from "../compress/index.ts";
 import {
   AREA_SLOTS_MAX,
   COMPRESS_BUFFER_BYTES,
+  DIP_LRU_HYSTERESIS_PERCENT,
   PACKED_BLOCK_PAGES,
   PAGE_SIZE,
   POOL_COMPACT_CHECK_WRITEBACKS,
@@ -310,14 +311,20 @@ export class Zswap {
   /**
    * Pages the pool must be down to before stores are taken again: the accept threshold, and
    * never closer to the bound than one zspage of the longest chain, or the next allocation
-   * could fail at once while the limit check lets stores through. While dip follows BIP, only
-   * that zspage (#bimodalPages).
+   * could fail at once while the limit check lets stores through. Under dip, closer still
+   * (DIP_LRU_HYSTERESIS_PERCENT of the way while it places as LRU does, #bimodalPages while
+   * it follows BIP).
    */
   #acceptPages(): number {
     const max = this.#config.poolPagesMax;
     if (this.#dip?.bimodal) return this.#bimodalPages();
     const threshold = Math.floor((max * this.#config.acceptThresholdPercent) / 100);
-    return Math.max(0, Math.min(threshold, max - POOL_ZSPAGE_PAGES_MAX));
+    const accept = Math.max(0, Math.min(threshold, max - POOL_ZSPAGE_PAGES_MAX));
+    if (this.#dip === undefined) return accept;
+    return Math.min(
+      max - POOL_ZSPAGE_PAGES_MAX,
+      max - Math.ceil(((max - accept) * DIP_LRU_HYSTERESIS_PERCENT) / 100),
+    );
   }
 
   /**
@@ -413,14 +420,18 @@ export class Zswap {
    * pages; compact when more than a quarter of its bytes are slack. Until then the pool stays
    * at its bound by the page count and writeback goes on taking entries, deeper than the room
    * it was asked for: so the slack is looked at every POOL_COMPACT_CHECK_WRITEBACKS writebacks
-   * (a subtraction), and compaction itself runs only when a quarter is slack.
+   * (a subtraction), and compaction itself runs when a quarter is slack, or when the slack alone
+   * covers what reclaim still needs (else a pass writes back until a quarter is slack, several
+   * times the room asked for: 200 entries for 8 pages on zipf under dip).
    */
   #compactIfFragmented(writebacks: number): void {
     this.#sinceCompact += writebacks;
     if (this.#sinceCompact < POOL_COMPACT_CHECK_WRITEBACKS) return;
     this.#sinceCompact = 0;
     const held = this.#pool.pagesUsed * PAGE_SIZE;
-    if (held - this.#compressedBytes > held / 4) this.#pool.compact();
+    const slack = held - this.#compressedBytes;
+    const needed = held - this.#acceptPages() * PAGE_SIZE;
+    if (slack > held / 4 || slack >= needed) this.#pool.compact();
   }
 
   // --- the store path (zswap_store) ---
