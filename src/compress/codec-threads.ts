@@ -183,17 +183,19 @@ export class CodecThreads {
     c[w + SLOT_STATE] = STATE_QUEUED;
     c[headAt(t) + QUEUE + (this.#heads[t] & (CODEC_JOBS_MAX - 1))] = s;
     this.#heads[t] = (this.#heads[t] + 1) | 0;
-    Atomics.store(c, headAt(t), this.#heads[t]); // a thread still spinning takes it now
     this.#thread[s] = t;
     this.#done[s] = done;
     this.#held[t]++;
     this.#order[(this.#orderHead + this.#pending) & (CODEC_JOBS_MAX - 1)] = s;
     if (this.#pending++ === 0) for (const wk of this.#workers) wk?.ref();
+    // DONE is read before the job is published: read after, it could count this job already
+    // done, and the wait would wait for one more that may never come.
+    if (!this.#waiting) this.#wait(Atomics.load(c, CTL_DONE));
+    Atomics.store(c, headAt(t), this.#heads[t]); // a thread still spinning takes it now
     if (!this.#doorbell) {
       this.#doorbell = true;
       setImmediate(() => this.#ring());
     }
-    if (!this.#waiting) this.#wait(Atomics.load(this.#ctl, CTL_DONE));
   }
 
   #leastHeld(): number {

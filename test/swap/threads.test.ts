@@ -10,6 +10,7 @@ import {
   CodecThreads,
   compressorId,
   OP_COMPRESS,
+  OP_DECOMPRESS,
   OP_THROW,
   RESULT_THREAD_DIED,
 } from "../../src/compress/index.ts";
@@ -148,6 +149,26 @@ describe("codec threads", () => {
         assert.ok(n > 0 && n < PAGE_SIZE, `compressed to ${n}`);
       await threads.close();
       assert.equal(threads.alive, 0, `round ${round}: every thread stopped`);
+    }
+  });
+
+  it("a job finished as soon as it is pushed is called back (2,000 in a row, each awaited)", {
+    timeout: 120_000, // a lost callback hangs: fail instead
+  }, async () => {
+    // Decompressing 1 byte fails at once: a thread still spinning from the job before finishes
+    // it within the push that publishes it, before the owner has looked at its done count.
+    const threads = new CodecThreads(1);
+    try {
+      for (let i = 0; i < 2000; i++) {
+        const result = await new Promise<number>((resolve) => {
+          const s = threads.take();
+          threads.input(s)[0] = 0xff;
+          threads.push(s, OP_DECOMPRESS, compressorId("lz4"), 1, resolve);
+        });
+        assert.ok(result < 0, `job ${i}: garbage does not decompress (${result})`);
+      }
+    } finally {
+      await threads.close();
     }
   });
 
