@@ -598,7 +598,7 @@ export class SwapSpace {
    */
   static async #lanes<T, R>(
     items: readonly T[],
-    op: (item: T, i: number) => R | Promise<R>,
+    op: (item: T, i: number) => Promise<R>,
   ): Promise<PromiseSettledResult<R>[]> {
     const settled: PromiseSettledResult<R>[] = new Array(items.length);
     let next = 0;
@@ -867,19 +867,10 @@ export class SwapSpace {
     for (const page of into) pageCheck(page);
     this.#openCheck();
     for (const slot of slots) this.#slotCheck(slot);
-    return this.#swapInEach(slots, into);
-  }
-
-  /**
-   * swapInMany's work: the pages in memory and those decompressed inline are swapped in at once,
-   * with no promise each; only device reads and pages on the codec threads wait, all together
-   * (past CODEC_JOBS_MAX out, the rest run inline). Fails with the failure of the first slot that
-   * failed, after every slot was tried.
-   */
-  async #swapInEach(
-    slots: readonly SwapSlot[],
-    into: readonly Uint8Array[],
-  ): Promise<SwapInSource[]> {
+    // The pages in memory and those decompressed inline are swapped in at once, with no promise
+    // each; only device reads and pages on the codec threads wait, all together (past
+    // CODEC_JOBS_MAX out, the rest run inline). The first slot that failed decides the error,
+    // after every slot was tried.
     const sources: SwapInSource[] = new Array(slots.length);
     let failedAt = slots.length;
     let failure: unknown;
