@@ -65,11 +65,12 @@ import {
   type ZswapOptions,
   type ZswapStats,
 } from "../zswap/index.ts";
+import { BusySlots } from "./busy-slots.ts";
 import { Dedup } from "./dedup.ts";
 import { isSameFilled, isZeroValue, SameFilled } from "./same-filled.ts";
 import { SlotMap } from "./slot-map.ts";
 import { SwapCache } from "./swap-cache.ts";
-import { SwapThreads } from "./swap-threads.ts";
+import { JOB_LATER, SwapThreads } from "./swap-threads.ts";
 
 /** A swapped-out page's place; valid from swapOut until free. */
 export type SwapSlot = Brand<number, "SwapSlot">;
@@ -147,7 +148,7 @@ export class SwapSpace {
   /** Swap-outs waiting for a write-behind buffer. */
   readonly #bufferWaiters: (() => void)[] = [];
   /** Device I/O in flight per slot. */
-  readonly #busy = new Map<number, number>();
+  readonly #busy: BusySlots;
   #ioCount = 0;
   readonly #idle: (() => void)[] = [];
   /** Swap-outs waiting for a free slot whose I/O is still settling, first come first served. */
@@ -183,6 +184,7 @@ export class SwapSpace {
     this.#whenFull = whenFull;
     this.#waitMs = waitMs;
     this.#slotMap = new SlotMap(slots);
+    this.#busy = new BusySlots(slots);
     this.#same = new SameFilled(slots);
     this.#dedup = dedup ? new Dedup(slots) : undefined;
   }
@@ -264,14 +266,10 @@ export class SwapSpace {
   // --- I/O tracking: the part of the swap cache that keeps slots from reuse ---
 
   #io<T>(slot: number, op: () => Promise<T>): Promise<T> {
-    this.#busy.set(slot, (this.#busy.get(slot) ?? 0) + 1);
+    this.#busy.add(slot);
     this.#ioCount++;
     const settle = () => {
-      const n = this.#busy.get(slot)! - 1;
-      if (n === 0) {
-        this.#busy.delete(slot);
-        if (!this.#slotMap.isUsed(slot)) this.#slotWaiters.shift()?.();
-      } else this.#busy.set(slot, n);
+      if (this.#busy.drop(slot) && !this.#slotMap.isUsed(slot)) this.#slotWaiters.shift()?.();
       if (--this.#ioCount === 0) for (const fn of this.#idle.splice(0)) fn();
     };
     let p: Promise<T>;
@@ -281,7 +279,16 @@ export class SwapSpace {
       settle();
       return Promise.reject(err);
     }
-    return p.finally(settle);
+    return p.then(
+      (value) => {
+        settle();
+        return value;
+      },
+      (err) => {
+        settle();
+        throw err;
+      },
+    );
   }
 
   /** The device as writeback sees it: the same, with its I/O tracked per slot. */
@@ -334,6 +341,14 @@ export class SwapSpace {
     if (this.#sameStore(slot, page)) return slot as SwapSlot;
     const job = this.#outJob(batch);
     if (job >= 0) return this.#io(slot, () => this.#swapOutThreaded(slot as SwapOffset, page, job));
+    if (job === JOB_LATER) {
+      return this.#io(slot, () => this.#threads!.later(() => this.#swapOutHere(slot, page)));
+    }
+    return this.#swapOutHere(slot, page);
+  }
+
+  /** The rest of a swap-out into `slot`, on the caller's thread; the slot is given back on failure. */
+  async #swapOutHere(slot: number, page: Uint8Array): Promise<SwapSlot> {
     const hash = this.#dedup?.hash(page) ?? 0;
     try {
       if (this.#dedup !== undefined) {
@@ -772,12 +787,33 @@ export class SwapSpace {
           ? -1
           : (this.#threads?.takeDecompress(z.storeCodecId, batch) ?? -1);
       if (job >= 0) return this.#swapInThreaded(off, into, free, job);
-      if (!(z?.load(this.type, from, into, exclusive) ?? false)) {
-        return this.#swapInDevice(off, from, into, free);
+      if (job === JOB_LATER) {
+        return this.#io(off, () =>
+          this.#threads!.later(() => {
+            this.#openCheck();
+            return this.#swapInLoad(this.#slotCheck(slot), from, into, free, exclusive);
+          }),
+        );
       }
+      return this.#swapInLoad(off, from, into, free, exclusive);
     }
     if (free) this.free(slot);
     return source;
+  }
+
+  /** The zswap load of a swap-in (its device read when zswap does not hold the page). */
+  #swapInLoad(
+    off: SwapOffset,
+    from: SwapOffset,
+    into: Uint8Array,
+    free: boolean,
+    exclusive: boolean,
+  ): SwapInSource | Promise<SwapInSource> {
+    if (!(this.zswap?.load(this.type, from, into, exclusive) ?? false)) {
+      return this.#swapInDevice(off, from, into, free);
+    }
+    if (free) this.free(off as number as SwapSlot);
+    return "zswap";
   }
 
   /** op as I/O of `from` too when it is another slot (the canonical one of a deduplicated slot). */
@@ -963,7 +999,7 @@ export class SwapSpace {
    */
   static unsafeExposeInternals(s: SwapSpace): {
     slotMap: SlotMap;
-    busy: Map<number, number>;
+    busy: BusySlots;
     /** The codec threads, started if they were not; undefined without zswap or threads. */
     codecThreads(): CodecThreads | undefined;
   } {

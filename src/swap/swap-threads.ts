@@ -2,14 +2,20 @@
 // job. The threads themselves, and their queue in shared memory, are compress/'s CodecThreads;
 // what a result means for a slot stays in swap-space.ts.
 //
-// A call goes off-thread when others are in flight with it: a job is out already, or another
-// call came before the microtasks ran dry, or it is part of a batch (swapOutMany). A call
-// alone runs on its own thread: a hand-off and a wake-up cost more than a page's codec work,
-// so one awaited swap at a time is fastest inline; but at most CODEC_INLINE_PAGES_PER_TURN
-// pages a turn of the event loop run inline, so a caller that chains calls in microtasks does
-// not hold the loop. Calls that go inline only when no job is out
-// keep zswap's stores in the order of the calls (CodecThreads calls back in push order); only
-// a full queue (CODEC_JOBS_MAX jobs out) sends a call inline ahead of jobs still out.
+// A compression goes off-thread when others are in flight with it: a job is out already, or
+// another call came before the microtasks ran dry, or it is part of a batch (swapOutMany). A
+// call alone runs on its own thread: a hand-off and a wake-up cost more than a page's codec
+// work, so one awaited swap at a time is fastest inline. A decompression by a codec that
+// decompresses faster than a hand-off costs (DECOMPRESS_INLINE) always runs inline.
+//
+// Inline work is bounded per turn of the event loop: at most CODEC_INLINE_PAGES_PER_TURN pages,
+// so a caller that chains calls in microtasks does not hold the loop. Past that, a call that
+// would run inline waits for a later turn (`later`), behind every call that waits already, and
+// runs inline then: a turn of the loop costs less than a hand-off per page (threads bench: one
+// awaited swap-in at a time 0.5 of Zswap.load when the overflow went to the threads). Calls run
+// inline only when no job is out, or wait in call order, so zswap's stores happen in the order
+// of the calls (CodecThreads calls back in push order); only a full queue (CODEC_JOBS_MAX jobs
+// out) sends a call inline ahead of jobs still out.
 
 import { CodecThreads, compressorId, RESULT_THREAD_DIED } from "../compress/index.ts";
 import { CODEC_INLINE_PAGES_PER_TURN } from "../constants.ts";
@@ -18,49 +24,91 @@ import { ZswapThreadError } from "../errors.ts";
 /**
  * Codecs whose decompression stays on the caller's thread: lz4 decompresses a page in about
  * 2 µs, less than a swap-in's own work to hand it over and take it back (threads bench: a
- * swap-in 64 in flight ran at 0.2-0.4 of the codec's rate off-thread, 0.5-0.7 inline).
+ * swap-in 64 in flight cost the main thread 3.4-4.4 µs a page off-thread, 2.2 µs inline with
+ * the decompression).
  */
 const DECOMPRESS_INLINE: ReadonlySet<number> = new Set([
   compressorId("lz4"),
   compressorId("lz4hc"),
 ]);
 
+/** take's answer for a call that runs inline, but in a later turn (see `later`). */
+export const JOB_LATER = -2;
+
 export class SwapThreads {
   #codec: CodecThreads | undefined;
   /** Calls since the microtasks last ran dry; a microtask sets it back to 0. */
   #calls = 0;
-  /** Pages run inline in this turn of the event loop; an immediate sets it back to 0. */
+  /** Pages run inline in this turn of the event loop; #turn sets it back to 0. */
   #turnInline = 0;
+  #turnSet = false;
+  /** Calls waiting to run inline in a later turn, in call order. */
+  readonly #later: (() => void)[] = [];
 
   constructor(readonly threads: number) {}
 
   /**
-   * A job slot for a call that goes off-thread (`batch`: one of several asked for at once), or
-   * -1 for one that runs inline. Starts the threads the first time one is needed.
+   * A job slot for a compression (`batch`: one of several asked for at once), -1 for one that
+   * runs inline now, or JOB_LATER for one that runs inline in a later turn. Starts the threads
+   * the first time one is needed.
    */
   take(batch: boolean): number {
     if (this.#calls++ === 0) queueMicrotask(() => (this.#calls = 0));
     const alone = !batch && this.#calls === 1 && (this.#codec?.pending ?? 0) === 0;
-    if (alone && this.#inlineBudget()) return -1;
+    if (alone || this.#later.length > 0) return this.#inline();
     this.#codec ??= new CodecThreads(this.threads);
     return this.#codec.take();
   }
 
-  /** take, for a swap-in of pages stored by codec `codecId`: -1 where decompressing inline pays. */
+  /** take, for a swap-in of pages stored by codec `codecId`. */
   takeDecompress(codecId: number, batch: boolean): number {
-    return DECOMPRESS_INLINE.has(codecId) && this.#inlineBudget() ? -1 : this.take(batch);
+    return DECOMPRESS_INLINE.has(codecId) ? this.#inline() : this.take(batch);
   }
 
   /**
-   * True while this turn of the event loop has run fewer than CODEC_INLINE_PAGES_PER_TURN pages
-   * inline (and counts one more): past that, pages go to the threads and the loop turns while
-   * they are away, however the caller chains its calls.
+   * -1 while this turn of the event loop has run fewer than CODEC_INLINE_PAGES_PER_TURN pages
+   * inline and no call waits for a later one (and counts one more), else JOB_LATER.
    */
-  #inlineBudget(): boolean {
-    if (this.#turnInline === 0) setImmediate(() => (this.#turnInline = 0));
-    if (this.#turnInline >= CODEC_INLINE_PAGES_PER_TURN) return false;
+  #inline(): number {
+    this.#turnNext();
+    if (this.#later.length > 0 || this.#turnInline >= CODEC_INLINE_PAGES_PER_TURN) return JOB_LATER;
     this.#turnInline++;
-    return true;
+    return -1;
+  }
+
+  /**
+   * Runs `op` (inline work of a call that take answered JOB_LATER) in a later turn of the event
+   * loop, after the calls that waited before it; settles as op does.
+   */
+  later<T>(op: () => T | Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#later.push(() => {
+        try {
+          resolve(op());
+        } catch (err) {
+          reject(err);
+        }
+      });
+      this.#turnNext();
+    });
+  }
+
+  #turnNext(): void {
+    if (this.#turnSet) return;
+    this.#turnSet = true;
+    setImmediate(() => this.#turn());
+  }
+
+  /** A new turn: its budget of inline pages goes first to the calls that wait for it. */
+  #turn(): void {
+    this.#turnSet = false;
+    this.#turnInline = 0;
+    const waiting = this.#later;
+    while (waiting.length > 0 && this.#turnInline < CODEC_INLINE_PAGES_PER_TURN) {
+      this.#turnInline++;
+      waiting.shift()!();
+    }
+    if (waiting.length > 0) this.#turnNext();
   }
 
   /** Gives back a slot taken and not run. */

@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { MemoryDevice } from "../../src/device/index.ts";
 import type { ZswapError } from "../../src/errors.ts";
 import { PAGE_SIZE, type SwapSlot, SwapSpace } from "../../src/index.ts";
+import { BusySlots } from "../../src/swap/busy-slots.ts";
 import type { SwapOffset } from "../../src/types.ts";
 
 /** A memory device whose writes land only when released. */
@@ -70,5 +71,22 @@ describe("slots settling", () => {
     assert.equal(full.length, 1, "the third finds the space full instead of waiting for ever");
     dev.release();
     await s.close();
+  });
+});
+
+describe("busy slots", () => {
+  it("count the I/O in flight per slot: a bit for one, more for a slot read several times at once", () => {
+    const busy = new BusySlots(100);
+    busy.add(33);
+    busy.add(33);
+    busy.add(33);
+    busy.add(34);
+    assert.ok(busy.has(33) && busy.has(34) && !busy.has(32) && !busy.has(35));
+    assert.equal(busy.drop(33), false);
+    assert.equal(busy.drop(34), true);
+    assert.equal(busy.drop(33), false);
+    assert.ok(busy.has(33) && !busy.has(34));
+    assert.equal(busy.drop(33), true, "the third drop ends it");
+    assert.ok(!busy.has(33));
   });
 });

@@ -14,7 +14,11 @@ import {
   OP_THROW,
   RESULT_THREAD_DIED,
 } from "../../src/compress/index.ts";
-import { PAGE_SIZE, SWAP_BATCH_PAGES_MAX } from "../../src/constants.ts";
+import {
+  CODEC_INLINE_PAGES_PER_TURN,
+  PAGE_SIZE,
+  SWAP_BATCH_PAGES_MAX,
+} from "../../src/constants.ts";
 import { MemoryDevice } from "../../src/device/index.ts";
 import { ZswapArgumentError, ZswapThreadError } from "../../src/errors.ts";
 import { type SwapSlot, SwapSpace } from "../../src/swap/index.ts";
@@ -169,6 +173,55 @@ describe("codec threads", () => {
       }
     } finally {
       await threads.close();
+    }
+  });
+
+  it("one awaited swap at a time stays on the caller's thread, however many in a turn", async () => {
+    // Past CODEC_INLINE_PAGES_PER_TURN pages in a turn, a call alone waits for the next turn
+    // instead of going to a thread: no thread is ever started.
+    const space = await spaceOpen("lz4");
+    try {
+      const many = generatePages(3 * CODEC_INLINE_PAGES_PER_TURN, 9);
+      const slots: SwapSlot[] = [];
+      for (const page of many) slots.push(await space.swapOut(page));
+      const into = new Uint8Array(PAGE_SIZE);
+      for (const [i, slot] of slots.entries()) {
+        await space.swapIn(slot, into, { free: true });
+        assert.deepEqual(into, many[i], `slot ${slot}`);
+      }
+      assert.equal(space.stats().swap_codec_threads, 0, "no thread was started");
+      assert.ok(space.stats().zswpout! > 2 * CODEC_INLINE_PAGES_PER_TURN, "zswap stored them");
+    } finally {
+      await space.close();
+    }
+  });
+
+  it("a chain of swap-ins lets the event loop turn every CODEC_INLINE_PAGES_PER_TURN pages", async () => {
+    const space = await spaceOpen("lz4", 0);
+    const threaded = await spaceOpen("lz4");
+    try {
+      const many = generatePages(2 * CODEC_INLINE_PAGES_PER_TURN, 11).map((p, i) => {
+        p[0] = i + 1; // none same-filled: each one decompressed
+        return p;
+      });
+      for (const s of [space, threaded]) {
+        const slots = await s.swapOutMany(many);
+        await new Promise((resolve) => setImmediate(resolve)); // a turn of its own
+        let done = 0;
+        let doneAtTurn = -1;
+        setImmediate(() => (doneAtTurn = done));
+        const into = new Uint8Array(PAGE_SIZE);
+        for (const slot of slots) {
+          await s.swapIn(slot, into, { free: true });
+          done++;
+        }
+        // With no threads (threads: 0) the chain holds the loop to its end: it never turned.
+        const want = s === space ? -1 : CODEC_INLINE_PAGES_PER_TURN;
+        assert.equal(doneAtTurn, want, "swap-ins done when the loop first turned");
+      }
+    } finally {
+      await space.close();
+      await threaded.close();
     }
   });
 

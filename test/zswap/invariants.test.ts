@@ -53,7 +53,7 @@ describe("internal invariants", () => {
     });
     await s.swapOut(new Uint8Array(4096).fill(1));
     await s.flush(); // its write behind landed
-    SwapSpace.unsafeExposeInternals(s).busy.set(1, 1); // busy, with nothing in flight
+    SwapSpace.unsafeExposeInternals(s).busy.add(1); // busy, with nothing in flight
     await assert.rejects(
       s.swapOut(new Uint8Array(4096).fill(2)),
       tripped(/busy only while I\/O is in flight/),
