@@ -51,8 +51,11 @@ const waitAsync = (
   }
 ).waitAsync;
 
-/** Called on the owner's thread with a job's RESULT; its slot is free again once this returns. */
-export type JobDone = (result: number) => void;
+/**
+ * Called on the owner's thread with a job's RESULT and its slot, which is free again once this
+ * returns.
+ */
+export type JobDone = (result: number, s: number) => void;
 
 /** The thread's module, beside this one: .ts under a TypeScript loader, .js once compiled. */
 const THREAD_URL = new URL(
@@ -262,7 +265,7 @@ export class CodecThreads {
       this.#done[s] = undefined;
       c[w + SLOT_STATE] = 0;
       try {
-        done(state === STATE_DONE ? c[w + SLOT_RESULT] : RESULT_THREAD_DIED);
+        done(state === STATE_DONE ? c[w + SLOT_RESULT] : RESULT_THREAD_DIED, s);
       } finally {
         this.#free.push(s);
       }

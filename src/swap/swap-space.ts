@@ -569,7 +569,11 @@ export class SwapSpace {
       }
     };
     for (let i = 0; i < pages.length && error === undefined; ) {
-      let handedOver: Promise<void> | undefined;
+      // One promise a hand-off: the last job pushed settles it (called back in order, it is
+      // the last of them to be).
+      let pushed = 0;
+      let called = 0;
+      let handedOver: (() => void) | undefined;
       for (; i < pages.length; i++) {
         const slot = slots[i] as SwapOffset;
         const page = pages[i];
@@ -578,17 +582,16 @@ export class SwapSpace {
         if (job < 0) break;
         threads.input(job).set(page);
         const codec = z.storeCodecId;
-        handedOver = new Promise<void>((resolve) => {
-          threads.push(job, OP_COMPRESS, codec, z.storeLimitBytes, (n, out) => {
-            if (n === RESULT_THREAD_DIED) error ??= threads.died(job);
-            else if (this.#closed) error ??= new ZswapClosedError("the swap space is closed");
-            else stored(slot, page, codec, n, out);
-            resolve();
-          });
+        pushed++;
+        threads.push(job, OP_COMPRESS, codec, z.storeLimitBytes, (n, out) => {
+          if (n === RESULT_THREAD_DIED) error ??= threads.died(job);
+          else if (this.#closed) error ??= new ZswapClosedError("the swap space is closed");
+          else stored(slot, page, codec, n, out);
+          if (++called === pushed) handedOver!();
         });
       }
-      if (handedOver !== undefined) {
-        await handedOver; // called back in order: all before it too
+      if (pushed > 0) {
+        await new Promise<void>((resolve) => (handedOver = resolve));
         continue;
       }
       if (i === pages.length) break; // the last pages were same-filled

@@ -18,7 +18,7 @@
 // out) sends a call inline ahead of jobs still out.
 
 import { CodecThreads, compressorId, RESULT_THREAD_DIED } from "../compress/index.ts";
-import { CODEC_INLINE_PAGES_PER_TURN } from "../constants.ts";
+import { CODEC_INLINE_PAGES_PER_TURN, CODEC_JOBS_MAX } from "../constants.ts";
 import { ZswapThreadError } from "../errors.ts";
 
 /**
@@ -44,6 +44,10 @@ export class SwapThreads {
   #turnSet = false;
   /** Calls waiting to run inline in a later turn, in call order. */
   readonly #later: (() => void)[] = [];
+  /** Per job slot, the callback of the job in it. */
+  readonly #dones: (((result: number, output: Uint8Array) => void) | undefined)[] = new Array(
+    CODEC_JOBS_MAX,
+  ).fill(undefined);
 
   constructor(readonly threads: number) {}
 
@@ -160,12 +164,17 @@ export class SwapThreads {
     arg: number,
     done: (result: number, output: Uint8Array) => void,
   ): void {
-    const threads = this.#codec!;
-    threads.push(s, op, codec, arg, (result) => {
-      this.#turnInline = 0; // called back in a task of its own: the loop has turned
-      done(result, threads.output(s));
-    });
+    this.#dones[s] = done;
+    this.#codec!.push(s, op, codec, arg, this.#called);
   }
+
+  /** Every job's callback: one function, not a closure a job. */
+  readonly #called = (result: number, s: number): void => {
+    this.#turnInline = 0; // called back in a task of its own: the loop has turned
+    const done = this.#dones[s]!;
+    this.#dones[s] = undefined;
+    done(result, this.#codec!.output(s));
+  };
 
   /** The error of a call whose job in slot s a dying thread held (inside its callback). */
   died(s: number): ZswapThreadError {
