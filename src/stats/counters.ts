@@ -62,6 +62,8 @@ export const SWAP_COUNTERS = {
     "A swap-in found its page in the swap cache, its device write not yet landed: no device read (not the kernel's)",
   swpout_fail:
     "A swap-out's write behind to the device failed; the page stayed in the swap cache, to be written again (not the kernel's)",
+  swap_codec_writeback_reads:
+    "A page zswap wrote back was decompressed on a codec thread, not on the caller's (not the kernel's)",
 } as const;
 
 /**

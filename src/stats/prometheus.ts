@@ -48,6 +48,7 @@ const STAT_UNITS: Readonly<Record<StatName, "bytes" | "pages" | "">> = {
   dedup_bytes_saved: "bytes",
   swpin_cache: "pages",
   swpout_fail: "pages",
+  swap_codec_writeback_reads: "pages",
   pool_total_size: "bytes",
   pool_limit_bytes: "bytes",
   stored_pages: "pages",

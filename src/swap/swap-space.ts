@@ -60,6 +60,7 @@ import {
   codecIdPlain,
   LOADED_CODEC_STEP,
   LOADED_RAW,
+  type OffThreadDecompress,
   packedRegionSlots,
   Zswap,
   type ZswapOptions,
@@ -222,6 +223,9 @@ export class SwapSpace {
         (o.writeback ?? true) ? space.#trackedDevice() : undefined,
         o.group,
       );
+      if (space.#threads !== undefined) {
+        zswap?.decompressOffThread(space.type, space.#writebackDecompress);
+      }
     } catch (err) {
       if (space.#ownsDevice) await device.close();
       throw err;
@@ -846,6 +850,35 @@ export class SwapSpace {
       }),
     );
   }
+
+  /**
+   * Writeback's decompression on the codec threads (zswap's OffThreadDecompress), for codecs
+   * whose decompression costs more than a hand-off (SwapThreads' DECOMPRESS_INLINE); a page
+   * stored with a dictionary, or with no job slot free, is read inline. It is the writeback's
+   * I/O on its slot from here: flush() and close() wait for it, and the slot, were it freed
+   * meanwhile, is not given out again before the writeback has seen that it was.
+   */
+  readonly #writebackDecompress: OffThreadDecompress = (offset, codec, fill, done) => {
+    const threads = this.#threads!;
+    const job = codecIdPlain(codec) ? threads.takeWriteback(codec) : -1;
+    if (job < 0) return false;
+    const length = fill(threads.input(job));
+    void this.#io(
+      offset,
+      () =>
+        new Promise<void>((resolve) =>
+          threads.push(job, OP_DECOMPRESS, codec, length, (produced, page) => {
+            if (produced === PAGE_SIZE) this.#counts.swap_codec_writeback_reads++;
+            try {
+              done(produced, produced === RESULT_THREAD_DIED ? undefined : page);
+            } finally {
+              resolve();
+            }
+          }),
+        ),
+    );
+    return true;
+  };
 
   /** Reads slot's page from the device: from its packed block, when compressed writeback put it in one. */
   async #deviceRead(slot: SwapOffset, into: Uint8Array): Promise<void> {

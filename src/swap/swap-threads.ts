@@ -70,6 +70,16 @@ export class SwapThreads {
   }
 
   /**
+   * A job slot for a writeback's decompression of a page stored by codec `codecId` (writeback
+   * runs in the background: no turn's budget), or -1 where it runs inline.
+   */
+  takeWriteback(codecId: number): number {
+    if (DECOMPRESS_INLINE.has(codecId)) return -1;
+    this.#codec ??= new CodecThreads(this.threads);
+    return this.#codec.take();
+  }
+
+  /**
    * -1 while this turn of the event loop has run fewer than CODEC_INLINE_PAGES_PER_TURN pages
    * inline and no call waits for a later one (and counts one more), else JOB_LATER.
    */

@@ -11,6 +11,7 @@ export type { RecompressResult } from "./recompress.ts";
 export {
   LOADED_CODEC_STEP,
   LOADED_RAW,
+  type OffThreadDecompress,
   type RejectReason,
   Zswap,
   type ZswapDeps,

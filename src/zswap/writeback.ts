@@ -69,6 +69,14 @@ export interface WritebackHost {
    */
   entryRead(e: EntryIndex, into: Uint8Array): number;
   /**
+   * Starts decompressing entry e into `into` off the caller's thread (its area's
+   * OffThreadDecompress) and returns the bytes e takes in the pool, or -1, having started
+   * nothing, when e is read inline instead (entryRead). `read` is called back on the caller's
+   * thread: true once `into` holds the page, false when e's bytes did not decompress to one
+   * (counted, as entryRead's throw); an entry ORPHANED meanwhile is not read (true).
+   */
+  entryReadOff(e: EntryIndex, into: Uint8Array, read: (ok: boolean) => void): number;
+  /**
    * Copies e's compressed bytes into `into` at `at` and returns their length (e not stored raw).
    */
   entryCopy(e: EntryIndex, into: Uint8Array, at: number): number;
@@ -352,28 +360,85 @@ export class Writeback {
     const buffer = this.buffers.pop()!;
     t.lruDel(e);
     t.flags[e] |= WRITEBACK;
+    const off = z.entryReadOff(e, buffer, (ok) => this.read(e, key, off, buffer, ok, end));
+    if (off >= 0) {
+      this.begin(e, key, off);
+      return true;
+    }
     let length: number;
     try {
       length = z.entryRead(e, buffer);
     } catch {
-      // Corrupt data cannot be written back; it stays for load to report (decompress_fail),
-      // marked so that later scans pass it by instead of decompressing it again.
-      t.flags[e] = (t.flags[e] & ~WRITEBACK) | CORRUPT;
-      t.lruAdd(e);
-      this.buffers.push(buffer);
+      this.corrupt(e, buffer);
       return false;
     }
-    const offset = t.offset[e] as SwapOffset;
-    const device = z.deviceOf(t.type[e])!;
+    this.begin(e, key, length);
+    this.write(e, key, length, buffer, end);
+    return true;
+  }
+
+  /** Counts e's writeback, of `length` pool bytes, in flight from now. */
+  private begin(e: EntryIndex, key: number, length: number): void {
     this.inFlight++;
     this.inFlightBytes += length;
     this.slotsBusy.add(key);
-    z.writebackStarted(e);
-    device.write(offset, buffer).then(
+    this.z.writebackStarted(e);
+  }
+
+  /**
+   * Corrupt data cannot be written back; it stays for load to report (decompress_fail), marked
+   * so that later scans pass it by instead of decompressing it again.
+   */
+  private corrupt(e: EntryIndex, buffer: Uint8Array): void {
+    const t = this.z.entries;
+    t.flags[e] = (t.flags[e] & ~WRITEBACK) | CORRUPT;
+    t.lruAdd(e);
+    this.buffers.push(buffer);
+  }
+
+  private write(
+    e: EntryIndex,
+    key: number,
+    length: number,
+    buffer: Uint8Array,
+    end: ((ok: boolean) => void) | undefined,
+  ): void {
+    const t = this.z.entries;
+    const device = this.z.deviceOf(t.type[e])!;
+    device.write(t.offset[e] as SwapOffset, buffer).then(
       () => this.done(e, key, length, buffer, true, end),
       () => this.done(e, key, length, buffer, false, end),
     );
-    return true;
+  }
+
+  /**
+   * e's page was decompressed off-thread (ok), or its bytes were corrupt. An entry invalidated
+   * meanwhile is not written: its slot may hold another page by now, which the write would
+   * overwrite. Its row is released as a write's end releases it.
+   */
+  private read(
+    e: EntryIndex,
+    key: number,
+    length: number,
+    buffer: Uint8Array,
+    ok: boolean,
+    end: ((ok: boolean) => void) | undefined,
+  ): void {
+    const t = this.z.entries;
+    if (t.flags[e] & ORPHANED) {
+      this.done(e, key, length, buffer, true, end);
+    } else if (ok) {
+      this.write(e, key, length, buffer, end);
+    } else {
+      // As the inline read's failure, after its start was counted: uncounted again.
+      this.inFlight--;
+      this.inFlightBytes -= length;
+      this.slotsBusy.delete(key);
+      this.corrupt(e, buffer);
+      end?.(false);
+      this.buffersWake();
+      this.kick();
+    }
   }
 
   private done(

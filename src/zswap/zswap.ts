@@ -47,7 +47,7 @@ import { NO_HANDLE } from "../types.ts";
 import { AreaIndex } from "./area-index.ts";
 import { BackedSlots } from "./backed-slots.ts";
 import { CodecSlots } from "./codec-slots.ts";
-import { CODEC_ID_MASK, EntryTable, RAW, REFERENCED } from "./entries.ts";
+import { CODEC_ID_MASK, EntryTable, ORPHANED, RAW, REFERENCED } from "./entries.ts";
 import { GROUP_ROOT, Groups, type ZswapGroupOptions, type ZswapGroupStats } from "./groups.ts";
 import {
   entryAccessed,
@@ -102,7 +102,24 @@ interface Area {
   device: SwapDevice | undefined;
   backed: BackedSlots;
   packed: PackedArea | undefined;
+  /** Where its writebacks decompress, when not on the caller's thread (decompressOffThread). */
+  decompressOff?: OffThreadDecompress;
 }
+
+/**
+ * Decompression off the caller's thread, as a swap space's codec threads give it for its
+ * area's writebacks, of the page of slot `offset`: `fill` copies the compressed bytes of codec
+ * `codec` into its input and returns their length; `done` is called back on the caller's thread
+ * with the bytes produced and the page (valid inside `done` only), the page undefined when the
+ * thread that held it died. Returns false, having called neither, when it does not take the page
+ * (it is read inline).
+ */
+export type OffThreadDecompress = (
+  offset: SwapOffset,
+  codec: number,
+  fill: (input: Uint8Array) => number,
+  done: (produced: number, page: Uint8Array | undefined) => void,
+) => boolean;
 
 /** @internal Zswap's insides, for tests only: changing them breaks the cache's invariants. */
 export interface ZswapInternals {
@@ -356,21 +373,48 @@ export class Zswap {
 
   /** What writeback needs of zswap, and nothing more (writeback.ts declares it). */
   #writebackHost(): WritebackHost {
+    const entryRead = (e: EntryIndex, into: Uint8Array): number => {
+      this.#pageRead(this.#handleOf(e), into);
+      assert(this.#pool.mappedTag === e, "an entry's pool object names that entry");
+      return this.#pool.mappedLength;
+    };
+    const entryCopy = (e: EntryIndex, into: Uint8Array, at: number): number => {
+      const bytes = this.#pool.map(this.#handleOf(e));
+      const from = this.#pool.mappedOffset;
+      const length = this.#pool.mappedLength;
+      into.set(bytes.subarray(from, from + length), at);
+      return length;
+    };
     return {
       entries: this.#entries,
       deviceOf: (type) => (this.#groups.writebackOn(type) ? this.#areas[type]?.device : undefined),
-      entryRead: (e, into) => {
-        this.#pageRead(this.#handleOf(e), into);
-        assert(this.#pool.mappedTag === e, "an entry's pool object names that entry");
-        return this.#pool.mappedLength;
+      entryRead,
+      entryReadOff: (e, into, read) => {
+        const t = this.#entries;
+        const decompress = this.#areas[t.type[e]]?.decompressOff;
+        if (decompress === undefined || t.flags[e] & RAW) return -1;
+        let length = -1;
+        const fill = (input: Uint8Array) => (length = entryCopy(e, input, 0));
+        const off = t.offset[e] as SwapOffset;
+        const taken = decompress(off, t.codec[e] & CODEC_ID_MASK, fill, (produced, page) => {
+          if (t.flags[e] & ORPHANED) return read(true); // its pool object is gone: not read
+          if (page === undefined) {
+            try {
+              entryRead(e, into); // the thread died: its bytes are still in the pool
+            } catch {
+              return read(false);
+            }
+          } else if (produced === PAGE_SIZE) {
+            into.set(page);
+          } else {
+            this.#counts.decompress_fail++;
+            return read(false);
+          }
+          read(true);
+        });
+        return taken ? length : -1;
       },
-      entryCopy: (e, into, at) => {
-        const bytes = this.#pool.map(this.#handleOf(e));
-        const from = this.#pool.mappedOffset;
-        const length = this.#pool.mappedLength;
-        into.set(bytes.subarray(from, from + length), at);
-        return length;
-      },
+      entryCopy,
       entryLength: (e) => this.#pool.lengthOf(this.#handleOf(e)),
       entryWrittenBack: (e, packed) => {
         const t = this.#entries;
@@ -843,6 +887,15 @@ export class Zswap {
     };
     this.#groups.attach(type, group);
     if (device !== undefined) this.#writebackAreas++;
+  }
+
+  /**
+   * @internal Area `type`'s writebacks decompress through `decompress` from now (a swap space
+   * gives its codec threads), or on the caller's thread again with undefined.
+   */
+  decompressOffThread(type: number, decompress: OffThreadDecompress | undefined): void {
+    const area = this.#area(type);
+    area.decompressOff = decompress;
   }
 
   /** With compressed writeback on, the packed region of an area of `slots` slots on `device`. */

@@ -20,9 +20,21 @@ import {
   SWAP_BATCH_PAGES_MAX,
 } from "../../src/constants.ts";
 import { MemoryDevice } from "../../src/device/index.ts";
-import { ZswapArgumentError, ZswapThreadError } from "../../src/errors.ts";
+import { ZswapArgumentError, ZswapDataError, ZswapThreadError } from "../../src/errors.ts";
 import { type SwapSlot, SwapSpace } from "../../src/swap/index.ts";
+import type { SwapOffset } from "../../src/types.ts";
 import { generatePages } from "../../src/workload/generate.ts";
+import { WRITEBACK } from "../../src/zswap/entries.ts";
+import { Zswap } from "../../src/zswap/index.ts";
+
+/** A memory device that records the slots written to. */
+class WriteLog extends MemoryDevice {
+  readonly written = new Set<number>();
+  override write(slot: SwapOffset, page: Uint8Array): Promise<void> {
+    this.written.add(slot);
+    return super.write(slot, page);
+  }
+}
 
 /** Generated pages: zero, text, pointers, numbers and random (which go to the device). */
 const pages = generatePages(64, 5);
@@ -242,6 +254,94 @@ describe("codec threads", () => {
       );
       assert.equal(space.stats().swap_slots_used, 1);
       assert.deepEqual(await readAll(space, [slot]), [pages[1]]);
+    } finally {
+      await space.close();
+    }
+  });
+});
+
+describe("writeback on codec threads", () => {
+  /** A pool of 16 pages, so that writeback runs; a device that records the slots written. */
+  async function smallOpen(compressor: string) {
+    const device = new WriteLog({ slots: 512 });
+    const space = await SwapSpace.open({
+      slots: 512,
+      device,
+      zswap: { maxPoolBytes: 16 * PAGE_SIZE, compressor },
+      threads: 2,
+    });
+    return { space, device };
+  }
+
+  it("decompresses zstd pages for writeback off-thread, lz4 pages inline; every page comes back", async () => {
+    const many = generatePages(256, 13);
+    for (const codec of ["zstd", "lz4"]) {
+      const { space } = await smallOpen(codec);
+      try {
+        const slots = await space.swapOutMany(many);
+        await space.flush();
+        const st = space.stats();
+        assert.ok(st.written_back_pages! > 0, `${codec}: writeback ran`);
+        if (codec === "zstd") {
+          assert.ok(st.swap_codec_writeback_reads > 0, "on the threads");
+          assert.ok(st.swap_codec_writeback_reads <= st.written_back_pages!);
+        } else assert.equal(st.swap_codec_writeback_reads, 0, "lz4 decompresses inline");
+        assert.deepEqual(await readAll(space, slots), many);
+      } finally {
+        await space.close();
+      }
+    }
+  });
+
+  it("a page that does not decompress on the thread stays, for swap-in to report; the rest go", async () => {
+    const { space, device } = await smallOpen("zstd");
+    try {
+      const text = generatePages(200, 17).filter((p) => new Set(p.subarray(0, 64)).size > 8);
+      const slots = [await space.swapOut(text[0])];
+      // Its compressed bytes, garbled in the pool.
+      const { entries, pool, handleOf } = Zswap.unsafeExposeInternals(space.zswap!);
+      const bytes = pool.map(handleOf(entries.lruOldest()));
+      bytes.fill(0xff, pool.mappedOffset, pool.mappedOffset + pool.mappedLength);
+      for (const page of text.slice(1)) slots.push(await space.swapOut(page));
+      await space.flush();
+      const st = space.stats();
+      assert.equal(st.decompress_fail, 1, "counted once, then passed by");
+      assert.ok(st.swap_codec_writeback_reads > 0, "the others were written back");
+      assert.ok(!device.written.has(slots[0]), "the garbled page was not written");
+      await assert.rejects(space.swapIn(slots[0], new Uint8Array(PAGE_SIZE)), ZswapDataError);
+      assert.deepEqual(await readAll(space, slots.slice(1)), text.slice(1));
+    } finally {
+      await space.close();
+    }
+  });
+
+  it("a page freed while its writeback decompresses is not written to its slot", async () => {
+    const { space, device } = await smallOpen("zstd");
+    try {
+      const text = generatePages(200, 17).filter((p) => new Set(p.subarray(0, 64)).size > 8);
+      let freed: SwapSlot[] = [];
+      for (const page of text) {
+        await space.swapOut(page); // alone: compressed inline; a store past the bound kicks writeback
+        if (space.stats().swap_codec_jobs === 0) continue;
+        // The writebacks just started are decompressing on a thread: free their slots.
+        const { entries } = Zswap.unsafeExposeInternals(space.zswap!);
+        for (let e = 1; e < entries.rowsUsed; e++) {
+          if (entries.flags[e] & WRITEBACK) freed.push(entries.offset[e] as SwapSlot);
+        }
+        assert.ok(freed.length > 0, "writebacks in flight");
+        device.written.clear();
+        for (const slot of freed) space.free(slot);
+        break;
+      }
+      assert.ok(freed.length > 0, "writeback started on a thread");
+      await space.flush();
+      for (const slot of freed) assert.ok(!device.written.has(slot), `slot ${slot} not written`);
+      assert.equal(
+        space.stats().swap_codec_writeback_reads,
+        freed.length,
+        "decompressed all the same",
+      );
+      freed = [];
     } finally {
       await space.close();
     }

@@ -52,6 +52,7 @@ function host(device: SwapDevice, wantWritebacks: () => number) {
       into.fill(marker.get(e)!, 0, PAGE_SIZE);
       return 100;
     },
+    entryReadOff: () => -1,
     entryWrittenBack: (e) => {
       writtenBack.push(marker.get(e)!);
       entries.lruDel(e);
