@@ -71,7 +71,7 @@ import { Dedup } from "./dedup.ts";
 import { isSameFilled, isZeroValue, SameFilled } from "./same-filled.ts";
 import { SlotMap } from "./slot-map.ts";
 import { SwapCache } from "./swap-cache.ts";
-import { JOB_LATER, SwapThreads } from "./swap-threads.ts";
+import { JOB_LATER, SHARES_COMPRESS, SHARES_DECOMPRESS, SwapThreads } from "./swap-threads.ts";
 
 /** A swapped-out page's place; valid from swapOut until free. */
 export type SwapSlot = Brand<number, "SwapSlot">;
@@ -270,29 +270,35 @@ export class SwapSpace {
   // --- I/O tracking: the part of the swap cache that keeps slots from reuse ---
 
   #io<T>(slot: number, op: () => Promise<T>): Promise<T> {
-    this.#busy.add(slot);
-    this.#ioCount++;
-    const settle = () => {
-      if (this.#busy.drop(slot) && !this.#slotMap.isUsed(slot)) this.#slotWaiters.shift()?.();
-      if (--this.#ioCount === 0) for (const fn of this.#idle.splice(0)) fn();
-    };
+    this.#ioBegin(slot);
     let p: Promise<T>;
     try {
       p = op();
     } catch (err) {
-      settle();
+      this.#ioEnd(slot);
       return Promise.reject(err);
     }
     return p.then(
       (value) => {
-        settle();
+        this.#ioEnd(slot);
         return value;
       },
       (err) => {
-        settle();
+        this.#ioEnd(slot);
         throw err;
       },
     );
+  }
+
+  /** I/O on `slot` starts: #io's first half, for I/O that ends without a promise of its own. */
+  #ioBegin(slot: number): void {
+    this.#busy.add(slot);
+    this.#ioCount++;
+  }
+
+  #ioEnd(slot: number): void {
+    if (this.#busy.drop(slot) && !this.#slotMap.isUsed(slot)) this.#slotWaiters.shift()?.();
+    if (--this.#ioCount === 0) for (const fn of this.#idle.splice(0)) fn();
   }
 
   /** The device as writeback sees it: the same, with its I/O tracked per slot. */
@@ -346,7 +352,9 @@ export class SwapSpace {
     const job = this.#outJob(batch);
     if (job >= 0) return this.#io(slot, () => this.#swapOutThreaded(slot as SwapOffset, page, job));
     if (job === JOB_LATER) {
-      return this.#io(slot, () => this.#threads!.later(() => this.#swapOutHere(slot, page)));
+      return this.#io(slot, () =>
+        this.#threads!.later(SHARES_COMPRESS, () => this.#swapOutHere(slot, page)),
+      );
     }
     return this.#swapOutHere(slot, page);
   }
@@ -795,12 +803,15 @@ export class SwapSpace {
           : (this.#threads?.takeDecompress(z.storeCodecId, batch) ?? -1);
       if (job >= 0) return this.#swapInThreaded(off, into, free, job);
       if (job === JOB_LATER) {
-        return this.#io(off, () =>
-          this.#threads!.later(() => {
+        this.#ioBegin(off); // a slot freed meanwhile is not given out before this has run
+        return this.#threads!.later(SHARES_DECOMPRESS, () => {
+          try {
             this.#openCheck();
             return this.#swapInLoad(this.#slotCheck(slot), from, into, free, exclusive);
-          }),
-        );
+          } finally {
+            this.#ioEnd(off);
+          }
+        });
       }
       return this.#swapInLoad(off, from, into, free, exclusive);
     }
@@ -863,20 +874,15 @@ export class SwapSpace {
     const job = codecIdPlain(codec) ? threads.takeWriteback(codec) : -1;
     if (job < 0) return false;
     const length = fill(threads.input(job));
-    void this.#io(
-      offset,
-      () =>
-        new Promise<void>((resolve) =>
-          threads.push(job, OP_DECOMPRESS, codec, length, (produced, page) => {
-            if (produced === PAGE_SIZE) this.#counts.swap_codec_writeback_reads++;
-            try {
-              done(produced, produced === RESULT_THREAD_DIED ? undefined : page);
-            } finally {
-              resolve();
-            }
-          }),
-        ),
-    );
+    this.#ioBegin(offset);
+    threads.push(job, OP_DECOMPRESS, codec, length, (produced, page) => {
+      if (produced === PAGE_SIZE) this.#counts.swap_codec_writeback_reads++;
+      try {
+        done(produced, produced === RESULT_THREAD_DIED ? undefined : page);
+      } finally {
+        this.#ioEnd(offset);
+      }
+    });
     return true;
   };
 

@@ -8,18 +8,29 @@
 // work, so one awaited swap at a time is fastest inline. A decompression by a codec that
 // decompresses faster than a hand-off costs (DECOMPRESS_INLINE) always runs inline.
 //
-// Inline work is bounded per turn of the event loop: at most CODEC_INLINE_PAGES_PER_TURN pages,
-// so a caller that chains calls in microtasks does not hold the loop. Past that, a call that
-// would run inline waits for a later turn (`later`), behind every call that waits already, and
-// runs inline then: a turn of the loop costs less than a hand-off per page (threads bench: one
-// awaited swap-in at a time 0.5 of Zswap.load when the overflow went to the threads). Calls run
-// inline only when no job is out, or wait in call order, so zswap's stores happen in the order
-// of the calls (CodecThreads calls back in push order); only a full queue (CODEC_JOBS_MAX jobs
-// out) sends a call inline ahead of jobs still out.
+// Inline work is bounded per turn of the event loop: at most CODEC_INLINE_PAGES_PER_TURN pages
+// compressed, CODEC_INLINE_DECOMPRESS_SHARE times as many decompressed, so a caller that chains
+// calls in microtasks does not hold the loop. Past that, a call that would run inline waits for
+// a later turn (`later`), behind every call that waits already, and runs inline then: a turn of
+// the loop costs less than a hand-off per page (threads bench: one awaited swap-in at a time 0.5
+// of Zswap.load when the overflow went to the threads). Calls run inline only when no job is
+// out, or wait in call order, so zswap's stores happen in the order of the calls (CodecThreads
+// calls back in push order); only a full queue (CODEC_JOBS_MAX jobs out) sends a call inline
+// ahead of jobs still out.
 
 import { CodecThreads, compressorId, RESULT_THREAD_DIED } from "../compress/index.ts";
-import { CODEC_INLINE_PAGES_PER_TURN, CODEC_JOBS_MAX } from "../constants.ts";
+import {
+  CODEC_INLINE_DECOMPRESS_SHARE,
+  CODEC_INLINE_PAGES_PER_TURN,
+  CODEC_JOBS_MAX,
+} from "../constants.ts";
+
 import { ZswapThreadError } from "../errors.ts";
+
+/** A turn's inline budget, in shares: a page's decompression takes one, its compression more. */
+export const SHARES_DECOMPRESS = 1;
+export const SHARES_COMPRESS = CODEC_INLINE_DECOMPRESS_SHARE;
+const TURN_SHARES = CODEC_INLINE_PAGES_PER_TURN * SHARES_COMPRESS;
 
 /**
  * Codecs whose decompression stays on the caller's thread: lz4 decompresses a page in about
@@ -39,11 +50,13 @@ export class SwapThreads {
   #codec: CodecThreads | undefined;
   /** Calls since the microtasks last ran dry; a microtask sets it back to 0. */
   #calls = 0;
-  /** Pages run inline in this turn of the event loop; #turn sets it back to 0. */
+  /** Shares of TURN_SHARES spent inline in this turn of the event loop; #turn sets it back to 0. */
   #turnInline = 0;
   #turnSet = false;
   /** Calls waiting to run inline in a later turn, in call order. */
   readonly #later: (() => void)[] = [];
+  /** Per waiting call, the shares of the turn's budget its work takes (see #inline). */
+  readonly #laterShares: number[] = [];
   /** Per job slot, the callback of the job in it. */
   readonly #dones: (((result: number, output: Uint8Array) => void) | undefined)[] = new Array(
     CODEC_JOBS_MAX,
@@ -59,14 +72,14 @@ export class SwapThreads {
   take(batch: boolean): number {
     if (this.#calls++ === 0) queueMicrotask(() => (this.#calls = 0));
     const alone = !batch && this.#calls === 1 && (this.#codec?.pending ?? 0) === 0;
-    if (alone || this.#later.length > 0) return this.#inline();
+    if (alone || this.#later.length > 0) return this.#inline(SHARES_COMPRESS);
     this.#codec ??= new CodecThreads(this.threads);
     return this.#codec.take();
   }
 
   /** take, for a swap-in of pages stored by codec `codecId`. */
   takeDecompress(codecId: number, batch: boolean): number {
-    return DECOMPRESS_INLINE.has(codecId) ? this.#inline() : this.take(batch);
+    return DECOMPRESS_INLINE.has(codecId) ? this.#inline(SHARES_DECOMPRESS) : this.take(batch);
   }
 
   /**
@@ -80,21 +93,21 @@ export class SwapThreads {
   }
 
   /**
-   * -1 while this turn of the event loop has run fewer than CODEC_INLINE_PAGES_PER_TURN pages
-   * inline and no call waits for a later one (and counts one more), else JOB_LATER.
+   * -1 for work of `shares` that this turn's budget has room for while no call waits for a
+   * later turn (and spends them), else JOB_LATER.
    */
-  #inline(): number {
+  #inline(shares: number): number {
     this.#turnNext();
-    if (this.#later.length > 0 || this.#turnInline >= CODEC_INLINE_PAGES_PER_TURN) return JOB_LATER;
-    this.#turnInline++;
+    if (this.#later.length > 0 || this.#turnInline >= TURN_SHARES) return JOB_LATER;
+    this.#turnInline += shares;
     return -1;
   }
 
   /**
-   * Runs `op` (inline work of a call that take answered JOB_LATER) in a later turn of the event
-   * loop, after the calls that waited before it; settles as op does.
+   * Runs `op` (inline work of `shares`, of a call that take answered JOB_LATER) in a later turn
+   * of the event loop, after the calls that waited before it; settles as op does.
    */
-  later<T>(op: () => T | Promise<T>): Promise<T> {
+  later<T>(shares: number, op: () => T | Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#later.push(() => {
         try {
@@ -103,6 +116,7 @@ export class SwapThreads {
           reject(err);
         }
       });
+      this.#laterShares.push(shares);
       this.#turnNext();
     });
   }
@@ -118,8 +132,8 @@ export class SwapThreads {
     this.#turnSet = false;
     this.#turnInline = 0;
     const waiting = this.#later;
-    while (waiting.length > 0 && this.#turnInline < CODEC_INLINE_PAGES_PER_TURN) {
-      this.#turnInline++;
+    while (waiting.length > 0 && this.#turnInline < TURN_SHARES) {
+      this.#turnInline += this.#laterShares.shift()!;
       waiting.shift()!();
     }
     if (waiting.length > 0) this.#turnNext();

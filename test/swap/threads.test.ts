@@ -15,6 +15,7 @@ import {
   RESULT_THREAD_DIED,
 } from "../../src/compress/index.ts";
 import {
+  CODEC_INLINE_DECOMPRESS_SHARE,
   CODEC_INLINE_PAGES_PER_TURN,
   PAGE_SIZE,
   SWAP_BATCH_PAGES_MAX,
@@ -208,32 +209,45 @@ describe("codec threads", () => {
     }
   });
 
-  it("a chain of swap-ins lets the event loop turn every CODEC_INLINE_PAGES_PER_TURN pages", async () => {
-    const space = await spaceOpen("lz4", 0);
-    const threaded = await spaceOpen("lz4");
-    try {
-      const many = generatePages(2 * CODEC_INLINE_PAGES_PER_TURN, 11).map((p, i) => {
-        p[0] = i + 1; // none same-filled: each one decompressed
-        return p;
+  it("a chain of swap-ins lets the event loop turn every CODEC_INLINE_DECOMPRESS_SHARE x CODEC_INLINE_PAGES_PER_TURN pages", async () => {
+    const perTurn = CODEC_INLINE_DECOMPRESS_SHARE * CODEC_INLINE_PAGES_PER_TURN;
+    // Text pages, each its own: all stored in zswap, each one decompressed.
+    const many = Array.from({ length: perTurn + 64 }, (_, i) => {
+      const page = new Uint8Array(PAGE_SIZE);
+      new TextEncoder().encodeInto(`page ${i + 100}; `.repeat(PAGE_SIZE / 8), page);
+      return page;
+    });
+    for (const threads of [0, 2]) {
+      const space = await SwapSpace.open({
+        slots: many.length,
+        device: new MemoryDevice({ slots: many.length }),
+        zswap: { maxPoolBytes: 1 << 20 },
+        threads,
       });
-      for (const s of [space, threaded]) {
-        const slots = await s.swapOutMany(many);
+      try {
+        const slots = [];
+        for (let i = 0; i < many.length; i += SWAP_BATCH_PAGES_MAX) {
+          slots.push(...(await space.swapOutMany(many.slice(i, i + SWAP_BATCH_PAGES_MAX))));
+        }
+        assert.equal(space.stats().zswpout, many.length);
         await new Promise((resolve) => setImmediate(resolve)); // a turn of its own
         let done = 0;
         let doneAtTurn = -1;
         setImmediate(() => (doneAtTurn = done));
         const into = new Uint8Array(PAGE_SIZE);
         for (const slot of slots) {
-          await s.swapIn(slot, into, { free: true });
+          await space.swapIn(slot, into, { free: true });
           done++;
         }
         // With no threads (threads: 0) the chain holds the loop to its end: it never turned.
-        const want = s === space ? -1 : CODEC_INLINE_PAGES_PER_TURN;
-        assert.equal(doneAtTurn, want, "swap-ins done when the loop first turned");
+        assert.equal(
+          doneAtTurn,
+          threads === 0 ? -1 : perTurn,
+          "swap-ins done when the loop first turned",
+        );
+      } finally {
+        await space.close();
       }
-    } finally {
-      await space.close();
-      await threaded.close();
     }
   });
 
