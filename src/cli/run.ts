@@ -77,7 +77,7 @@ export const RUN_USAGE = `zswap run [options]
   --vary-seed                  give each round of runs its own seed (seed + its index; page
                                contents stay those of --seed), not the same one
   --threads N                  codec threads of each configuration's space, 0..${CODEC_THREADS_MAX}
-                               (default 0: measured, threads slowed the replay on 2 cores)
+                               (default 0: the replay swaps one page at a time, inline)
   --swapfile PATH              create the swap file at PATH (must not exist; unlinked once open)
   --swapfile-reuse             let --swapfile be an existing regular file you own (kept)
   --page-cache                 let swap I/O go through the OS page cache (default: O_DIRECT where
