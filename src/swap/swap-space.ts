@@ -586,11 +586,13 @@ export class SwapSpace {
       let pushed = 0;
       let called = 0;
       let handedOver: (() => void) | undefined;
+      let later = false;
       for (; i < pages.length; i++) {
         const slot = slots[i] as SwapOffset;
         const page = pages[i];
         if (this.#sameStore(slot, page)) continue;
         const job = this.#outJob(true);
+        later = job === JOB_LATER;
         if (job < 0) break;
         threads.input(job).set(page);
         const codec = z.storeCodecId;
@@ -607,6 +609,11 @@ export class SwapSpace {
         continue;
       }
       if (i === pages.length) break; // the last pages were same-filled
+      if (later) {
+        // Calls wait for a later turn to run inline: the batch goes on behind them.
+        await threads.later(SHARES_COMPRESS, () => undefined);
+        continue;
+      }
       // No job slot free (other calls hold them all), no thread left, or a dictionary codec:
       // one page inline.
       const slot = slots[i] as SwapOffset;

@@ -209,6 +209,30 @@ describe("codec threads", () => {
     }
   });
 
+  it("a batch waits behind a call that waits for the next turn, and goes on after it", async () => {
+    const space = await spaceOpen("lz4");
+    try {
+      const many = generatePages(CODEC_INLINE_PAGES_PER_TURN + 64, 19).map((p, i) => {
+        p[0] = i; // none same-filled
+        p[1] = 1;
+        return p;
+      });
+      await new Promise((resolve) => setImmediate(resolve)); // a turn of its own
+      const slots: SwapSlot[] = [];
+      for (const page of many.slice(0, CODEC_INLINE_PAGES_PER_TURN)) {
+        slots.push(await space.swapOut(page)); // alone: inline, the turn's budget spent
+      }
+      const stored = space.stats().zswpout! + space.stats().pswpout;
+      const last = space.swapOut(many[CODEC_INLINE_PAGES_PER_TURN]); // waits for the next turn
+      const batch = space.swapOutMany(many.slice(CODEC_INLINE_PAGES_PER_TURN + 1));
+      assert.equal(space.stats().zswpout! + space.stats().pswpout, stored, "nothing ran ahead");
+      slots.push(await last, ...(await batch));
+      assert.deepEqual(await readAll(space, slots), many);
+    } finally {
+      await space.close();
+    }
+  });
+
   it("a chain of swap-ins lets the event loop turn every CODEC_INLINE_DECOMPRESS_SHARE x CODEC_INLINE_PAGES_PER_TURN pages", async () => {
     const perTurn = CODEC_INLINE_DECOMPRESS_SHARE * CODEC_INLINE_PAGES_PER_TURN;
     // Text pages, each its own: all stored in zswap, each one decompressed.
