@@ -353,7 +353,10 @@ export class SwapSpace {
     if (job >= 0) return this.#io(slot, () => this.#swapOutThreaded(slot as SwapOffset, page, job));
     if (job === JOB_LATER) {
       return this.#io(slot, () =>
-        this.#threads!.later(SHARES_COMPRESS, () => this.#swapOutHere(slot, page)),
+        this.#threads!.later(SHARES_COMPRESS, () => {
+          this.#openCheck(); // closed while it waited: zswap's area is gone
+          return this.#swapOutHere(slot, page);
+        }),
       );
     }
     return this.#swapOutHere(slot, page);

@@ -21,7 +21,12 @@ import {
   SWAP_BATCH_PAGES_MAX,
 } from "../../src/constants.ts";
 import { MemoryDevice } from "../../src/device/index.ts";
-import { ZswapArgumentError, ZswapDataError, ZswapThreadError } from "../../src/errors.ts";
+import {
+  ZswapArgumentError,
+  ZswapClosedError,
+  ZswapDataError,
+  ZswapThreadError,
+} from "../../src/errors.ts";
 import { type SwapSlot, SwapSpace } from "../../src/swap/index.ts";
 import type { SwapOffset } from "../../src/types.ts";
 import { generatePages } from "../../src/workload/generate.ts";
@@ -231,6 +236,26 @@ describe("codec threads", () => {
     } finally {
       await space.close();
     }
+  });
+
+  it("close() while calls wait for the next turn: they fail as closed, and close() ends", async () => {
+    const space = await spaceOpen("lz4");
+    const text = generatePages(CODEC_INLINE_PAGES_PER_TURN + 2, 23).map((p, i) => {
+      p[0] = i;
+      p[1] = 1;
+      return p;
+    });
+    await new Promise((resolve) => setImmediate(resolve)); // a turn of its own
+    const slots: SwapSlot[] = [];
+    for (const page of text.slice(0, CODEC_INLINE_PAGES_PER_TURN)) {
+      slots.push(await space.swapOut(page));
+    }
+    const out = space.swapOut(text[CODEC_INLINE_PAGES_PER_TURN]); // waits for the next turn
+    const back = space.swapIn(slots[0], new Uint8Array(PAGE_SIZE)); // behind it
+    const closed = space.close();
+    await assert.rejects(out, ZswapClosedError);
+    await assert.rejects(back, ZswapClosedError);
+    await closed;
   });
 
   it("a chain of swap-ins lets the event loop turn every CODEC_INLINE_DECOMPRESS_SHARE x CODEC_INLINE_PAGES_PER_TURN pages", async () => {
