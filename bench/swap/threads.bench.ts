@@ -88,11 +88,11 @@ async function inFlight(n: number, op: (i: number) => Promise<unknown>): Promise
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
 }
 
-async function spaceOpen(pages: number, threads: number): Promise<SwapSpace> {
+async function spaceOpen(pages: number, threads: number, codec: string): Promise<SwapSpace> {
   return SwapSpace.open({
     slots: pages,
     device: new MemoryDevice({ slots: pages }),
-    zswap: { maxPoolBytes: 2 * pages * PAGE_SIZE },
+    zswap: { maxPoolBytes: 2 * pages * PAGE_SIZE, compressor: codec },
     threads,
   });
 }
@@ -201,11 +201,15 @@ const WAYS = [
   ...FOLIOS.map((n) => `outFolio ${n}`),
 ];
 
-async function figuresTake(ctx: Context, threadCounts: readonly number[]): Promise<Figures> {
+async function figuresTake(
+  ctx: Context,
+  threadCounts: readonly number[],
+  codec: string,
+): Promise<Figures> {
   const pages = ctx.corpus.pages;
   const rounds = ctx.options.smoke ? 1 : ROUNDS;
-  const sync = syncPasses(ctx.defaultCodec, pages.length);
-  const spaces = await Promise.all(threadCounts.map((t) => spaceOpen(pages.length, t)));
+  const sync = syncPasses(codec, pages.length);
+  const spaces = await Promise.all(threadCounts.map((t) => spaceOpen(pages.length, t, codec)));
   const passes = spaces.map(spacePasses);
   const runs: Record<string, Run[]> = {};
   const add = async (name: string, pass: Pass) => {
@@ -370,12 +374,15 @@ function report(f: Figures): void {
   );
 }
 
+/** The codecs measured: the default (lz4), and zstd, whose pages cost more than a hand-off. */
+const CODECS = ["lz4", "zstd"];
+
 export async function threadsBench(ctx: Context): Promise<void> {
   heading("threads: swap-out and swap-in on codec threads");
   const threads = os.availableParallelism();
   note(
     `Method: the corpus's ${ctx.corpus.pages.length} non-zero pages through a SwapSpace on a memory device, ` +
-      `pool twice the data (nothing written back), codec ${ctx.defaultCodec}; every figure the median of ` +
+      `pool twice the data (nothing written back), codec ${CODECS.join(", then ")}; every figure the median of ` +
       `${ROUNDS} interleaved rounds after a warm-up round. Baselines, same pages, same run: the raw codec ` +
       `on one thread (compress into one buffer, decompress from a packed copy) and Zswap.store / load. ` +
       `"main thread µs/page" is the main thread's own CPU time per page (Linux schedstat), the codec ` +
@@ -385,13 +392,18 @@ export async function threadsBench(ctx: Context): Promise<void> {
   );
   // 0, the cores less the caller's own, and the default: the cores.
   const counts = [...new Set([0, Math.max(1, threads - 1), threads])];
-  const f = await figuresTake(ctx, counts);
-  report(f);
-  const t = f.spaces.at(-1)!.runs;
-  ctx.headlines.push(
-    `threads (${threads}): swap-out 64 in flight ${(t["out 64"].rate / f.compress.rate).toFixed(2)}x and ` +
-      `swapOutMany ${(t.outMany.rate / f.compress.rate).toFixed(2)}x the raw codec; swap-in ` +
-      `${(t["in 64"].rate / f.decompress.rate).toFixed(2)}x / ${(t.inMany.rate / f.decompress.rate).toFixed(2)}x; ` +
-      `one at a time ${(t["out one"].rate / f.store.rate).toFixed(2)} / ${(t["in one"].rate / f.load.rate).toFixed(2)} of store / load`,
-  );
+  for (const codec of CODECS) {
+    line();
+    line(`### ${codec}`);
+    line();
+    const f = await figuresTake(ctx, counts, codec);
+    report(f);
+    const t = f.spaces.at(-1)!.runs;
+    ctx.headlines.push(
+      `threads (${threads}, ${codec}): swap-out 64 in flight ${(t["out 64"].rate / f.compress.rate).toFixed(2)}x and ` +
+        `swapOutMany ${(t.outMany.rate / f.compress.rate).toFixed(2)}x the raw codec; swap-in ` +
+        `${(t["in 64"].rate / f.decompress.rate).toFixed(2)}x / ${(t.inMany.rate / f.decompress.rate).toFixed(2)}x; ` +
+        `one at a time ${(t["out one"].rate / f.store.rate).toFixed(2)} / ${(t["in one"].rate / f.load.rate).toFixed(2)} of store / load`,
+    );
+  }
 }

@@ -352,10 +352,17 @@ export class SwapSpace {
     const job = this.#outJob(batch);
     if (job >= 0) return this.#io(slot, () => this.#swapOutThreaded(slot as SwapOffset, page, job));
     if (job === JOB_LATER) {
+      const threads = this.#threads!;
       return this.#io(slot, () =>
-        this.#threads!.later(SHARES_COMPRESS, () => {
-          this.#openCheck(); // closed while it waited: zswap's area is gone
-          return this.#swapOutHere(slot, page);
+        threads.later(SHARES_COMPRESS, true, (job) => {
+          if (this.#closed) {
+            if (job >= 0) threads.untake(job);
+            this.#slotRelease(slot);
+            this.#openCheck(); // closed while it waited: zswap's area is gone
+          }
+          return job >= 0
+            ? this.#swapOutThreaded(slot as SwapOffset, page, job)
+            : this.#swapOutHere(slot, page);
         }),
       );
     }
@@ -614,7 +621,7 @@ export class SwapSpace {
       if (i === pages.length) break; // the last pages were same-filled
       if (later) {
         // Calls wait for a later turn to run inline: the batch goes on behind them.
-        await threads.later(SHARES_COMPRESS, () => undefined);
+        await threads.later(0, false, () => undefined);
         continue;
       }
       // No job slot free (other calls hold them all), no thread left, or a dictionary codec:
@@ -813,14 +820,21 @@ export class SwapSpace {
           : (this.#threads?.takeDecompress(z.storeCodecId, batch) ?? -1);
       if (job >= 0) return this.#swapInThreaded(off, into, free, job);
       if (job === JOB_LATER) {
+        const threads = this.#threads!;
         this.#ioBegin(off); // a slot freed meanwhile is not given out before this has run
-        return this.#threads!.later(SHARES_DECOMPRESS, () => {
+        return threads.later(SHARES_DECOMPRESS, threads.offThread(z!.storeCodecId), (job) => {
           try {
             this.#openCheck();
-            return this.#swapInLoad(this.#slotCheck(slot), from, into, free, exclusive);
+            this.#slotCheck(slot);
+          } catch (err) {
+            if (job >= 0) threads.untake(job);
+            throw err;
           } finally {
             this.#ioEnd(off);
           }
+          return job >= 0
+            ? this.#swapInThreaded(off, into, free, job)
+            : this.#swapInLoad(off, from, into, free, exclusive);
         });
       }
       return this.#swapInLoad(off, from, into, free, exclusive);

@@ -46,6 +46,16 @@ const DECOMPRESS_INLINE: ReadonlySet<number> = new Set([
 /** take's answer for a call that runs inline, but in a later turn (see `later`). */
 export const JOB_LATER = -2;
 
+/** A call waiting for a later turn (SwapThreads.later). */
+interface Waiting {
+  /** Shares of the turn's budget its work takes inline. */
+  shares: number;
+  /** Whether its work may go to a thread (a compression, a codec not in DECOMPRESS_INLINE). */
+  threadable: boolean;
+  /** Runs it: on a thread with job slot `job`, or inline with -1. */
+  run: (job: number) => void;
+}
+
 export class SwapThreads {
   #codec: CodecThreads | undefined;
   /** Calls since the microtasks last ran dry; a microtask sets it back to 0. */
@@ -53,10 +63,8 @@ export class SwapThreads {
   /** Shares of TURN_SHARES spent inline in this turn of the event loop; #turn sets it back to 0. */
   #turnInline = 0;
   #turnSet = false;
-  /** Calls waiting to run inline in a later turn, in call order. */
-  readonly #later: (() => void)[] = [];
-  /** Per waiting call, the shares of the turn's budget its work takes (see #inline). */
-  readonly #laterShares: number[] = [];
+  /** Calls waiting for a later turn, in call order. */
+  readonly #later: Waiting[] = [];
   /** Per job slot, the callback of the job in it. */
   readonly #dones: (((result: number, output: Uint8Array) => void) | undefined)[] = new Array(
     CODEC_JOBS_MAX,
@@ -66,57 +74,65 @@ export class SwapThreads {
 
   /**
    * A job slot for a compression (`batch`: one of several asked for at once), -1 for one that
-   * runs inline now, or JOB_LATER for one that runs inline in a later turn. Starts the threads
-   * the first time one is needed.
+   * runs inline now, or JOB_LATER for one that waits for a later turn (`later`), behind the calls
+   * that wait already. Starts the threads the first time one is needed.
    */
   take(batch: boolean): number {
     if (this.#calls++ === 0) queueMicrotask(() => (this.#calls = 0));
+    if (this.#later.length > 0) return JOB_LATER;
     const alone = !batch && this.#calls === 1 && (this.#codec?.pending ?? 0) === 0;
-    if (alone || this.#later.length > 0) return this.#inline(SHARES_COMPRESS);
-    this.#codec ??= new CodecThreads(this.threads);
-    return this.#codec.take();
+    return alone ? this.#inline(SHARES_COMPRESS) : this.#job();
   }
 
   /** take, for a swap-in of pages stored by codec `codecId`. */
   takeDecompress(codecId: number, batch: boolean): number {
-    return DECOMPRESS_INLINE.has(codecId) ? this.#inline(SHARES_DECOMPRESS) : this.take(batch);
+    if (this.offThread(codecId)) return this.take(batch);
+    return this.#later.length > 0 ? JOB_LATER : this.#inline(SHARES_DECOMPRESS);
+  }
+
+  /** Whether pages of codec `codecId` decompress on the threads (when several are in flight). */
+  offThread(codecId: number): boolean {
+    return !DECOMPRESS_INLINE.has(codecId);
   }
 
   /**
    * A job slot for a writeback's decompression of a page stored by codec `codecId` (writeback
-   * runs in the background: no turn's budget), or -1 where it runs inline.
+   * runs in the background: no turn's budget, no order), or -1 where it runs inline.
    */
   takeWriteback(codecId: number): number {
-    if (DECOMPRESS_INLINE.has(codecId)) return -1;
+    return this.offThread(codecId) ? this.#job() : -1;
+  }
+
+  /** A job slot, or -1 when none is free or no thread is left. */
+  #job(): number {
     this.#codec ??= new CodecThreads(this.threads);
     return this.#codec.take();
   }
 
-  /**
-   * -1 for work of `shares` that this turn's budget has room for while no call waits for a
-   * later turn (and spends them), else JOB_LATER.
-   */
+  /** -1 for work of `shares` that this turn's budget has room for (spending them), else JOB_LATER. */
   #inline(shares: number): number {
     this.#turnNext();
-    if (this.#later.length > 0 || this.#turnInline >= TURN_SHARES) return JOB_LATER;
+    if (this.#turnInline >= TURN_SHARES) return JOB_LATER;
     this.#turnInline += shares;
     return -1;
   }
 
   /**
-   * Runs `op` (inline work of `shares`, of a call that take answered JOB_LATER) in a later turn
-   * of the event loop, after the calls that waited before it; settles as op does.
+   * Runs `op` for a call that take answered JOB_LATER, in a later turn of the event loop, after
+   * the calls that waited before it: on a thread (a job slot) when several wait at once or jobs
+   * are out and it is `threadable`, else inline (-1) within that turn's budget of `shares`.
+   * Settles as op does.
    */
-  later<T>(shares: number, op: () => T | Promise<T>): Promise<T> {
+  later<T>(shares: number, threadable: boolean, op: (job: number) => T | Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#later.push(() => {
+      const run = (job: number) => {
         try {
-          resolve(op());
+          resolve(op(job));
         } catch (err) {
           reject(err);
         }
-      });
-      this.#laterShares.push(shares);
+      };
+      this.#later.push({ shares, threadable, run });
       this.#turnNext();
     });
   }
@@ -127,14 +143,26 @@ export class SwapThreads {
     setImmediate(() => this.#turn());
   }
 
-  /** A new turn: its budget of inline pages goes first to the calls that wait for it. */
+  /**
+   * A new turn: the calls that wait go first, in order. One alone runs inline, as a call alone
+   * does; several at once are calls in flight together, and go to the threads (in order: once
+   * one is out, so is every later one, or it would be stored ahead of them).
+   */
   #turn(): void {
     this.#turnSet = false;
     this.#turnInline = 0;
     const waiting = this.#later;
-    while (waiting.length > 0 && this.#turnInline < TURN_SHARES) {
-      this.#turnInline += this.#laterShares.shift()!;
-      waiting.shift()!();
+    const together = waiting.length > 1;
+    while (waiting.length > 0) {
+      const w = waiting[0];
+      const out = together || (this.#codec?.pending ?? 0) > 0;
+      const job = w.threadable && out ? this.#job() : -1;
+      if (job < 0) {
+        if (this.#turnInline >= TURN_SHARES) break;
+        this.#turnInline += w.shares;
+      }
+      waiting.shift();
+      w.run(job);
     }
     if (waiting.length > 0) this.#turnNext();
   }

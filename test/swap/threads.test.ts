@@ -238,6 +238,29 @@ describe("codec threads", () => {
     }
   });
 
+  it("calls in flight together behind one that waits for the next turn go to the threads then", async () => {
+    const space = await spaceOpen("lz4");
+    try {
+      const many = generatePages(CODEC_INLINE_PAGES_PER_TURN + 33, 29).map((p, i) => {
+        p[0] = i; // none same-filled
+        p[1] = 1;
+        return p;
+      });
+      await new Promise((resolve) => setImmediate(resolve)); // a turn of its own
+      const slots: SwapSlot[] = [];
+      for (const page of many.slice(0, CODEC_INLINE_PAGES_PER_TURN)) {
+        slots.push(await space.swapOut(page)); // alone: inline, the turn's budget spent
+      }
+      assert.equal(space.stats().swap_codec_threads, 0, "no thread yet");
+      const rest = many.slice(CODEC_INLINE_PAGES_PER_TURN);
+      slots.push(...(await Promise.all(rest.map((page) => space.swapOut(page)))));
+      assert.equal(space.stats().swap_codec_threads, 2, "the 33 waiting went to the threads");
+      assert.deepEqual(await readAll(space, slots), many);
+    } finally {
+      await space.close();
+    }
+  });
+
   it("close() while calls wait for the next turn: they fail as closed, and close() ends", async () => {
     const space = await spaceOpen("lz4");
     const text = generatePages(CODEC_INLINE_PAGES_PER_TURN + 2, 23).map((p, i) => {
