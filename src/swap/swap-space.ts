@@ -17,7 +17,7 @@
 
 import os from "node:os";
 import { assert } from "../assert.ts";
-import type { Clock } from "../clock.ts";
+import { type Clock, clockCheck } from "../clock.ts";
 import {
   type CodecThreads,
   OP_COMPRESS,
@@ -35,7 +35,7 @@ import {
   SWAP_BATCH_PAGES_MAX,
   SWAP_WRITES_BEHIND_MAX,
 } from "../constants.ts";
-import { FileDevice, type SwapDevice } from "../device/index.ts";
+import { deviceCheck, FileDevice, type SwapDevice } from "../device/index.ts";
 import {
   folioCheck,
   optionBad,
@@ -231,6 +231,8 @@ export class SwapSpace {
     if (typeof opts !== "object" || opts === null) optionBad("options must be an object");
     if (!Number.isInteger(opts.slots) || opts.slots < 1)
       optionBad(`slots must be an integer >= 1, got ${opts.slots}`);
+    if (opts.device !== undefined) deviceCheck(opts.device);
+    if (opts.clock !== undefined) clockCheck(opts.clock);
     if (opts.device !== undefined && opts.device.slots < opts.slots) {
       optionBad(`the device holds ${opts.device.slots} slots, fewer than ${opts.slots}`);
     }

@@ -9,7 +9,7 @@
 // internals through unsafeExposeInternals, and nothing else does.
 
 import { assert } from "../assert.ts";
-import { type Clock, REAL_CLOCK } from "../clock.ts";
+import { type Clock, clockCheck, REAL_CLOCK } from "../clock.ts";
 import type { CompressorParams } from "../compress/index.ts";
 import {
   AREA_SLOTS_MAX,
@@ -21,6 +21,7 @@ import {
   POOL_ZSPAGE_PAGES_MAX,
   SWAP_AREAS_MAX,
 } from "../constants.ts";
+import { deviceCheck } from "../device/check.ts";
 import type { SwapDevice } from "../device/device.ts";
 import {
   folioCheck,
@@ -145,6 +146,8 @@ export class Zswap {
   #writebackLimitPages = 0;
 
   constructor(options: ZswapOptions = {}, deps: ZswapDeps = {}) {
+    if (typeof deps !== "object" || deps === null) optionBad("deps must be an object");
+    if (deps.clock !== undefined) clockCheck(deps.clock);
     this.#config = configResolve(options);
     this.#clock = deps.clock ?? REAL_CLOCK;
     this.#codecId = this.#codecLoad(this.#config, []);
@@ -827,6 +830,7 @@ export class Zswap {
     if (!Number.isInteger(slots) || slots < 1 || slots > AREA_SLOTS_MAX) {
       throw new ZswapOptionError(`slots must be an integer in 1..${AREA_SLOTS_MAX}, got ${slots}`);
     }
+    if (device !== undefined) deviceCheck(device);
     if (device !== undefined && device.slots < slots) {
       throw new ZswapOptionError(
         `the device holds ${device.slots} slots, fewer than the area's ${slots}`,

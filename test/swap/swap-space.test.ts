@@ -585,6 +585,10 @@ function testsDeclare(): void {
         ["unknown zswap option", { slots: 8, path, zswap: { bogus: 1 } as object }],
         ["reuse without a path", { slots: 8, reuse: true }],
         ["path and folder", { slots: 8, path, folder: dir }],
+        ["a device that is not one", { slots: 8, device: { slots: 8 } as unknown as SwapDevice }],
+        ["a device that is a string", { slots: 8, device: "x" as unknown as SwapDevice }],
+        ["a null device", { slots: 8, device: null as unknown as SwapDevice }],
+        ["a clock that is not one", { slots: 8, path, clock: {} as never }],
       ];
       try {
         for (const [what, opts] of cases) {

@@ -210,6 +210,12 @@ describe("bad input: typed error, stable code, nothing changed", () => {
     ["fractional offset", "ZSWAP_E_OFFSET", (z) => z.invalidate(0, 1.5)],
     ["swapon twice", "ZSWAP_E_AREA", (z) => z.swapon(0, 10)],
     ["swapon zero slots", "ZSWAP_E_OPTION", (z) => z.swapon(1, 0)],
+    ["swapon a device that is not one", "ZSWAP_E_OPTION", (z) => z.swapon(1, 10, {} as never)],
+    [
+      "swapon a device without read",
+      "ZSWAP_E_OPTION",
+      (z) => z.swapon(1, 10, { slots: 10, write: () => {}, close: () => {} } as never),
+    ],
     ["swapoff an area not on", "ZSWAP_E_AREA", (z) => z.swapoff(2)],
     ["unknown compressor", "ZSWAP_E_COMPRESSOR", (z) => z.configure({ compressor: "snappy" })],
     ["percent over 100", "ZSWAP_E_OPTION", (z) => z.configure({ acceptThresholdPercent: 101 })],
@@ -263,6 +269,10 @@ describe("bad input: typed error, stable code, nothing changed", () => {
     assert.throws(() => new Zswap({ maxPoolPercent: -5 }), code("ZSWAP_E_OPTION"));
     assert.throws(() => new Zswap({ compressor: "nope" }), code("ZSWAP_E_COMPRESSOR"));
     assert.throws(() => new Zswap(null as never), ZswapArgumentError);
+    assert.throws(() => new Zswap({}, null as never), code("ZSWAP_E_OPTION"));
+    assert.throws(() => new Zswap({}, { clock: 5 as never }), code("ZSWAP_E_OPTION"));
+    const noClear = { now: () => 0, setTimeout: () => ({ clock: undefined }) };
+    assert.throws(() => new Zswap({}, { clock: noClear as never }), code("ZSWAP_E_OPTION"));
     const area = new ZswapAreaError("x");
     assert.ok(area instanceof ZswapStateError && area instanceof ZswapError);
     assert.equal(area.code, "ZSWAP_E_AREA");
