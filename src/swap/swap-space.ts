@@ -128,6 +128,25 @@ export interface SwapSpaceOptions {
   threads?: number;
 }
 
+/** The keys of SwapSpaceOptions (all of them, or this does not type-check): any other is a typo. */
+const SWAP_SPACE_OPTIONS: Readonly<Record<keyof SwapSpaceOptions, true>> = {
+  slots: true,
+  device: true,
+  path: true,
+  reuse: true,
+  folder: true,
+  direct: true,
+  clock: true,
+  zswap: true,
+  type: true,
+  group: true,
+  writeback: true,
+  whenFull: true,
+  waitMs: true,
+  dedup: true,
+  threads: true,
+};
+
 /** Gauges of the swap space itself: SWAP_GAUGES says what each holds. */
 export type SwapGauges = Counts<SwapGaugeName>;
 
@@ -229,6 +248,12 @@ export class SwapSpace {
 
   static #optionsCheck(opts: SwapSpaceOptions): SwapSpaceOptions {
     if (typeof opts !== "object" || opts === null) optionBad("options must be an object");
+    for (const key of Object.keys(opts)) {
+      if (!Object.hasOwn(SWAP_SPACE_OPTIONS, key)) optionBad(`unknown option "${key}"`);
+    }
+    if (opts.writeback !== undefined && typeof opts.writeback !== "boolean")
+      optionBad(`writeback must be a boolean, got ${String(opts.writeback)}`);
+    if (opts.zswap === null) optionBad("zswap must be options, a Zswap or false, got null");
     if (!Number.isInteger(opts.slots) || opts.slots < 1)
       optionBad(`slots must be an integer >= 1, got ${opts.slots}`);
     if (opts.device !== undefined) deviceCheck(opts.device);

@@ -589,6 +589,10 @@ function testsDeclare(): void {
         ["a device that is a string", { slots: 8, device: "x" as unknown as SwapDevice }],
         ["a null device", { slots: 8, device: null as unknown as SwapDevice }],
         ["a clock that is not one", { slots: 8, path, clock: {} as never }],
+        ["an unknown option (a typo)", { slots: 8, path, whenfull: "wait" } as SwapSpaceOptions],
+        ['writeback "no"', { slots: 8, path, writeback: "no" as never }],
+        ["zswap null", { slots: 8, path, zswap: null as never }],
+        ['threads "2"', { slots: 8, path, threads: "2" as never }],
       ];
       try {
         for (const [what, opts] of cases) {
