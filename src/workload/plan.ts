@@ -51,7 +51,8 @@ export interface RunRequest {
     | { kind: "trace"; path: string; format: TraceFormat | undefined };
   /** Page contents: a corpus file, this process's own memory, or the generator. */
   pagesFrom: { kind: "file"; path: string } | { kind: "self" } | { kind: "generated" };
-  resident: SizeAsked;
+  /** Resident page frames; undefined for RESIDENT_DEFAULT. */
+  resident: SizeAsked | undefined;
   pool: SizeAsked | undefined;
   compressor: string;
   configs: ConfigName[];
@@ -210,8 +211,13 @@ function compressedPageBytes(corpus: readonly Uint8Array[], compressor: string):
   return sum / n;
 }
 
-function framesResolve(resident: SizeAsked, pages: number): number {
-  const frames = Math.floor(sizeBytes(resident, pages * PAGE_SIZE) / PAGE_SIZE);
+/** The resident frames when none are asked for: 12.5% of the working set, at least one. */
+const RESIDENT_DEFAULT: SizeAsked = { percent: 12.5 };
+
+function framesResolve(resident: SizeAsked | undefined, pages: number): number {
+  const share = Math.floor(sizeBytes(resident ?? RESIDENT_DEFAULT, pages * PAGE_SIZE) / PAGE_SIZE);
+  // Only a size the user gave can be too small: the default of a working set under 8 pages is 1.
+  const frames = resident === undefined ? Math.max(1, share) : share;
   const at = `--resident (${frames} pages)`;
   if (frames < 1) throw new ZswapOptionError("--resident must be at least one page frame");
   if (frames >= pages) {
