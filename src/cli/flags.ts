@@ -16,8 +16,17 @@ export function flagsParse<O extends Options>(argv: string[], options: O): FlagV
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new ZswapOptionError(message.split("\n")[0]);
+    throw new ZswapOptionError(ambiguousExplain(message, argv) ?? message.split("\n")[0]);
   }
+}
+
+/** parseArgs' "argument is ambiguous" (`--accesses -5`), said as what to type instead. */
+function ambiguousExplain(message: string, argv: string[]): string | undefined {
+  const flag = /^Option '(?:-\w, )?(--[\w-]+)' argument is ambiguous/.exec(message)?.[1];
+  const next = flag === undefined ? undefined : argv[argv.indexOf(flag) + 1];
+  if (flag === undefined || next === undefined) return undefined;
+  if (next.startsWith("--")) return `${flag} needs a value before ${next}`;
+  return `${flag} needs a value, and "${next}" reads as a flag: write ${flag}=${next}`;
 }
 
 /** Refuses each of `names` that was given: `--name <reason>`. */

@@ -259,6 +259,16 @@ if (await isTestThread(scenarios)) {
       ["a fractional warmup", ["--warmup", "1.5"], /--warmup must be an integer/],
       ["an empty swap file name", ["--swapfile", ""], /--swapfile needs a file name/],
       ["an empty report name", ["--html="], /--html needs a file name/],
+      [
+        "a negative number as a flag's next argument",
+        ["--accesses", "-5"],
+        /--accesses needs a value, and "-5" reads as a flag: write --accesses=-5/,
+      ],
+      [
+        "a flag without its value",
+        ["--accesses", "--seed", "1"],
+        /--accesses needs a value before --seed$/,
+      ],
     ];
     for (const [what, argv, message] of bad) test(`refused: ${what}`, () => refused(argv, message));
 
