@@ -269,6 +269,8 @@ if (await isTestThread(scenarios)) {
         ["--accesses", "--seed", "1"],
         /--accesses needs a value before --seed$/,
       ],
+      ["a flag given twice", ["--accesses", "10", "--accesses=20"], /--accesses is given twice/],
+      ["--serve given twice", ["--serve", "--serve", "8080"], /--serve is given twice/],
     ];
     for (const [what, argv, message] of bad) test(`refused: ${what}`, () => refused(argv, message));
 

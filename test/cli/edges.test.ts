@@ -177,9 +177,12 @@ describe("conventions", () => {
     ok(
       await zswap([
         "run",
-        ...SMALL,
+        "--accesses",
+        "2000",
         "--working-set",
         "512p",
+        "--pages-from",
+        "generated",
         "--resident",
         "1p",
         "--configs",
