@@ -26,6 +26,7 @@ import type { SwapDevice } from "../device/device.ts";
 import {
   folioCheck,
   optionBad,
+  optionsKnownCheck,
   pageCheck,
   ZswapAreaError,
   ZswapDataError,
@@ -74,6 +75,11 @@ const ALLOC_FAILED = -1;
 export const LOADED_CODEC_STEP = 8192;
 /** loadCompressed's codec id for a page stored raw (its PAGE_SIZE bytes are the page). */
 export const LOADED_RAW = 255;
+
+/** The keys of markIdle's, writebackNow's and recompress' options: any other is a typo. */
+const MARK_IDLE_OPTIONS: ReadonlySet<string> = new Set(["olderThanMs"]);
+const WRITEBACK_NOW_OPTIONS: ReadonlySet<string> = new Set(["type", "maxPages"]);
+const RECOMPRESS_OPTIONS: ReadonlySet<string> = new Set(["type", "threshold", "maxPages"]);
 
 /** Why a store was declined: the counter that moved. */
 export type RejectReason =
@@ -962,6 +968,7 @@ export class Zswap {
    * `idle` file: "all", or seconds); an access clears the mark. Returns the pages marked idle now.
    */
   markIdle(options: { olderThanMs?: number } = {}): number {
+    optionsKnownCheck(options, MARK_IDLE_OPTIONS);
     return idleMark(this.#entries, tickNow(this.#clock), options.olderThanMs);
   }
 
@@ -972,7 +979,8 @@ export class Zswap {
    * a device stay.
    */
   async writebackNow(options: { type: WritebackType; maxPages?: number }): Promise<number> {
-    const type = options?.type;
+    optionsKnownCheck(options, WRITEBACK_NOW_OPTIONS);
+    const type = options.type;
     if (!WRITEBACK_TYPES.includes(type)) {
       optionBad(`type must be one of ${WRITEBACK_TYPES.join(", ")}, got ${String(type)}`);
     }
@@ -1011,6 +1019,7 @@ export class Zswap {
   recompress(
     options: { type?: RecompressType; threshold?: number; maxPages?: number } = {},
   ): RecompressResult {
+    optionsKnownCheck(options, RECOMPRESS_OPTIONS);
     const type = options.type ?? "all";
     if (!RECOMPRESS_TYPES.includes(type)) {
       optionBad(`type must be one of ${RECOMPRESS_TYPES.join(", ")}, got ${String(type)}`);
