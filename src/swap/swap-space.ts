@@ -39,6 +39,7 @@ import { deviceCheck, FileDevice, type SwapDevice } from "../device/index.ts";
 import {
   folioCheck,
   optionBad,
+  optionsKnownCheck,
   pageCheck,
   ZswapBusyError,
   ZswapClosedError,
@@ -146,6 +147,7 @@ const SWAP_SPACE_OPTIONS: Readonly<Record<keyof SwapSpaceOptions, true>> = {
   dedup: true,
   threads: true,
 };
+const SWAP_SPACE_KEYS: ReadonlySet<string> = new Set(Object.keys(SWAP_SPACE_OPTIONS));
 
 /** Gauges of the swap space itself: SWAP_GAUGES says what each holds. */
 export type SwapGauges = Counts<SwapGaugeName>;
@@ -247,10 +249,7 @@ export class SwapSpace {
   }
 
   static #optionsCheck(opts: SwapSpaceOptions): SwapSpaceOptions {
-    if (typeof opts !== "object" || opts === null) optionBad("options must be an object");
-    for (const key of Object.keys(opts)) {
-      if (!Object.hasOwn(SWAP_SPACE_OPTIONS, key)) optionBad(`unknown option "${key}"`);
-    }
+    optionsKnownCheck(opts, SWAP_SPACE_KEYS);
     if (opts.writeback !== undefined && typeof opts.writeback !== "boolean")
       optionBad(`writeback must be a boolean, got ${String(opts.writeback)}`);
     if (opts.zswap === null) optionBad("zswap must be options, a Zswap or false, got null");
