@@ -148,6 +148,7 @@ const SWAP_SPACE_OPTIONS: Readonly<Record<keyof SwapSpaceOptions, true>> = {
   threads: true,
 };
 const SWAP_SPACE_KEYS: ReadonlySet<string> = new Set(Object.keys(SWAP_SPACE_OPTIONS));
+const SWAP_IN_OPTIONS: ReadonlySet<string> = new Set(["free"]);
 
 /** Gauges of the swap space itself: SWAP_GAUGES says what each holds. */
 export type SwapGauges = Counts<SwapGaugeName>;
@@ -758,6 +759,11 @@ export class SwapSpace {
    * and leaves the slot and its data as they were.
    */
   async swapIn(slot: SwapSlot, into: Uint8Array, opts?: { free?: boolean }): Promise<SwapInSource> {
+    if (opts !== undefined) {
+      optionsKnownCheck(opts, SWAP_IN_OPTIONS);
+      if (opts.free !== undefined && typeof opts.free !== "boolean")
+        optionBad(`free must be a boolean, got ${String(opts.free)}`);
+    }
     return this.#swapIn(slot, into, opts?.free === true, false);
   }
 

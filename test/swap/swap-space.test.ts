@@ -260,6 +260,20 @@ function testsDeclare(): void {
   });
 
   describe("slot lifetime and typed errors", () => {
+    it("swapIn's options are checked: a misspelt or non-boolean free was a swap-in that kept the slot", async () => {
+      const s = await SwapSpace.open({ slots: 4, device: new MemoryDevice({ slots: 4 }) });
+      const page = compressiblePages(1, 41)[0];
+      const slot = await s.swapOut(page);
+      for (const opts of [{ free: "yes" }, { fre: true }, null, 1]) {
+        const bad = () => s.swapIn(slot, dirty(), opts as never);
+        await rejectsUnchanged(s, bad, ZswapArgumentError, "ZSWAP_E_OPTION");
+      }
+      const into = dirty();
+      assert.equal(await s.swapIn(slot, into, { free: true }), "zswap");
+      assert.deepEqual(into, page);
+      await s.close();
+    });
+
     it("swapIn without free keeps the slot readable; with free it frees it; it says where the page was", async () => {
       const dev = new MemoryDevice({ slots: 16 });
       const s = await SwapSpace.open({ slots: 16, device: dev, zswap: BIG_POOL });
