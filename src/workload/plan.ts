@@ -2,7 +2,7 @@
 // run (pages, accesses, frames, pool, device), reading the trace and the corpus on the way. Every
 // input is checked here, before any configuration opens a swap file.
 
-import { lstat } from "node:fs/promises";
+import { lstat, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { compressorCreate } from "../compress/index.ts";
 import {
@@ -143,6 +143,14 @@ export async function workloadResolve(
     const label = `${w.name} over ${w.pages} pages, ${w.accesses} accesses, ${Math.round(w.writeRatio * 100)}% writes`;
     const accesses = (seed: number) => pattern(w.name, { ...w, seed });
     return { accesses, accessCount: w.accesses, pages: w.pages, label };
+  }
+  // Read once to scan and once per configuration: a pipe would be empty the second time. A
+  // missing file is left to the reader, whose error names it.
+  const info = await stat(w.path).catch(() => undefined);
+  if (info !== undefined && !info.isFile()) {
+    throw new ZswapInputError(
+      `trace ${w.path} is not a regular file: it is read once per configuration, so save it to a file first`,
+    );
   }
   const format = w.format ?? (await traceFormat(w.path));
   const scan = await traceScan(w.path, format, signal);
