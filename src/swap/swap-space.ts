@@ -30,6 +30,7 @@ import {
   CODEC_THREADS_MAX,
   PAGE_SIZE,
   ROOM_WAIT_MS_DEFAULT,
+  ROOM_WAIT_MS_MAX,
   SLOT_WAITERS_MAX,
   SWAP_AREAS_MAX,
   SWAP_BATCH_PAGES_MAX,
@@ -278,8 +279,8 @@ export class SwapSpace {
       optionBad('whenFull "wait" needs zswap with writeback: nothing else makes room');
     }
     const waitMs = opts.waitMs ?? ROOM_WAIT_MS_DEFAULT;
-    if (typeof waitMs !== "number" || !(waitMs >= 0 && waitMs <= 60_000))
-      optionBad(`waitMs must be in 0..60000, got ${waitMs}`);
+    if (typeof waitMs !== "number" || !(waitMs >= 0 && waitMs <= ROOM_WAIT_MS_MAX))
+      optionBad(`waitMs must be in 0..${ROOM_WAIT_MS_MAX}, got ${waitMs}`);
     if (opts.dedup !== undefined && typeof opts.dedup !== "boolean")
       optionBad("dedup must be a boolean");
     const threads = opts.threads ?? 0;

@@ -19,6 +19,7 @@ import {
   PAGE_SIZE,
   POOL_COMPACT_CHECK_WRITEBACKS,
   POOL_ZSPAGE_PAGES_MAX,
+  ROOM_WAIT_MS_MAX,
   SWAP_AREAS_MAX,
 } from "../constants.ts";
 import { deviceCheck } from "../device/check.ts";
@@ -681,6 +682,11 @@ export class Zswap {
     page: Uint8Array,
     waitMs: number,
   ): Promise<boolean> {
+    // Bad input is the caller's error now, not a decline counted once the wait is over.
+    pageCheck(page);
+    Zswap.#slot(this.#area(type), type, offset);
+    if (typeof waitMs !== "number" || !(waitMs >= 0 && waitMs <= ROOM_WAIT_MS_MAX))
+      optionBad(`waitMs must be in 0..${ROOM_WAIT_MS_MAX}, got ${waitMs}`);
     const deadline = this.#clock.now() + waitMs;
     let waited = false;
     for (;;) {

@@ -256,6 +256,22 @@ describe("bad input: typed error, stable code, nothing changed", () => {
     });
   }
 
+  it("storeWait: bad input is a typed error at once, not a decline counted after the wait", async () => {
+    const z = cache();
+    let n = 0;
+    while (z.store(0, n, pages[n % pages.length])) n++; // full: a store would wait
+    const before = z.stats();
+    const calls: [string, () => Promise<boolean>][] = [
+      ["ZSWAP_E_PAGE_SIZE", () => z.storeWait(0, 1000, new Uint8Array(5), 10)],
+      ["ZSWAP_E_OFFSET", () => z.storeWait(0, 1024, pages[0], 10)],
+      ["ZSWAP_E_OPTION", () => z.storeWait(0, 1000, pages[0], Number.NaN)],
+      ["ZSWAP_E_OPTION", () => z.storeWait(0, 1000, pages[0], -1)],
+      ["ZSWAP_E_OPTION", () => z.storeWait(0, 1000, pages[0], 2 ** 40)],
+    ];
+    for (const [c, call] of calls) await assert.rejects(call(), code(c), c);
+    assert.deepEqual(z.stats(), before);
+  });
+
   it("the default pool bound is capped at the largest pool on a machine of any size", () => {
     for (const memoryBytes of [2 ** 40, 2 ** 50]) {
       const z = new Zswap({ memoryBytes, maxPoolPercent: 20 });
