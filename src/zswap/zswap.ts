@@ -102,6 +102,7 @@ export interface ZswapDeps {
   /** The clock of the `wait` policy and writeback's backoff (default: real time). */
   clock?: Clock;
 }
+const ZSWAP_DEPS: ReadonlySet<string> = new Set(["clock"] satisfies (keyof ZswapDeps)[]);
 
 /** A swap area as zswap sees it: its index, the device writeback writes to (if any), which of
  *  its slots writeback left on that device, and its packed region (compressed writeback). */
@@ -153,7 +154,7 @@ export class Zswap {
   #writebackLimitPages = 0;
 
   constructor(options: ZswapOptions = {}, deps: ZswapDeps = {}) {
-    if (typeof deps !== "object" || deps === null) optionBad("deps must be an object");
+    optionsKnownCheck(deps, ZSWAP_DEPS);
     if (deps.clock !== undefined) clockCheck(deps.clock);
     this.#config = configResolve(options);
     this.#clock = deps.clock ?? REAL_CLOCK;

@@ -289,6 +289,8 @@ describe("bad input: typed error, stable code, nothing changed", () => {
     assert.throws(() => new Zswap({}, { clock: 5 as never }), code("ZSWAP_E_OPTION"));
     const noClear = { now: () => 0, setTimeout: () => ({ clock: undefined }) };
     assert.throws(() => new Zswap({}, { clock: noClear as never }), code("ZSWAP_E_OPTION"));
+    // A misspelt clock left a simulation on real time.
+    assert.throws(() => new Zswap({}, { clok: {} } as never), /unknown option "clok"/);
     const area = new ZswapAreaError("x");
     assert.ok(area instanceof ZswapStateError && area instanceof ZswapError);
     assert.equal(area.code, "ZSWAP_E_AREA");
