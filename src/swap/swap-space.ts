@@ -272,6 +272,11 @@ export class SwapSpace {
     if (opts.whenFull !== undefined && opts.whenFull !== "reject" && opts.whenFull !== "wait") {
       optionBad(`whenFull must be "reject" or "wait", got ${String(opts.whenFull)}`);
     }
+    if (opts.clock !== undefined && opts.zswap instanceof Zswap) {
+      optionBad(
+        "clock is for the Zswap made from options; a shared one has its own (new Zswap(options, { clock }))",
+      );
+    }
     if (opts.group !== undefined && !(opts.zswap instanceof Zswap)) {
       optionBad("group names a group of a shared Zswap: give the Zswap as the zswap option");
     }

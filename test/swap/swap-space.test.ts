@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setImmediate as immediate, setTimeout as sleep } from "node:timers/promises";
+import { REAL_CLOCK } from "../../src/clock.ts";
 import { compressorCreate } from "../../src/compress/index.ts";
 import { COMPRESS_BUFFER_BYTES, PAGE_SIZE, SWAP_WRITES_BEHIND_MAX } from "../../src/constants.ts";
 import {
@@ -606,6 +607,11 @@ function testsDeclare(): void {
         ["an unknown option (a typo)", { slots: 8, path, whenfull: "wait" } as SwapSpaceOptions],
         ['writeback "no"', { slots: 8, path, writeback: "no" as never }],
         ["zswap null", { slots: 8, path, zswap: null as never }],
+        // A shared Zswap runs on its own clock: this one would have been ignored.
+        [
+          "a clock beside a shared Zswap",
+          { slots: 8, path, zswap: new Zswap(), clock: REAL_CLOCK },
+        ],
         ['threads "2"', { slots: 8, path, threads: "2" as never }],
       ];
       try {
