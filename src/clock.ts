@@ -1,6 +1,7 @@
 import { setImmediate as immediate, setTimeout as realPause } from "node:timers/promises";
 import { assert } from "./assert.ts";
 import { SIM_TURNS_MAX } from "./constants.ts";
+import { ZswapOptionError } from "./errors.ts";
 
 // Time, injected. The `wait` policy's deadlines, writeback's backoff and modelled device latency
 // read the clock they are given, so that a simulation runs them on virtual time and a seed fixes
@@ -17,6 +18,17 @@ export interface Clock {
   /** Calls `fn` once `ms` have passed. A `background` timer does not keep the process alive. */
   setTimeout(fn: () => void, ms: number, background?: boolean): ClockTimer;
   clearTimeout(timer: ClockTimer | undefined): void;
+}
+
+/** Throws ZSWAP_E_OPTION unless `clock` has a Clock's three methods. */
+export function clockCheck(clock: unknown): asserts clock is Clock {
+  const c = clock as Partial<Record<keyof Clock, unknown>> | null;
+  const methods = ["now", "setTimeout", "clearTimeout"] as const;
+  if (typeof c !== "object" || c === null || methods.some((m) => typeof c[m] !== "function")) {
+    throw new ZswapOptionError(
+      "clock must be an object with now(), setTimeout() and clearTimeout()",
+    );
+  }
 }
 
 interface RealTimer extends ClockTimer {

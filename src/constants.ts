@@ -229,6 +229,8 @@ export const SWAP_WRITES_BEHIND_MAX = 64;
 
 /** How long one store may wait for room by default, in ms, before it falls back to rejecting. */
 export const ROOM_WAIT_MS_DEFAULT = 1000;
+/** The longest one store may be told to wait for room, in ms. */
+export const ROOM_WAIT_MS_MAX = 60_000;
 
 /**
  * I/Os a file device keeps in flight by default; callers beyond the depth wait in FIFO order.

@@ -150,6 +150,12 @@ export function optionBad(message: string): never {
   throw new ZswapOptionError(message);
 }
 
+/** Throws ZSWAP_E_OPTION unless `opts` is an object with no key outside `known` (a typo). */
+export function optionsKnownCheck(opts: unknown, known: ReadonlySet<string>): void {
+  if (typeof opts !== "object" || opts === null) optionBad("options must be an object");
+  for (const key of Object.keys(opts)) if (!known.has(key)) optionBad(`unknown option "${key}"`);
+}
+
 /** A system error (with `code` such as EIO) as a ZswapIOError; our own errors pass through. */
 export function ioErrorFrom(error: unknown, what: string): ZswapError {
   if (error instanceof ZswapError) return error;

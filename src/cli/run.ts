@@ -62,7 +62,7 @@ export const RUN_USAGE = `zswap run [options]
   --pages-from FILE|self|generated
                                page contents: a corpus (4096-byte pages back to back), this
                                process's own memory, or generated pages (default: self on Linux)
-  --resident SIZE|%            resident page frames (default 12.5% of the working set)
+  --resident SIZE|%            resident page frames (default 12.5% of the working set, at least 1)
   --pool SIZE|%                zswap pool bound (default: half the compressed size of what is not resident)
   --compressor NAME            lz4 (default), lz4hc, zstd, deflate; lzo is GPL-2.0+, opt-in: npm i lzo
   --configs LIST               comma-separated subset of: ${CONFIG_NAMES_ALL.join(",")}
@@ -268,7 +268,7 @@ export function runArgsParse(argv: string[]): RunArgs | "help" {
   const request: RunRequest = {
     workload: workloadParse(f),
     pagesFrom: pagesFromParse(f["pages-from"]),
-    resident: sizeParse("resident", f.resident ?? "12.5%", true),
+    resident: f.resident === undefined ? undefined : sizeParse("resident", f.resident, true),
     pool: f.pool === undefined ? undefined : sizeParse("pool", f.pool, true),
     compressor,
     configs,

@@ -9,7 +9,7 @@ import {
   DICT_TRAIN_PAGES_MIN,
   PAGE_SIZE,
 } from "../constants.ts";
-import { ZswapInputError, ZswapOptionError } from "../errors.ts";
+import { pageCheck, ZswapInputError, ZswapOptionError } from "../errors.ts";
 import { addonLoad } from "./codecs.ts";
 
 /**
@@ -43,7 +43,9 @@ export function dictionaryTrain(
   source: string,
   bytesMax = DICT_TRAIN_BYTES,
 ): Uint8Array {
+  if (!Array.isArray(pages)) throw new ZswapOptionError(`${source}: pages must be an array`);
   const used = pages.slice(0, DICT_TRAIN_PAGES_MAX);
+  for (const page of used) pageCheck(page);
   if (used.length < DICT_TRAIN_PAGES_MIN) {
     throw new ZswapInputError(
       `${source}: ${used.length} pages to train on; the trainer needs at least ${DICT_TRAIN_PAGES_MIN}`,

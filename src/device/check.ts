@@ -10,6 +10,7 @@ import {
   ZswapOptionError,
   type ZswapStateError,
 } from "../errors.ts";
+import type { SwapDevice } from "./device.ts";
 
 /** The error for a call on a slot or page that the device cannot take, or undefined if valid. */
 export function ioArgumentsCheck(
@@ -38,4 +39,16 @@ export function slotsCheck(slots: unknown): asserts slots is number {
       `slots must be at most ${AREA_SLOTS_MAX} (1 TiB of swap), got ${slots}`,
     );
   }
+}
+
+/** Throws unless `device` has what a swap device needs: read, write, close and its slots. */
+export function deviceCheck(device: unknown): asserts device is SwapDevice {
+  const d = device as Partial<Record<keyof SwapDevice, unknown>> | null;
+  const methods = ["read", "write", "close"] as const;
+  if (typeof d !== "object" || d === null || methods.some((m) => typeof d[m] !== "function")) {
+    throw new ZswapOptionError(
+      `device must be an object with read(slot, into), write(slot, page), close() and slots, got ${d === null ? "null" : typeof d}`,
+    );
+  }
+  slotsCheck(d.slots);
 }

@@ -17,12 +17,13 @@
 //    write is always reported, like a real failed bio; it is never a silent success.
 // A failed read rejects with EIO without calling the inner device, so `into` is untouched.
 
-import type { Clock } from "../clock.ts";
+import { type Clock, clockCheck } from "../clock.ts";
 import { PAGE_SIZE } from "../constants.ts";
 import { ZswapIOError, ZswapOptionError } from "../errors.ts";
 import { Random } from "../random.ts";
 import type { SwapOffset } from "../types.ts";
 
+import { deviceCheck } from "./check.ts";
 import type { SwapDevice } from "./device.ts";
 import {
   type LatencyModel,
@@ -101,9 +102,11 @@ export class FaultyDevice extends PageDevice {
     options: FaultyDeviceOptions,
   ) {
     super();
+    deviceCheck(inner);
     if (typeof options !== "object" || options === null) {
       throw new ZswapOptionError("FaultyDevice needs an options object");
     }
+    if (options.clock !== undefined) clockCheck(options.clock);
     const { seed, nospcAfterWrites, latency } = options;
     if (!Number.isInteger(seed)) {
       throw new ZswapOptionError(`seed must be an integer, got ${seed}`);

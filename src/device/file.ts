@@ -22,7 +22,13 @@ import {
   DEVICE_WRITES_IN_FLIGHT_MAX,
   PAGE_SIZE,
 } from "../constants.ts";
-import { ioErrorFrom, ZswapArgumentError, ZswapIOError, ZswapOptionError } from "../errors.ts";
+import {
+  ioErrorFrom,
+  optionsKnownCheck,
+  ZswapArgumentError,
+  ZswapIOError,
+  ZswapOptionError,
+} from "../errors.ts";
 import type { SwapOffset } from "../types.ts";
 import { slotsCheck } from "./check.ts";
 import { IoDepth } from "./in-flight.ts";
@@ -50,6 +56,15 @@ export interface FileDeviceOptions {
   /** I/Os in flight at once, 1..DEVICE_IO_DEPTH_MAX; default DEVICE_IO_DEPTH_DEFAULT. */
   ioDepthMax?: number;
 }
+
+const FILE_DEVICE_OPTIONS: ReadonlySet<string> = new Set([
+  "path",
+  "reuse",
+  "folder",
+  "slots",
+  "direct",
+  "ioDepthMax",
+] satisfies (keyof FileDeviceOptions)[]);
 
 /** Step in bytes between offsets the alignment probe tries (V8 buffers are 16-byte aligned). */
 const PROBE_STEP_BYTES = 16;
@@ -177,6 +192,7 @@ function optionsCheck(options: FileDeviceOptions): FileDeviceOptionsChecked {
   if (typeof options !== "object" || options === null) {
     throw new ZswapOptionError("FileDevice.open needs an options object");
   }
+  optionsKnownCheck(options, FILE_DEVICE_OPTIONS);
   const { path, reuse = false, folder, slots, direct = false } = options;
   const { ioDepthMax = DEVICE_IO_DEPTH_DEFAULT } = options;
   slotsCheck(slots);

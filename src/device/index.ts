@@ -1,6 +1,7 @@
 // Backing swap devices: a file (optionally O_DIRECT), memory, Redis, two of them as tiers, and a
 // fault-injecting wrapper.
 
+export { deviceCheck } from "./check.ts";
 export type { SwapDevice } from "./device.ts";
 export { type FaultCounters, FaultyDevice, type FaultyDeviceOptions } from "./faulty.ts";
 export { FileDevice, type FileDeviceOptions } from "./file.ts";

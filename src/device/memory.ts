@@ -11,7 +11,7 @@
 // layer's swap cache does).
 
 import { PAGE_SIZE } from "../constants.ts";
-import { ZswapOptionError } from "../errors.ts";
+import { optionsKnownCheck, ZswapOptionError } from "../errors.ts";
 import type { SwapOffset } from "../types.ts";
 import { slotsCheck } from "./check.ts";
 import { PageDevice } from "./page-device.ts";
@@ -20,6 +20,8 @@ export interface MemoryDeviceOptions {
   /** Slots of PAGE_SIZE bytes; the device holds slots * PAGE_SIZE bytes of memory. */
   slots: number;
 }
+
+const MEMORY_DEVICE_OPTIONS: ReadonlySet<string> = new Set(["slots"]);
 
 export class MemoryDevice extends PageDevice {
   readonly slots: number;
@@ -31,6 +33,7 @@ export class MemoryDevice extends PageDevice {
     if (typeof options !== "object" || options === null) {
       throw new ZswapOptionError("MemoryDevice needs an options object");
     }
+    optionsKnownCheck(options, MEMORY_DEVICE_OPTIONS);
     slotsCheck(options.slots);
     this.slots = options.slots;
     try {

@@ -29,7 +29,7 @@
 import { randomBytes } from "node:crypto";
 import type { ConnectionOptions } from "node:tls";
 import { PAGE_SIZE, REDIS_IN_FLIGHT_MAX, REDIS_UNLINK_BATCH_KEYS } from "../constants.ts";
-import { ZswapIOError, ZswapOptionError } from "../errors.ts";
+import { optionsKnownCheck, ZswapIOError, ZswapOptionError } from "../errors.ts";
 import type { SwapOffset } from "../types.ts";
 import { slotsCheck } from "./check.ts";
 import { IoDepth } from "./in-flight.ts";
@@ -52,6 +52,12 @@ export interface RedisDeviceOptions {
 const VALUE_BYTES = PAGE_SIZE + 4;
 const KEY_PREFIX_DEFAULT = "zswap";
 const KEY_PREFIX_SHAPE = /^[A-Za-z0-9_.:-]{1,64}$/;
+const REDIS_DEVICE_OPTIONS: ReadonlySet<string> = new Set([
+  "slots",
+  "url",
+  "keyPrefix",
+  "tls",
+] satisfies (keyof RedisDeviceOptions)[]);
 
 export class RedisDevice extends PageDevice {
   readonly slots: number;
@@ -84,6 +90,7 @@ export class RedisDevice extends PageDevice {
     if (typeof options !== "object" || options === null) {
       throw new ZswapOptionError("RedisDevice.open needs an options object");
     }
+    optionsKnownCheck(options, REDIS_DEVICE_OPTIONS);
     slotsCheck(options.slots);
     const keyPrefix = options.keyPrefix ?? KEY_PREFIX_DEFAULT;
     if (typeof keyPrefix !== "string" || !KEY_PREFIX_SHAPE.test(keyPrefix)) {

@@ -30,6 +30,7 @@ import {
 } from "../constants.ts";
 import { ZswapOptionError } from "../errors.ts";
 import type { SwapOffset } from "../types.ts";
+import { deviceCheck } from "./check.ts";
 import type { SwapDevice } from "./device.ts";
 import { InFlight } from "./in-flight.ts";
 import { PageDevice } from "./page-device.ts";
@@ -77,6 +78,8 @@ export class TieredDevice extends PageDevice {
     readonly lower: SwapDevice,
   ) {
     super();
+    deviceCheck(upper);
+    deviceCheck(lower);
     if (upper.slots >= lower.slots) {
       throw new ZswapOptionError(
         `the upper device (${upper.slots} slots) must be smaller than the lower (${lower.slots})`,

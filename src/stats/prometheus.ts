@@ -7,7 +7,7 @@ import { ZswapOptionError } from "../errors.ts";
 import { type CounterName, MTHP_COUNTERS, SWAP_COUNTERS, ZSWAP_COUNTERS } from "./counters.ts";
 import { type GaugeName, GROUP_GAUGES, SWAP_GAUGES, ZSWAP_GAUGES } from "./gauges.ts";
 import type { MthpStats } from "./mthp.ts";
-import type { StatsRecord } from "./views.ts";
+import { type StatsRecord, statsRecordCheck } from "./views.ts";
 
 export type StatName = CounterName | GaugeName;
 
@@ -103,6 +103,7 @@ const FAMILIES: ReadonlyMap<string, Family> = new Map(
 
 /** The metric's name: `prefix`, the statistic's name in lower case, its unit, `_total` on counters. */
 export function metricName(stat: StatName, prefix = "zswap_"): string {
+  if (!FAMILIES.has(stat)) throw new ZswapOptionError(`no statistic is named ${stat}`);
   const unit = STAT_UNITS[stat];
   const base = stat.toLowerCase();
   const named = unit === "" || base.endsWith(`_${unit}`) ? base : `${base}_${unit}`;
@@ -176,6 +177,7 @@ export function statsPrometheus(
     ? stats
     : [{ labels: {}, stats: stats as StatsRecord }];
   const rows = samples.map((s) => {
+    statsRecordCheck(s.stats);
     for (const name of Object.keys(s.stats)) {
       if (!FAMILIES.has(name)) throw new ZswapOptionError(`no statistic is named ${name}`);
     }
@@ -200,6 +202,7 @@ export function mthpPrometheus(
   prefix = "zswap_",
 ): string {
   prefixCheck(prefix);
+  if (!Array.isArray(samples as unknown)) throw new ZswapOptionError("samples must be an array");
   const rows = samples.flatMap((s) =>
     Object.entries(s.stats).map(([size, counts]) => ({
       labels: labelsText({ ...s.labels, size }),

@@ -7,6 +7,7 @@
 // (memory.stat's names) under the prefix `zswap_group_`, labelled `group` (and `space` as its
 // own are): a group's `zswapped` would share a metric name with the whole's `Zswapped` otherwise.
 
+import { optionBad } from "../errors.ts";
 import { type HttpServer, type HttpServerOptions, httpServe, httpText } from "../http-server.ts";
 import {
   METRICS_CONTENT_TYPE,
@@ -24,6 +25,18 @@ import { SwapSpace } from "./swap-space.ts";
 
 /** One space, or spaces by name (the `space` label). */
 export type MetricsSpaces = SwapSpace | Readonly<Record<string, SwapSpace>>;
+
+/** Throws ZSWAP_E_OPTION unless `spaces` is a SwapSpace, or an object of SwapSpaces by name. */
+function spacesCheck(spaces: unknown): asserts spaces is MetricsSpaces {
+  if (spaces instanceof SwapSpace) return;
+  if (
+    typeof spaces !== "object" ||
+    spaces === null ||
+    !Object.values(spaces).every((space) => space instanceof SwapSpace)
+  ) {
+    optionBad("spaces must be a SwapSpace, or an object of SwapSpaces by name");
+  }
+}
 
 const isZswapStat = (name: string) =>
   Object.hasOwn(ZSWAP_COUNTERS, name) || Object.hasOwn(ZSWAP_GAUGES, name);
@@ -60,6 +73,7 @@ function groupSamples(spaces: MetricsSpaces): StatsSample[] {
 
 /** The spaces' statistics as labelled samples (see the top of this file). */
 export function metricsSamples(spaces: MetricsSpaces): StatsSample[] {
+  spacesCheck(spaces);
   if (spaces instanceof SwapSpace) return [{ labels: {}, stats: spaces.stats() }];
   const named = Object.entries(spaces);
   return [
@@ -102,6 +116,7 @@ function mthpText(spaces: MetricsSpaces, prefix: string): string {
 
 /** The Prometheus text exposition of the spaces' statistics, read now. */
 export function metricsText(spaces: MetricsSpaces, prefix = "zswap_"): string {
+  spacesCheck(spaces);
   const groups = groupSamples(spaces);
   const text = statsPrometheus(metricsSamples(spaces), prefix) + mthpText(spaces, prefix);
   return groups.length === 0 ? text : text + statsPrometheus(groups, `${prefix}group_`);
@@ -112,10 +127,11 @@ export function metricsText(spaces: MetricsSpaces, prefix = "zswap_"): string {
  * otherwise; port 0, the default, picks a free one). Each scrape reads the statistics then.
  * Close the server before the spaces.
  */
-export function metricsServe(
+export async function metricsServe(
   spaces: MetricsSpaces,
   options: HttpServerOptions = {},
 ): Promise<HttpServer> {
+  spacesCheck(spaces);
   return httpServe(
     { "/metrics": (_req, res) => httpText(res, 200, metricsText(spaces), METRICS_CONTENT_TYPE) },
     options,

@@ -17,7 +17,7 @@
 
 import os from "node:os";
 import { assert } from "../assert.ts";
-import type { Clock } from "../clock.ts";
+import { type Clock, clockCheck } from "../clock.ts";
 import {
   type CodecThreads,
   OP_COMPRESS,
@@ -30,15 +30,17 @@ import {
   CODEC_THREADS_MAX,
   PAGE_SIZE,
   ROOM_WAIT_MS_DEFAULT,
+  ROOM_WAIT_MS_MAX,
   SLOT_WAITERS_MAX,
   SWAP_AREAS_MAX,
   SWAP_BATCH_PAGES_MAX,
   SWAP_WRITES_BEHIND_MAX,
 } from "../constants.ts";
-import { FileDevice, type SwapDevice } from "../device/index.ts";
+import { deviceCheck, FileDevice, type SwapDevice } from "../device/index.ts";
 import {
   folioCheck,
   optionBad,
+  optionsKnownCheck,
   pageCheck,
   ZswapBusyError,
   ZswapClosedError,
@@ -129,6 +131,27 @@ export interface SwapSpaceOptions {
    */
   threads?: number;
 }
+
+/** The keys of SwapSpaceOptions (all of them, or this does not type-check): any other is a typo. */
+const SWAP_SPACE_OPTIONS: Readonly<Record<keyof SwapSpaceOptions, true>> = {
+  slots: true,
+  device: true,
+  path: true,
+  reuse: true,
+  folder: true,
+  direct: true,
+  clock: true,
+  zswap: true,
+  type: true,
+  group: true,
+  writeback: true,
+  whenFull: true,
+  waitMs: true,
+  dedup: true,
+  threads: true,
+};
+const SWAP_SPACE_KEYS: ReadonlySet<string> = new Set(Object.keys(SWAP_SPACE_OPTIONS));
+const SWAP_IN_OPTIONS: ReadonlySet<string> = new Set(["free"]);
 
 /** Gauges of the swap space itself: SWAP_GAUGES says what each holds. */
 export type SwapGauges = Counts<SwapGaugeName>;
@@ -234,9 +257,14 @@ export class SwapSpace {
   }
 
   static #optionsCheck(opts: SwapSpaceOptions): SwapSpaceOptions {
-    if (typeof opts !== "object" || opts === null) optionBad("options must be an object");
+    optionsKnownCheck(opts, SWAP_SPACE_KEYS);
+    if (opts.writeback !== undefined && typeof opts.writeback !== "boolean")
+      optionBad(`writeback must be a boolean, got ${String(opts.writeback)}`);
+    if (opts.zswap === null) optionBad("zswap must be options, a Zswap or false, got null");
     if (!Number.isInteger(opts.slots) || opts.slots < 1)
       optionBad(`slots must be an integer >= 1, got ${opts.slots}`);
+    if (opts.device !== undefined) deviceCheck(opts.device);
+    if (opts.clock !== undefined) clockCheck(opts.clock);
     if (opts.device !== undefined && opts.device.slots < opts.slots) {
       optionBad(`the device holds ${opts.device.slots} slots, fewer than ${opts.slots}`);
     }
@@ -250,6 +278,11 @@ export class SwapSpace {
     if (opts.whenFull !== undefined && opts.whenFull !== "reject" && opts.whenFull !== "wait") {
       optionBad(`whenFull must be "reject" or "wait", got ${String(opts.whenFull)}`);
     }
+    if (opts.clock !== undefined && opts.zswap instanceof Zswap) {
+      optionBad(
+        "clock is for the Zswap made from options; a shared one has its own (new Zswap(options, { clock }))",
+      );
+    }
     if (opts.group !== undefined && !(opts.zswap instanceof Zswap)) {
       optionBad("group names a group of a shared Zswap: give the Zswap as the zswap option");
     }
@@ -257,8 +290,8 @@ export class SwapSpace {
       optionBad('whenFull "wait" needs zswap with writeback: nothing else makes room');
     }
     const waitMs = opts.waitMs ?? ROOM_WAIT_MS_DEFAULT;
-    if (typeof waitMs !== "number" || !(waitMs >= 0 && waitMs <= 60_000))
-      optionBad(`waitMs must be in 0..60000, got ${waitMs}`);
+    if (typeof waitMs !== "number" || !(waitMs >= 0 && waitMs <= ROOM_WAIT_MS_MAX))
+      optionBad(`waitMs must be in 0..${ROOM_WAIT_MS_MAX}, got ${waitMs}`);
     if (opts.dedup !== undefined && typeof opts.dedup !== "boolean")
       optionBad("dedup must be a boolean");
     const threads = opts.threads ?? 0;
@@ -779,6 +812,11 @@ export class SwapSpace {
    * and leaves the slot and its data as they were.
    */
   async swapIn(slot: SwapSlot, into: Uint8Array, opts?: { free?: boolean }): Promise<SwapInSource> {
+    if (opts !== undefined) {
+      optionsKnownCheck(opts, SWAP_IN_OPTIONS);
+      if (opts.free !== undefined && typeof opts.free !== "boolean")
+        optionBad(`free must be a boolean, got ${String(opts.free)}`);
+    }
     return this.#swapIn(slot, into, opts?.free === true, false);
   }
 

@@ -2,7 +2,7 @@
 // run (pages, accesses, frames, pool, device), reading the trace and the corpus on the way. Every
 // input is checked here, before any configuration opens a swap file.
 
-import { lstat } from "node:fs/promises";
+import { lstat, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { compressorCreate } from "../compress/index.ts";
 import {
@@ -51,7 +51,8 @@ export interface RunRequest {
     | { kind: "trace"; path: string; format: TraceFormat | undefined };
   /** Page contents: a corpus file, this process's own memory, or the generator. */
   pagesFrom: { kind: "file"; path: string } | { kind: "self" } | { kind: "generated" };
-  resident: SizeAsked;
+  /** Resident page frames; undefined for RESIDENT_DEFAULT. */
+  resident: SizeAsked | undefined;
   pool: SizeAsked | undefined;
   compressor: string;
   configs: ConfigName[];
@@ -143,6 +144,14 @@ export async function workloadResolve(
     const accesses = (seed: number) => pattern(w.name, { ...w, seed });
     return { accesses, accessCount: w.accesses, pages: w.pages, label };
   }
+  // Read once to scan and once per configuration: a pipe would be empty the second time. A
+  // missing file is left to the reader, whose error names it.
+  const info = await stat(w.path).catch(() => undefined);
+  if (info !== undefined && !info.isFile()) {
+    throw new ZswapInputError(
+      `trace ${w.path} is not a regular file: it is read once per configuration, so save it to a file first`,
+    );
+  }
   const format = w.format ?? (await traceFormat(w.path));
   const scan = await traceScan(w.path, format, signal);
   if (scan.pages < 2) {
@@ -210,8 +219,13 @@ function compressedPageBytes(corpus: readonly Uint8Array[], compressor: string):
   return sum / n;
 }
 
-function framesResolve(resident: SizeAsked, pages: number): number {
-  const frames = Math.floor(sizeBytes(resident, pages * PAGE_SIZE) / PAGE_SIZE);
+/** The resident frames when none are asked for: 12.5% of the working set, at least one. */
+const RESIDENT_DEFAULT: SizeAsked = { percent: 12.5 };
+
+function framesResolve(resident: SizeAsked | undefined, pages: number): number {
+  const share = Math.floor(sizeBytes(resident ?? RESIDENT_DEFAULT, pages * PAGE_SIZE) / PAGE_SIZE);
+  // Only a size the user gave can be too small: the default of a working set under 8 pages is 1.
+  const frames = resident === undefined ? Math.max(1, share) : share;
   const at = `--resident (${frames} pages)`;
   if (frames < 1) throw new ZswapOptionError("--resident must be at least one page frame");
   if (frames >= pages) {

@@ -78,7 +78,6 @@ async function tenantsOpen(
       zswap,
       type: i,
       group,
-      clock,
     });
     const source = accessesOf(spec, i);
     const accesses =

@@ -19,7 +19,7 @@
 // A group with writeback off is never picked, and its rows are passed by (no device).
 
 import { PAGE_SIZE, SWAP_AREAS_MAX, ZSWAP_GROUPS_MAX } from "../constants.ts";
-import { optionBad, ZswapExistsError, ZswapOptionError } from "../errors.ts";
+import { optionBad, optionsKnownCheck, ZswapExistsError, ZswapOptionError } from "../errors.ts";
 import {
   type Counts,
   countsNew,
@@ -48,6 +48,9 @@ export interface ZswapGroupOptions {
 
 /** A group's counters and gauges, under the kernel's memory.stat names. */
 export type ZswapGroupStats = Readonly<Counts<GroupCounterName> & Counts<GroupGaugeName>>;
+
+/** The keys of ZswapGroupOptions: any other is a typo. */
+const GROUP_OPTIONS: ReadonlySet<string> = new Set(["maxBytes", "writeback"]);
 
 /** The group every area belongs to unless swapon names another; it has no bound. */
 export const GROUP_ROOT = "root";
@@ -107,7 +110,7 @@ export class Groups {
   // --- tunables ---
 
   static #optionsCheck(o: ZswapGroupOptions): void {
-    if (typeof o !== "object" || o === null) optionBad("group options must be an object");
+    optionsKnownCheck(o, GROUP_OPTIONS);
     const max = o.maxBytes;
     if (max !== undefined && !(typeof max === "number" && max >= 0 && !Number.isNaN(max))) {
       optionBad(`maxBytes must be a number >= 0 (Infinity for no bound), got ${String(max)}`);

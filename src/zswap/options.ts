@@ -16,7 +16,7 @@ import {
   WRITEBACK_IN_FLIGHT_DEFAULT,
   WRITEBACK_IN_FLIGHT_MAX,
 } from "../constants.ts";
-import { optionBad } from "../errors.ts";
+import { optionBad, optionsKnownCheck } from "../errors.ts";
 import { WRITEBACK_POLICY_NAMES, type WritebackPolicyName } from "./policy.ts";
 
 export interface ZswapOptions {
@@ -222,8 +222,7 @@ function paramsCheck(
 
 /** Resolves options over a base config (the defaults, or the current config when reconfiguring). */
 export function configResolve(opts: ZswapOptions, base?: ZswapConfig): ZswapConfig {
-  if (typeof opts !== "object" || opts === null) optionBad("options must be an object");
-  for (const key of Object.keys(opts)) if (!KNOWN.has(key)) optionBad(`unknown option "${key}"`);
+  optionsKnownCheck(opts, KNOWN);
   const compressor = opts.compressor ?? base?.compressor ?? COMPRESSOR_DEFAULT;
   if (opts.compressor !== undefined) compressorCreate(opts.compressor); // throws if unavailable
   const incompressible = opts.incompressible ?? base?.incompressible ?? "reject";

@@ -9,7 +9,7 @@
 // internals through unsafeExposeInternals, and nothing else does.
 
 import { assert } from "../assert.ts";
-import { type Clock, REAL_CLOCK } from "../clock.ts";
+import { type Clock, clockCheck, REAL_CLOCK } from "../clock.ts";
 import type { CompressorParams } from "../compress/index.ts";
 import {
   AREA_SLOTS_MAX,
@@ -19,12 +19,15 @@ import {
   PAGE_SIZE,
   POOL_COMPACT_CHECK_WRITEBACKS,
   POOL_ZSPAGE_PAGES_MAX,
+  ROOM_WAIT_MS_MAX,
   SWAP_AREAS_MAX,
 } from "../constants.ts";
+import { deviceCheck } from "../device/check.ts";
 import type { SwapDevice } from "../device/device.ts";
 import {
   folioCheck,
   optionBad,
+  optionsKnownCheck,
   pageCheck,
   ZswapAreaError,
   ZswapDataError,
@@ -74,6 +77,11 @@ export const LOADED_CODEC_STEP = 8192;
 /** loadCompressed's codec id for a page stored raw (its PAGE_SIZE bytes are the page). */
 export const LOADED_RAW = 255;
 
+/** The keys of markIdle's, writebackNow's and recompress' options: any other is a typo. */
+const MARK_IDLE_OPTIONS: ReadonlySet<string> = new Set(["olderThanMs"]);
+const WRITEBACK_NOW_OPTIONS: ReadonlySet<string> = new Set(["type", "maxPages"]);
+const RECOMPRESS_OPTIONS: ReadonlySet<string> = new Set(["type", "threshold", "maxPages"]);
+
 /** Why a store was declined: the counter that moved. */
 export type RejectReason =
   | "pool_limit_hit"
@@ -94,6 +102,7 @@ export interface ZswapDeps {
   /** The clock of the `wait` policy and writeback's backoff (default: real time). */
   clock?: Clock;
 }
+const ZSWAP_DEPS: ReadonlySet<string> = new Set(["clock"] satisfies (keyof ZswapDeps)[]);
 
 /** A swap area as zswap sees it: its index, the device writeback writes to (if any), which of
  *  its slots writeback left on that device, and its packed region (compressed writeback). */
@@ -162,6 +171,8 @@ export class Zswap {
   #writebackLimitPages = 0;
 
   constructor(options: ZswapOptions = {}, deps: ZswapDeps = {}) {
+    optionsKnownCheck(deps, ZSWAP_DEPS);
+    if (deps.clock !== undefined) clockCheck(deps.clock);
     this.#config = configResolve(options);
     this.#clock = deps.clock ?? REAL_CLOCK;
     this.#codecId = this.#codecLoad(this.#config, []);
@@ -716,6 +727,11 @@ export class Zswap {
     page: Uint8Array,
     waitMs: number,
   ): Promise<boolean> {
+    // Bad input is the caller's error now, not a decline counted once the wait is over.
+    pageCheck(page);
+    Zswap.#slot(this.#area(type), type, offset);
+    if (typeof waitMs !== "number" || !(waitMs >= 0 && waitMs <= ROOM_WAIT_MS_MAX))
+      optionBad(`waitMs must be in 0..${ROOM_WAIT_MS_MAX}, got ${waitMs}`);
     const deadline = this.#clock.now() + waitMs;
     let waited = false;
     for (;;) {
@@ -871,6 +887,7 @@ export class Zswap {
     if (!Number.isInteger(slots) || slots < 1 || slots > AREA_SLOTS_MAX) {
       throw new ZswapOptionError(`slots must be an integer in 1..${AREA_SLOTS_MAX}, got ${slots}`);
     }
+    if (device !== undefined) deviceCheck(device);
     if (device !== undefined && device.slots < slots) {
       throw new ZswapOptionError(
         `the device holds ${device.slots} slots, fewer than the area's ${slots}`,
@@ -1011,6 +1028,7 @@ export class Zswap {
    * `idle` file: "all", or seconds); an access clears the mark. Returns the pages marked idle now.
    */
   markIdle(options: { olderThanMs?: number } = {}): number {
+    optionsKnownCheck(options, MARK_IDLE_OPTIONS);
     return idleMark(this.#entries, tickNow(this.#clock), options.olderThanMs);
   }
 
@@ -1021,7 +1039,8 @@ export class Zswap {
    * a device stay.
    */
   async writebackNow(options: { type: WritebackType; maxPages?: number }): Promise<number> {
-    const type = options?.type;
+    optionsKnownCheck(options, WRITEBACK_NOW_OPTIONS);
+    const type = options.type;
     if (!WRITEBACK_TYPES.includes(type)) {
       optionBad(`type must be one of ${WRITEBACK_TYPES.join(", ")}, got ${String(type)}`);
     }
@@ -1060,6 +1079,7 @@ export class Zswap {
   recompress(
     options: { type?: RecompressType; threshold?: number; maxPages?: number } = {},
   ): RecompressResult {
+    optionsKnownCheck(options, RECOMPRESS_OPTIONS);
     const type = options.type ?? "all";
     if (!RECOMPRESS_TYPES.includes(type)) {
       optionBad(`type must be one of ${RECOMPRESS_TYPES.join(", ")}, got ${String(type)}`);

@@ -140,6 +140,23 @@ describe("conventions", () => {
     }
   });
 
+  test("a trace through a pipe is refused at once: it is read once per configuration", async () => {
+    const argv = [
+      "run",
+      "--device",
+      "memory",
+      "--pages-from",
+      "generated",
+      "--trace",
+      "/dev/stdin",
+    ];
+    const { child, exit } = zswapStart(argv, { stdio: ["pipe", "pipe", "pipe"] });
+    child.stdin!.end("R 1\nW 2\nR 3\nR 4\nW 5\nR 1\n");
+    const e = await exit;
+    assert.equal(e.code, 2, e.stderr);
+    assert.match(e.stderr, /trace \/dev\/stdin is not a regular file/);
+  });
+
   test("a closed pipe on stdout (| head) ends quietly", async () => {
     const { child, exit } = zswapStart(["run", ...SMALL]);
     child.stdout!.once("data", () => child.stdout!.destroy());
@@ -177,9 +194,12 @@ describe("conventions", () => {
     ok(
       await zswap([
         "run",
-        ...SMALL,
+        "--accesses",
+        "2000",
         "--working-set",
         "512p",
+        "--pages-from",
+        "generated",
         "--resident",
         "1p",
         "--configs",

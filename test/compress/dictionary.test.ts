@@ -11,7 +11,7 @@ import {
   dictionaryTrain,
 } from "../../src/compress/index.ts";
 import { COMPRESS_BUFFER_BYTES, DICTS_KEPT_MAX, PAGE_SIZE } from "../../src/constants.ts";
-import { ZswapInputError, ZswapOptionError } from "../../src/errors.ts";
+import { ZswapInputError, ZswapOptionError, ZswapPageSizeError } from "../../src/errors.ts";
 import { generatePage } from "../../src/workload/generate.ts";
 import { Zswap } from "../../src/zswap/index.ts";
 
@@ -70,6 +70,12 @@ describe("zstd dictionaries", () => {
     assert.throws(() => dictionaryTrain([], "corpus x"), ZswapInputError);
     assert.throws(() => dictionaryTrain(pages(3, 1), "corpus x"), /at least 16/);
     assert.throws(() => dictionaryTrain(pages(32, 1), "corpus x", 100), ZswapOptionError);
+    // Every page is a page: a short one was trained on as if zero-padded, a long one was a RangeError.
+    const short = Array.from({ length: 20 }, () => new Uint8Array(3).fill(7));
+    assert.throws(() => dictionaryTrain(short, "corpus x"), ZswapPageSizeError);
+    const long = [...pages(31, 1), new Uint8Array(2 * PAGE_SIZE)];
+    assert.throws(() => dictionaryTrain(long, "corpus x"), ZswapPageSizeError);
+    assert.throws(() => dictionaryTrain("x".repeat(20) as never, "corpus x"), ZswapOptionError);
     assert.match(String(dictionaryId(new Uint8Array(100))), /not a zstd dictionary/);
     assert.match(String(dictionaryId("x")), /not a Uint8Array/);
     assert.throws(() => compressorCreate("lz4", { dictionary: dictOf(1) }), ZswapOptionError);

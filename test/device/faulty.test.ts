@@ -245,9 +245,15 @@ describe("FaultyDevice", () => {
       { seed: 1, latency: { kind: "uniform", minUs: 5, maxUs: 1 } },
       { seed: 1, latency: { kind: "lognormal", medianUs: 0, sigma: 1 } },
       { seed: 1, latency: { kind: "bogus" } as unknown as LatencyModel },
+      { seed: 1, clock: {} as never },
     ];
     for (const options of badOptions) {
       assert.throws(() => new FaultyDevice(inner, options), { code: "ZSWAP_E_OPTION" });
+    }
+    // An inner device that is not one was taken, and failed at its first read with a TypeError.
+    for (const notDevice of [{ slots: 4 }, null, "memory"]) {
+      const make = () => new FaultyDevice(notDevice as never, { seed: 1 });
+      assert.throws(make, { code: "ZSWAP_E_OPTION" });
     }
   });
 

@@ -350,6 +350,7 @@ describe("FileDevice refusals", () => {
       { slots: 4, path: "x", folder: "y" },
       { slots: 4, reuse: true },
       { slots: 4, path: "x", reuse: "yes" },
+      { slots: 4, pth: join(scratch, "typo.swap") }, // was an unnamed file in os.tmpdir()
     ]) {
       const bad = options as Parameters<typeof FileDevice.open>[0];
       await rejectsWith(FileDevice.open(bad), ZswapArgumentError, "ZSWAP_E_OPTION");

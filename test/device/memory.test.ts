@@ -62,6 +62,7 @@ test("MemoryDevice: a write copies at call time, a read copies after the call; b
 test("MemoryDevice: bad slot, bad page, bad options and use after close are typed errors", async () => {
   assert.throws(() => new MemoryDevice({ slots: 0 }), { code: "ZSWAP_E_OPTION" });
   assert.throws(() => new MemoryDevice({ slots: -3 }), { code: "ZSWAP_E_OPTION" });
+  assert.throws(() => new MemoryDevice({ slots: 4, slot: 8 } as never), /unknown option "slot"/);
   const device = new MemoryDevice({ slots: 4 });
   for (const bad of [-1, 4, 0.5]) {
     await rejectsWith(device.write(slot(bad), pageMake(1)), ZswapArgumentError, "ZSWAP_E_OFFSET");

@@ -240,6 +240,11 @@ describe("redisTargetParse: URLs in the user's terms", () => {
       (await rejectsWith(tagged, ZswapArgumentError, "ZSWAP_E_OPTION")).message,
       /hash tag/,
     );
+    const typo = { slots: 4, url: "redis://127.0.0.1:1", keyprefix: "mine:" } as never;
+    assert.match(
+      (await rejectsWith(RedisDevice.open(typo), ZswapArgumentError, "ZSWAP_E_OPTION")).message,
+      /unknown option "keyprefix"/,
+    );
   });
 });
 

@@ -77,6 +77,18 @@ describe("TieredDevice", () => {
     assert.throws(make, ZswapArgumentError);
   });
 
+  test("a device that is not one, above or below, is refused (a TypeError, or taken, before)", () => {
+    const lower = new MemoryDevice({ slots: 8 });
+    for (const [upper, under] of [
+      [undefined, lower],
+      [{ slots: 4 }, lower],
+      [new MemoryDevice({ slots: 4 }), {}],
+      [new MemoryDevice({ slots: 4 }), null],
+    ]) {
+      assert.throws(() => new TieredDevice(upper as never, under as never), ZswapArgumentError);
+    }
+  });
+
   test("concurrent reads and writes while the oldest pages migrate: every read is right", async () => {
     const upper = jittery(new MemoryDevice({ slots: 32 }), 1);
     const lower = jittery(new MemoryDevice({ slots: 512 }), 2);

@@ -5,6 +5,7 @@ import { ZswapOptionError } from "../../src/errors.ts";
 import {
   isCounter,
   metricName,
+  mthpPrometheus,
   type StatName,
   SWAP_COUNTERS,
   SWAP_GAUGES,
@@ -96,4 +97,12 @@ it("Prometheus: an unknown statistic, a bad label name or prefix is ZSWAP_E_OPTI
   bad(() => statsPrometheus([{ labels: { Space: "a" }, stats: {} }]), /label name "Space"/);
   bad(() => statsPrometheus([{ labels: { __name: "a" }, stats: {} }]), /label name "__name"/);
   bad(() => statsPrometheus({}, "zswap-"), /metric prefix "zswap-"/);
+  // Before, a TypeError, or a line the scraper rejects ("-Inf" for a string, "zswap_x_undefined").
+  bad(() => statsPrometheus(null as never), /statistics must be/);
+  bad(() => statsPrometheus({ zswpin: "7" } as never), /zswpin is not a number/);
+  bad(() => statsPrometheus([{ labels: {}, stats: null as never }]), /statistics must be/);
+  bad(() => metricName("bogus" as StatName), /no statistic is named bogus/);
+  bad(() => statsText(null as never), /statistics must be/);
+  bad(() => statsJson(5 as never), /statistics must be/);
+  bad(() => mthpPrometheus(null as never), /samples must be an array/);
 });

@@ -105,3 +105,10 @@ it("metricsServe: a taken port is ZSWAP_E_IO, a bad one ZSWAP_E_OPTION", async (
   await server.close();
   await assert.rejects(metricsServe(spaces.a, { port: 70_000 }), { code: "ZSWAP_E_OPTION" });
 });
+
+it("spaces that are not swap spaces are ZSWAP_E_OPTION, at once (a TypeError, or a server whose every scrape failed, before)", async () => {
+  for (const bad of [undefined, null, 5, { a: 5 }, { a: spaces.a, b: {} }]) {
+    assert.throws(() => metricsText(bad as never), { code: "ZSWAP_E_OPTION" }, String(bad));
+    await assert.rejects(metricsServe(bad as never), { code: "ZSWAP_E_OPTION" }, String(bad));
+  }
+});

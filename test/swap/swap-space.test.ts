@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { setImmediate as immediate, setTimeout as sleep } from "node:timers/promises";
+import { REAL_CLOCK } from "../../src/clock.ts";
 import { compressorCreate } from "../../src/compress/index.ts";
 import { COMPRESS_BUFFER_BYTES, PAGE_SIZE, SWAP_WRITES_BEHIND_MAX } from "../../src/constants.ts";
 import {
@@ -260,6 +261,20 @@ function testsDeclare(): void {
   });
 
   describe("slot lifetime and typed errors", () => {
+    it("swapIn's options are checked: a misspelt or non-boolean free was a swap-in that kept the slot", async () => {
+      const s = await SwapSpace.open({ slots: 4, device: new MemoryDevice({ slots: 4 }) });
+      const page = compressiblePages(1, 41)[0];
+      const slot = await s.swapOut(page);
+      for (const opts of [{ free: "yes" }, { fre: true }, null, 1]) {
+        const bad = () => s.swapIn(slot, dirty(), opts as never);
+        await rejectsUnchanged(s, bad, ZswapArgumentError, "ZSWAP_E_OPTION");
+      }
+      const into = dirty();
+      assert.equal(await s.swapIn(slot, into, { free: true }), "zswap");
+      assert.deepEqual(into, page);
+      await s.close();
+    });
+
     it("swapIn without free keeps the slot readable; with free it frees it; it says where the page was", async () => {
       const dev = new MemoryDevice({ slots: 16 });
       const s = await SwapSpace.open({ slots: 16, device: dev, zswap: BIG_POOL });
@@ -585,6 +600,19 @@ function testsDeclare(): void {
         ["unknown zswap option", { slots: 8, path, zswap: { bogus: 1 } as object }],
         ["reuse without a path", { slots: 8, reuse: true }],
         ["path and folder", { slots: 8, path, folder: dir }],
+        ["a device that is not one", { slots: 8, device: { slots: 8 } as unknown as SwapDevice }],
+        ["a device that is a string", { slots: 8, device: "x" as unknown as SwapDevice }],
+        ["a null device", { slots: 8, device: null as unknown as SwapDevice }],
+        ["a clock that is not one", { slots: 8, path, clock: {} as never }],
+        ["an unknown option (a typo)", { slots: 8, path, whenfull: "wait" } as SwapSpaceOptions],
+        ['writeback "no"', { slots: 8, path, writeback: "no" as never }],
+        ["zswap null", { slots: 8, path, zswap: null as never }],
+        // A shared Zswap runs on its own clock: this one would have been ignored.
+        [
+          "a clock beside a shared Zswap",
+          { slots: 8, path, zswap: new Zswap(), clock: REAL_CLOCK },
+        ],
+        ['threads "2"', { slots: 8, path, threads: "2" as never }],
       ];
       try {
         for (const [what, opts] of cases) {

@@ -39,6 +39,16 @@ describe("planMake", () => {
     assert.equal(n, 100);
   });
 
+  test("without --resident, a working set or trace of under 8 pages gets one frame, not a refusal", async () => {
+    const { plan } = await planMake(request(["--working-set", "4p", "--accesses", "10"]));
+    assert.equal(plan.frames, 1);
+    const three = path.join(dir, "three.trace");
+    fs.writeFileSync(three, "R 1\nW 2\nR 3\nR 1\n");
+    const traced = await planMake(request(["--trace", three]));
+    assert.equal(traced.plan.pages, 3);
+    assert.equal(traced.plan.frames, 1);
+  });
+
   const bad: [string, string[], RegExp][] = [
     [
       "a pool larger than the working set",

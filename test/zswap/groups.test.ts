@@ -254,6 +254,9 @@ describe("groups beyond the kernel's selftest", () => {
     assert.throws(() => z.groupAdd("a"), ZswapExistsError);
     assert.throws(() => z.groupAdd("bad name!"), ZswapOptionError);
     assert.throws(() => z.groupAdd("b", { maxBytes: -1 }), ZswapOptionError);
+    // A misspelt bound made a group with none.
+    assert.throws(() => z.groupAdd("c", { maxbytes: 4096 } as never), /unknown option "maxbytes"/);
+    assert.throws(() => z.groupConfigure("a", { writeBack: false } as never), /unknown option/);
     assert.throws(() => z.groupConfigure("a", { maxBytes: Number.NaN }), ZswapOptionError);
     assert.throws(() => z.groupConfigure("nope", {}), ZswapOptionError);
     assert.throws(() => z.groupConfigure("root", { maxBytes: 0 }), ZswapOptionError);

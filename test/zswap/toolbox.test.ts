@@ -111,6 +111,9 @@ describe("markIdle", () => {
     for (const v of [-1, Number.NaN, IDLE_AGE_TICKS_MAX * IDLE_TICK_MS + 1, "5" as never]) {
       assert.throws(() => z.markIdle({ olderThanMs: v }), ZswapOptionError);
     }
+    // Options that are not an object, or a misspelt one (which marked every page), too.
+    assert.throws(() => z.markIdle(null as never), ZswapOptionError);
+    assert.throws(() => z.markIdle({ olderthanms: 5 } as never), /unknown option "olderthanms"/);
   });
 });
 
@@ -198,6 +201,8 @@ describe("writebackNow", () => {
     const before = z.stats();
     await assert.rejects(z.writebackNow({ type: "cold" as never }), ZswapOptionError);
     await assert.rejects(z.writebackNow({ type: "idle", maxPages: 1.5 }), ZswapOptionError);
+    const typo = { type: "idle", maxpages: 1 } as never; // unbounded, had it been taken
+    await assert.rejects(z.writebackNow(typo), /unknown option "maxpages"/);
     assert.throws(() => z.writebackLimitSet(-1), ZswapOptionError);
     const bare = new Zswap({ maxPoolBytes: 1 << 20 });
     bare.swapon(0, 8);
@@ -301,6 +306,8 @@ describe("recompress", () => {
     );
     assert.throws(() => z.recompress({ type: "cold" as never }), ZswapOptionError);
     assert.throws(() => z.recompress({ threshold: -1 }), ZswapOptionError);
+    assert.throws(() => z.recompress(null as never), ZswapOptionError);
+    assert.throws(() => z.recompress({ maxpages: 1 } as never), /unknown option "maxpages"/);
     assert.deepEqual(z.options.recompressors, []);
   });
 });

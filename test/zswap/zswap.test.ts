@@ -210,6 +210,12 @@ describe("bad input: typed error, stable code, nothing changed", () => {
     ["fractional offset", "ZSWAP_E_OFFSET", (z) => z.invalidate(0, 1.5)],
     ["swapon twice", "ZSWAP_E_AREA", (z) => z.swapon(0, 10)],
     ["swapon zero slots", "ZSWAP_E_OPTION", (z) => z.swapon(1, 0)],
+    ["swapon a device that is not one", "ZSWAP_E_OPTION", (z) => z.swapon(1, 10, {} as never)],
+    [
+      "swapon a device without read",
+      "ZSWAP_E_OPTION",
+      (z) => z.swapon(1, 10, { slots: 10, write: () => {}, close: () => {} } as never),
+    ],
     ["swapoff an area not on", "ZSWAP_E_AREA", (z) => z.swapoff(2)],
     ["unknown compressor", "ZSWAP_E_COMPRESSOR", (z) => z.configure({ compressor: "snappy" })],
     ["percent over 100", "ZSWAP_E_OPTION", (z) => z.configure({ acceptThresholdPercent: 101 })],
@@ -250,6 +256,22 @@ describe("bad input: typed error, stable code, nothing changed", () => {
     });
   }
 
+  it("storeWait: bad input is a typed error at once, not a decline counted after the wait", async () => {
+    const z = cache();
+    let n = 0;
+    while (z.store(0, n, pages[n % pages.length])) n++; // full: a store would wait
+    const before = z.stats();
+    const calls: [string, () => Promise<boolean>][] = [
+      ["ZSWAP_E_PAGE_SIZE", () => z.storeWait(0, 1000, new Uint8Array(5), 10)],
+      ["ZSWAP_E_OFFSET", () => z.storeWait(0, 1024, pages[0], 10)],
+      ["ZSWAP_E_OPTION", () => z.storeWait(0, 1000, pages[0], Number.NaN)],
+      ["ZSWAP_E_OPTION", () => z.storeWait(0, 1000, pages[0], -1)],
+      ["ZSWAP_E_OPTION", () => z.storeWait(0, 1000, pages[0], 2 ** 40)],
+    ];
+    for (const [c, call] of calls) await assert.rejects(call(), code(c), c);
+    assert.deepEqual(z.stats(), before);
+  });
+
   it("the default pool bound is capped at the largest pool on a machine of any size", () => {
     for (const memoryBytes of [2 ** 40, 2 ** 50]) {
       const z = new Zswap({ memoryBytes, maxPoolPercent: 20 });
@@ -263,6 +285,12 @@ describe("bad input: typed error, stable code, nothing changed", () => {
     assert.throws(() => new Zswap({ maxPoolPercent: -5 }), code("ZSWAP_E_OPTION"));
     assert.throws(() => new Zswap({ compressor: "nope" }), code("ZSWAP_E_COMPRESSOR"));
     assert.throws(() => new Zswap(null as never), ZswapArgumentError);
+    assert.throws(() => new Zswap({}, null as never), code("ZSWAP_E_OPTION"));
+    assert.throws(() => new Zswap({}, { clock: 5 as never }), code("ZSWAP_E_OPTION"));
+    const noClear = { now: () => 0, setTimeout: () => ({ clock: undefined }) };
+    assert.throws(() => new Zswap({}, { clock: noClear as never }), code("ZSWAP_E_OPTION"));
+    // A misspelt clock left a simulation on real time.
+    assert.throws(() => new Zswap({}, { clok: {} } as never), /unknown option "clok"/);
     const area = new ZswapAreaError("x");
     assert.ok(area instanceof ZswapStateError && area instanceof ZswapError);
     assert.equal(area.code, "ZSWAP_E_AREA");
