@@ -19,7 +19,7 @@
 
 import { Worker } from "node:worker_threads";
 import { assert } from "../assert.ts";
-import { CODEC_JOBS_MAX, PAGE_SIZE } from "../constants.ts";
+import { CODEC_DRAIN_JOBS_MAX, CODEC_JOBS_MAX, PAGE_SIZE } from "../constants.ts";
 import {
   BELL,
   CTL_DONE,
@@ -245,19 +245,24 @@ export class CodecThreads {
 
   #woken(): void {
     const seen = Atomics.load(this.#ctl, CTL_DONE);
-    this.#drain();
-    this.#wait(seen);
+    if (this.#drain()) this.#wait(seen);
+    else setImmediate(() => this.#woken()); // more are done: after the loop has turned
   }
 
-  /** Calls back every finished job at the front of the push order. */
-  #drain(): void {
+  /**
+   * Calls back the finished jobs at the front of the push order, at most CODEC_DRAIN_JOBS_MAX:
+   * their callbacks store pages and push more, and the loop must turn meanwhile. False when it
+   * stopped there.
+   */
+  #drain(): boolean {
     const c = this.#ctl;
-    while (this.#pending > 0) {
+    for (let n = 0; this.#pending > 0; n++) {
+      if (n === CODEC_DRAIN_JOBS_MAX) return false;
       const s = this.#order[this.#orderHead];
       const w = slotAt(this.threads, s);
       const state = Atomics.load(c, w + SLOT_STATE);
       const dead = this.#held[this.#thread[s]] < 0;
-      if (state !== STATE_DONE && !dead) return;
+      if (state !== STATE_DONE && !dead) return true;
       this.#orderHead = (this.#orderHead + 1) & (CODEC_JOBS_MAX - 1);
       this.#pending--;
       if (!dead) this.#held[this.#thread[s]]--;
@@ -271,6 +276,7 @@ export class CodecThreads {
       }
     }
     for (const wk of this.#workers) wk?.unref();
+    return true;
   }
 
   /**

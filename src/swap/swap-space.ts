@@ -623,44 +623,49 @@ export class SwapSpace {
         writes.push(this.#swapOutDevice(slot, page).catch((err) => (error ??= err)));
       }
     };
-    for (let i = 0; i < pages.length && error === undefined; ) {
-      // One promise a hand-off: the last job pushed settles it (called back in order, it is
-      // the last of them to be).
-      let pushed = 0;
-      let called = 0;
-      let handedOver: (() => void) | undefined;
-      let later = false;
-      for (; i < pages.length; i++) {
-        const slot = slots[i] as SwapOffset;
-        const page = pages[i];
+    // A window of jobs: each page called back makes room for the next, so the threads never
+    // run dry between hand-offs; the batch waits only when it has nothing else to do.
+    let next = 0;
+    let out = 0;
+    let idle: (() => void) | undefined;
+    /** Hands pages over while job slots allow; what take said when it stopped (0: no page left). */
+    const feed = (): number => {
+      for (; next < pages.length && error === undefined; next++) {
+        const slot = slots[next] as SwapOffset;
+        const page = pages[next];
         if (this.#sameStore(slot, page)) continue;
         const job = this.#outJob(true);
-        later = job === JOB_LATER;
-        if (job < 0) break;
+        if (job < 0) return job;
         threads.input(job).set(page);
         const codec = z.storeCodecId;
-        pushed++;
-        threads.push(job, OP_COMPRESS, codec, z.storeLimitBytes, (n, out) => {
+        out++;
+        threads.push(job, OP_COMPRESS, codec, z.storeLimitBytes, (n, output) => {
+          out--;
           if (n === RESULT_THREAD_DIED) error ??= threads.died(job);
           else if (this.#closed) error ??= new ZswapClosedError("the swap space is closed");
-          else stored(slot, page, codec, n, out);
-          if (++called === pushed) handedOver!();
+          else stored(slot, page, codec, n, output);
+          feed();
+          if (out === 0) idle?.();
         });
       }
-      if (pushed > 0) {
-        await new Promise<void>((resolve) => (handedOver = resolve));
+      return 0;
+    };
+    while (next < pages.length && error === undefined) {
+      const why = feed();
+      if (out > 0) {
+        await new Promise<void>((resolve) => (idle = resolve));
         continue;
       }
-      if (i === pages.length) break; // the last pages were same-filled
-      if (later) {
-        // Calls wait for a later turn to run inline: the batch goes on behind them.
+      if (why === 0) break; // the last pages were same-filled
+      if (why === JOB_LATER) {
+        // Calls wait for a later turn: the batch goes on behind them.
         await threads.later(0, false, () => undefined);
         continue;
       }
       // No job slot free (other calls hold them all), no thread left, or a dictionary codec:
       // one page inline.
-      const slot = slots[i] as SwapOffset;
-      const page = pages[i++];
+      const slot = slots[next] as SwapOffset;
+      const page = pages[next++];
       if (!this.#sameStore(slot, page) && !z.store(this.type, slot, page)) {
         writes.push(this.#swapOutDevice(slot, page).catch((err) => (error ??= err)));
       }
