@@ -15,6 +15,7 @@ import {
   RESULT_THREAD_DIED,
 } from "../../src/compress/index.ts";
 import {
+  CODEC_DRAIN_JOBS_MAX,
   CODEC_INLINE_DECOMPRESS_SHARE,
   CODEC_INLINE_PAGES_PER_TURN,
   PAGE_SIZE,
@@ -320,6 +321,45 @@ describe("codec threads", () => {
       } finally {
         await space.close();
       }
+    }
+  });
+
+  it("at most CODEC_DRAIN_JOBS_MAX jobs are called back in one task: the loop turns between", async () => {
+    const threads = new CodecThreads(1);
+    const garbage = (done: (result: number) => void) => {
+      const s = threads.take();
+      threads.input(s)[0] = 0xff; // 1 byte of garbage: done at once
+      threads.push(s, OP_DECOMPRESS, compressorId("lz4"), 1, done);
+    };
+    try {
+      await new Promise((resolve) => garbage(resolve)); // the thread started, and spinning
+      const jobs = 3 * CODEC_DRAIN_JOBS_MAX;
+      let turn = 0;
+      const perTurn = new Map<number, number>();
+      let left = jobs;
+      const all = new Promise<void>((resolve) => {
+        for (let i = 0; i < jobs; i++) {
+          garbage(() => {
+            perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1);
+            if (--left === 0) resolve();
+          });
+        }
+      });
+      const tick = () => {
+        turn++;
+        if (left > 0) setImmediate(tick);
+      };
+      setImmediate(tick);
+      // Hold the loop while the thread finishes them all: the first look finds every one done.
+      const until = performance.now() + 100;
+      while (performance.now() < until);
+      await all;
+      assert.ok(
+        Math.max(...perTurn.values()) <= CODEC_DRAIN_JOBS_MAX,
+        JSON.stringify([...perTurn]),
+      );
+    } finally {
+      await threads.close();
     }
   });
 
