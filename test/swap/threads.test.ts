@@ -76,6 +76,28 @@ async function readAll(space: SwapSpace, slots: readonly SwapSlot[]): Promise<Ui
   return into;
 }
 
+/**
+ * Pages each its own (none same-filled), the first CODEC_INLINE_PAGES_PER_TURN of them swapped
+ * out one at a time in a turn of their own: they ran inline and spent the turn's budget.
+ */
+async function budgetSpend(
+  space: SwapSpace,
+  more: number,
+  seed: number,
+): Promise<{ many: Uint8Array[]; slots: SwapSlot[]; rest: Uint8Array[] }> {
+  const many = generatePages(CODEC_INLINE_PAGES_PER_TURN + more, seed).map((p, i) => {
+    p[0] = i;
+    p[1] = 1;
+    return p;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  const slots: SwapSlot[] = [];
+  for (const page of many.slice(0, CODEC_INLINE_PAGES_PER_TURN)) {
+    slots.push(await space.swapOut(page));
+  }
+  return { many, slots, rest: many.slice(CODEC_INLINE_PAGES_PER_TURN) };
+}
+
 describe("codec threads", () => {
   for (const codec of ["lz4", "zstd"]) {
     it(`swapOutMany and swapInMany round trip every kind of page off-thread (${codec})`, async () => {
@@ -218,19 +240,10 @@ describe("codec threads", () => {
   it("a batch waits behind a call that waits for the next turn, and goes on after it", async () => {
     const space = await spaceOpen("lz4");
     try {
-      const many = generatePages(CODEC_INLINE_PAGES_PER_TURN + 64, 19).map((p, i) => {
-        p[0] = i; // none same-filled
-        p[1] = 1;
-        return p;
-      });
-      await new Promise((resolve) => setImmediate(resolve)); // a turn of its own
-      const slots: SwapSlot[] = [];
-      for (const page of many.slice(0, CODEC_INLINE_PAGES_PER_TURN)) {
-        slots.push(await space.swapOut(page)); // alone: inline, the turn's budget spent
-      }
+      const { many, slots, rest } = await budgetSpend(space, 64, 19);
       const stored = space.stats().zswpout! + space.stats().pswpout;
-      const last = space.swapOut(many[CODEC_INLINE_PAGES_PER_TURN]); // waits for the next turn
-      const batch = space.swapOutMany(many.slice(CODEC_INLINE_PAGES_PER_TURN + 1));
+      const last = space.swapOut(rest[0]); // waits for the next turn
+      const batch = space.swapOutMany(rest.slice(1));
       assert.equal(space.stats().zswpout! + space.stats().pswpout, stored, "nothing ran ahead");
       slots.push(await last, ...(await batch));
       assert.deepEqual(await readAll(space, slots), many);
@@ -242,18 +255,8 @@ describe("codec threads", () => {
   it("calls in flight together behind one that waits for the next turn go to the threads then", async () => {
     const space = await spaceOpen("lz4");
     try {
-      const many = generatePages(CODEC_INLINE_PAGES_PER_TURN + 33, 29).map((p, i) => {
-        p[0] = i; // none same-filled
-        p[1] = 1;
-        return p;
-      });
-      await new Promise((resolve) => setImmediate(resolve)); // a turn of its own
-      const slots: SwapSlot[] = [];
-      for (const page of many.slice(0, CODEC_INLINE_PAGES_PER_TURN)) {
-        slots.push(await space.swapOut(page)); // alone: inline, the turn's budget spent
-      }
+      const { many, slots, rest } = await budgetSpend(space, 33, 29);
       assert.equal(space.stats().swap_codec_threads, 0, "no thread yet");
-      const rest = many.slice(CODEC_INLINE_PAGES_PER_TURN);
       slots.push(...(await Promise.all(rest.map((page) => space.swapOut(page)))));
       assert.equal(space.stats().swap_codec_threads, 2, "the 33 waiting went to the threads");
       assert.deepEqual(await readAll(space, slots), many);
@@ -264,17 +267,8 @@ describe("codec threads", () => {
 
   it("close() while calls wait for the next turn: they fail as closed, and close() ends", async () => {
     const space = await spaceOpen("lz4");
-    const text = generatePages(CODEC_INLINE_PAGES_PER_TURN + 2, 23).map((p, i) => {
-      p[0] = i;
-      p[1] = 1;
-      return p;
-    });
-    await new Promise((resolve) => setImmediate(resolve)); // a turn of its own
-    const slots: SwapSlot[] = [];
-    for (const page of text.slice(0, CODEC_INLINE_PAGES_PER_TURN)) {
-      slots.push(await space.swapOut(page));
-    }
-    const out = space.swapOut(text[CODEC_INLINE_PAGES_PER_TURN]); // waits for the next turn
+    const { slots, rest } = await budgetSpend(space, 2, 23);
+    const out = space.swapOut(rest[0]); // waits for the next turn
     const back = space.swapIn(slots[0], new Uint8Array(PAGE_SIZE)); // behind it
     const closed = space.close();
     await assert.rejects(out, ZswapClosedError);
