@@ -782,14 +782,17 @@ if (isMainThread) {
     const progress = new Int32Array(new SharedArrayBuffer(12));
     let threadsSeen = 0;
     let zswpin = 0;
+    let writebackReads = 0;
     for (let i = 0; i < THREADED_RUNS; i++) {
       const seed = SEED_BASE + THREADED_SEED_OFFSET + i;
       const res = await runSeed(seed, THREADED_OPS_PER_RUN, progress, 2);
       threadsSeen = Math.max(threadsSeen, res.threadsSeen);
       zswpin += res.stats.zswpin!;
+      writebackReads += res.stats.swap_codec_writeback_reads;
     }
     assert.equal(threadsSeen, 2, "the runs went to the codec threads");
     assert.ok(zswpin > 0);
+    assert.ok(writebackReads > 0, "writeback decompressed zstd or deflate pages on the threads");
   });
 
   const seeds =
