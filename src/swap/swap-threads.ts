@@ -11,12 +11,13 @@
 // Inline work is bounded per turn of the event loop: at most CODEC_INLINE_PAGES_PER_TURN pages
 // compressed, CODEC_INLINE_DECOMPRESS_SHARE times as many decompressed, so a caller that chains
 // calls in microtasks does not hold the loop. Past that, a call that would run inline waits for
-// a later turn (`later`), behind every call that waits already, and runs inline then: a turn of
-// the loop costs less than a hand-off per page (threads bench: one awaited swap-in at a time 0.5
-// of Zswap.load when the overflow went to the threads). Calls run inline only when no job is
-// out, or wait in call order, so zswap's stores happen in the order of the calls (CodecThreads
-// calls back in push order); only a full queue (CODEC_JOBS_MAX jobs out) sends a call inline
-// ahead of jobs still out.
+// a later turn (`later`), and so does every call after it while one waits; in that turn they
+// run in call order, inline if one waits alone, on the threads if several wait together: a
+// turn of the loop costs less than a hand-off per page (threads bench: one awaited swap-in at a
+// time 0.5 of Zswap.load when the overflow went to the threads, 0.83 now). Calls run inline only
+// when no job is out, or wait in call order, so zswap's stores happen in the order of the calls
+// (CodecThreads calls back in push order); only a full queue (CODEC_JOBS_MAX jobs out) sends a
+// call inline ahead of jobs still out.
 
 import { CodecThreads, compressorId, RESULT_THREAD_DIED } from "../compress/index.ts";
 import {
@@ -24,7 +25,6 @@ import {
   CODEC_INLINE_PAGES_PER_TURN,
   CODEC_JOBS_MAX,
 } from "../constants.ts";
-
 import { ZswapThreadError } from "../errors.ts";
 
 /** A turn's inline budget, in shares: a page's decompression takes one, its compression more. */
@@ -43,7 +43,7 @@ const DECOMPRESS_INLINE: ReadonlySet<number> = new Set([
   compressorId("lz4hc"),
 ]);
 
-/** take's answer for a call that runs inline, but in a later turn (see `later`). */
+/** take's answer for a call that waits for a later turn (see `later`). */
 export const JOB_LATER = -2;
 
 /** A call waiting for a later turn (SwapThreads.later). */
