@@ -217,6 +217,11 @@ describe("bad input: typed error, stable code, nothing changed", () => {
       (z) => z.swapon(1, 10, { slots: 10, write: () => {}, close: () => {} } as never),
     ],
     ["swapoff an area not on", "ZSWAP_E_AREA", (z) => z.swapoff(2)],
+    [
+      "off-thread decompression for an area not on",
+      "ZSWAP_E_AREA",
+      (z) => z.decompressOffThread(2, () => false),
+    ],
     ["unknown compressor", "ZSWAP_E_COMPRESSOR", (z) => z.configure({ compressor: "snappy" })],
     ["percent over 100", "ZSWAP_E_OPTION", (z) => z.configure({ acceptThresholdPercent: 101 })],
     ["negative pool", "ZSWAP_E_OPTION", (z) => z.configure({ maxPoolBytes: -1 })],
